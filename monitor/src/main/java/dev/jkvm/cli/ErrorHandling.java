@@ -1,0 +1,54 @@
+package dev.jkvm.cli;
+
+import dev.jkvm.kvm.KvmUnavailableException;
+import dev.jkvm.util.UsageException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * Maps failures to one line and an exit code. Users see a stack trace only for internal errors,
+ * and only with JKVM_DEBUG=1; a mistake of theirs is one line and exit code 2.
+ */
+final class ErrorHandling {
+    private ErrorHandling() {}
+
+    static int exitCodeOf(Throwable t) {
+        return switch (t) {
+            case UsageException u -> ExitCodes.USAGE;
+            case ParameterException p -> ExitCodes.USAGE;
+            case KvmUnavailableException k -> ExitCodes.KVM_UNAVAILABLE;
+            default -> ExitCodes.INTERNAL;
+        };
+    }
+
+    static int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
+        PrintWriter err = cli.getErr();
+        int code = exitCodeOf(e);
+        String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+        switch (code) {
+            case ExitCodes.USAGE -> err.println("jkvm: " + message + " (see 'jkvm " + cli.getCommandName() + " --help')");
+            case ExitCodes.KVM_UNAVAILABLE -> err.println("jkvm: KVM unavailable: " + message);
+            default -> {
+                err.println("jkvm: internal error: " + message);
+                if ("1".equals(System.getenv("JKVM_DEBUG"))) {
+                    e.printStackTrace(err);
+                } else {
+                    err.println("jkvm: (set JKVM_DEBUG=1 for the stack trace)");
+                }
+            }
+        }
+        err.flush();
+        return code;
+    }
+
+    static int handleParameterException(ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        err.println("jkvm: " + e.getMessage());
+        err.println("Try 'jkvm " + (cli.getParent() == null ? "" : cli.getCommandName() + " ") + "--help' for more information.");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.jkvm.cli;
+
+import dev.jkvm.exits.ExitStats;
+import dev.jkvm.experiment.Experiment;
+import dev.jkvm.experiment.ExperimentReport;
+import dev.jkvm.experiment.ExperimentSpec;
+import dev.jkvm.experiment.VmReport;
+import dev.jkvm.guest.GuestCatalog;
+import dev.jkvm.guest.GuestImage;
+import dev.jkvm.util.Durations;
+import dev.jkvm.util.Sizes;
+import dev.jkvm.util.UsageException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `jkvm run`: runs N VMs of one guest, streams their serial output, and reports how each ended. */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run one or more VMs of a guest on KVM.",
+            "Each VM's serial output is printed with its name in front; at the end, how each guest ended and its exits by reason.",
+            "Options can be kept in a file and given as @FILE (one option per line)."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:every guest halted, exited with status 0, or ran until --duration",
+            "1:internal error",
+            "2:usage error (nothing was started)",
+            "3:KVM unavailable (and the sandbox could not be used)",
+            "4:a guest faulted or exited with a non-zero status"
+        })
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--guest", required = true, paramLabel = "NAME|PATH",
+            description = "A built-in guest (see 'jkvm guests') or a path to an image (ELF64, or flat with NAME.manifest beside it).")
+    String guest;
+
+    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", description = "Number of VMs, one vCPU each (default: ${DEFAULT-VALUE}).")
+    int vms;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Guest RAM per VM, e.g. 4M (default: the guest's manifest).")
+    String memory;
+
+    @Option(names = "--duration", paramLabel = "D", description = "Stop the guests after D (e.g. 500ms, 5s, 2m); default: run until every guest ends.")
+    String duration;
+
+    @Option(names = "--arg", paramLabel = "N", description = "Value each guest finds in RDI (default: the manifest's arg, else 0).")
+    Long arg;
+
+    @Option(names = "--cpu", paramLabel = "C", description = "Pin every vCPU thread to CPU C, so the VMs time-share it.")
+    Integer cpu;
+
+    @Option(names = "--nice", paramLabel = "vmI=K", split = ",",
+            description = "Nice value of a VM's vCPU thread, e.g. --nice vm0=0,vm1=5 (unequal CFS weights).")
+    Map<String, Integer> nice = new LinkedHashMap<>();
+
+    @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
+    boolean quiet;
+
+    @Mixin
+    SandboxChoice sandbox;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out);
+        ExperimentSpec experiment = toSpec();
+        ExperimentReport report = new Experiment(experiment, out).run();
+        printSummary(out, report);
+        if (report.anyMonitorError()) return ExitCodes.INTERNAL;
+        return report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
+    }
+
+    ExperimentSpec toSpec() {
+        GuestImage image = GuestCatalog.resolve(guest);
+        long mem = memory == null ? image.manifest().memory() : Sizes.parse(memory);
+        if (mem % 4096 != 0) throw new UsageException("--memory must be a multiple of 4 KiB, got " + memory);
+        if (mem < dev.jkvm.guest.GuestLayout.MIN_MEMORY || mem > dev.jkvm.guest.GuestLayout.MAX_MEMORY) {
+            throw new UsageException("--memory must be between 1M and 1G, got " + memory);
+        }
+        Duration d = duration == null ? null : Durations.parse(duration);
+        long a = arg != null ? arg : image.manifest().arg().orElse(0);
+        Map<Integer, Integer> niceByVm = new LinkedHashMap<>();
+        nice.forEach((k, v) -> {
+            if (!k.matches("vm\\d+")) throw new UsageException("--nice takes vmI=K (e.g. vm1=5), got '" + k + "=" + v + "'");
+            niceByVm.put(Integer.parseInt(k.substring(2)), v);
+        });
+        ExperimentSpec s = new ExperimentSpec(image, vms, mem, d, a,
+                cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), niceByVm, null, null, !quiet);
+        Experiment.validate(s);
+        return s;
+    }
+
+    static void printSummary(PrintWriter out, ExperimentReport report) {
+        for (VmReport vm : report.vms()) {
+            ExitStats ex = vm.exits();
+            StringJoiner byReason = new StringJoiner(", ");
+            for (int code : ex.codesSeen()) {
+                ExitStats.Snapshot s = ex.snapshot(code);
+                byReason.add(s.reasonName() + " " + s.count());
+            }
+            out.printf("jkvm: %s %s after %s: %d exits%s%s%n", vm.name(), vm.result().describe(),
+                    Durations.format(Duration.ofNanos(vm.runNanos())), ex.total(),
+                    ex.total() == 0 ? "" : " (" + byReason + ")",
+                    vm.progressCounter() == null ? "" : ", progress counter " + vm.progressCounter());
+            if (vm.unknownPortReads() + vm.unknownPortWrites() + vm.mmioReads() + vm.mmioWrites() > 0) {
+                out.printf("jkvm: %s unknown ports: %d reads, %d writes; MMIO: %d reads, %d writes (no device)%n", vm.name(),
+                        vm.unknownPortReads(), vm.unknownPortWrites(), vm.mmioReads(), vm.mmioWrites());
+            }
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.kvm.Kvm;
+import dev.jkvm.kvm.KvmAvailability;
+import dev.jkvm.sched.CpuPlacement;
+import dev.jkvm.util.UsageException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Runs an {@link ExperimentSpec}: creates every VM, starts one pinned vCPU thread per VM, waits for
+ * the guests to end or the duration to pass, stops what still runs, and reports. Everything it
+ * opened is closed in order on every path: threads joined, then vCPUs, VMs, memory, /dev/kvm.
+ */
+public final class Experiment {
+    private final ExperimentSpec spec;
+    private final PrintWriter out;
+
+    public Experiment(ExperimentSpec spec, PrintWriter out) {
+        this.spec = spec;
+        this.out = out;
+    }
+
+    /** Checks everything a user can get wrong, before anything starts. */
+    public static void validate(ExperimentSpec spec) {
+        if (spec.vms() < 1) throw new UsageException("--vms must be at least 1, got " + spec.vms());
+        spec.cpu().ifPresent(CpuPlacement::requireUsable);
+        for (int vm : spec.nice().keySet()) {
+            if (vm < 0 || vm >= spec.vms()) throw new UsageException("--nice names vm" + vm + " but the run has vm0..vm" + (spec.vms() - 1));
+        }
+        spec.nice().values().forEach(n -> {
+            if (n < -20 || n > 19) throw new UsageException("nice values go from -20 to 19, got " + n);
+        });
+    }
+
+    public ExperimentReport run() throws InterruptedException {
+        validate(spec);
+        KvmAvailability.ensureUsable();
+        List<VmInstance> vms = new ArrayList<>();
+        try (Kvm kvm = Kvm.open(); Arena arena = Arena.ofConfined()) {
+            MemorySegment cpuid = kvm.supportedCpuid(arena);
+            GuestManifest m = spec.guest().manifest();
+            for (int i = 0; i < spec.vms(); i++) {
+                vms.add(VmInstance.create(kvm, cpuid, i, spec.guest(), spec.memory(), spec.arg(),
+                        spec.streamSerial() ? out : null));
+            }
+            for (VmInstance vm : vms) vm.newThread(placementFor(vm));
+            for (VmInstance vm : vms) vm.thread().start();
+            for (VmInstance vm : vms) vm.thread().awaitStarted();
+            printThreadMap(vms, m);
+            awaitEnd(vms);
+            return report(vms);
+        } finally {
+            for (VmInstance vm : vms) {
+                if (vm.thread() != null) vm.thread().stopAndJoin("monitor shutting down");
+            }
+            for (VmInstance vm : vms) vm.close();
+        }
+    }
+
+    private VcpuThread.Placement placementFor(VmInstance vm) {
+        Integer nice = spec.nice().get(vm.index());
+        return tid -> {
+            spec.cpu().ifPresent(cpu -> {
+                BitSet only = new BitSet();
+                only.set(cpu);
+                Syscalls.setAffinity(tid, only);
+            });
+            if (nice != null) Syscalls.setNice(tid, nice);
+        };
+    }
+
+    private void printThreadMap(List<VmInstance> vms, GuestManifest m) {
+        String where = spec.cpu().isPresent() ? ", pinned to CPU " + spec.cpu().getAsInt() : "";
+        out.printf("jkvm: %d × %s (%s mode, %d KiB)%s%n", vms.size(), m.name(), m.mode().displayName(), spec.memory() >> 10, where);
+        for (VmInstance vm : vms) {
+            Integer nice = spec.nice().get(vm.index());
+            out.printf("jkvm: %s vCPU 0 → thread %s, TID %d%s%n", vm.name(), vm.thread().name(), vm.thread().tid(),
+                    nice == null ? "" : ", nice " + nice);
+        }
+        out.flush();
+    }
+
+    private void awaitEnd(List<VmInstance> vms) throws InterruptedException {
+        long deadline = spec.duration() == null ? Long.MAX_VALUE : System.nanoTime() + spec.duration().toNanos();
+        for (VmInstance vm : vms) {
+            while (vm.thread().isAlive()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                vm.thread().join(Math.max(1, Math.min(left / 1_000_000, 100)));
+            }
+        }
+        for (VmInstance vm : vms) {
+            if (vm.thread().isAlive()) vm.thread().stopAndJoin("duration elapsed");
+        }
+    }
+
+    private ExperimentReport report(List<VmInstance> vms) {
+        List<VmReport> reports = new ArrayList<>();
+        for (VmInstance vm : vms) {
+            vm.serial().finish();
+            VcpuThread t = vm.thread();
+            Long counter = vm.guest().manifest().counter().isPresent()
+                    ? vm.memory().readLong(vm.guest().manifest().counter().getAsLong()) : null;
+            reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), t.result(), vm.stats(),
+                    vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
+                    vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
+                    t.runNanos(), counter));
+        }
+        return new ExperimentReport(reports);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.exits.GuestResult;
+import java.util.List;
+
+/** The outcome of an experiment, one {@link VmReport} per VM in VM order. */
+public record ExperimentReport(List<VmReport> vms) {
+
+    public ExperimentReport {
+        vms = List.copyOf(vms);
+    }
+
+    public VmReport vm(int index) {
+        return vms.get(index);
+    }
+
+    /** True if any guest faulted, exited non-zero, or hit a monitor error. */
+    public boolean anyUnclean() {
+        return vms.stream().anyMatch(v -> !v.result().clean());
+    }
+
+    /** True if the monitor itself failed for some guest (as opposed to the guest faulting). */
+    public boolean anyMonitorError() {
+        return vms.stream().anyMatch(v -> v.result() instanceof GuestResult.MonitorError);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.bindings.ErrnoCapture;
+import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.bindings.generated.LinuxHeaders;
+import dev.jkvm.exits.ExitDecoder;
+import dev.jkvm.exits.ExitHandler;
+import dev.jkvm.exits.ExitStats;
+import dev.jkvm.exits.GuestResult;
+import dev.jkvm.exits.VmExit;
+import dev.jkvm.kvm.Vcpu;
+import java.lang.foreign.Arena;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The platform thread that runs one vCPU: it learns its kernel TID, applies its placement (pinning,
+ * nice) before the first KVM_RUN, then loops KVM_RUN ⇄ decode ⇄ handle until the guest ends or
+ * {@link #stop} is called. The loop allocates nothing per exit.
+ */
+final class VcpuThread {
+    /** What the thread does to itself before its first KVM_RUN (pinning, nice); runs on the vCPU thread. */
+    interface Placement {
+        void apply(int tid);
+    }
+
+    private final Vcpu vcpu;
+    private final ExitHandler handler;
+    private final ExitStats stats;
+    private final Placement placement;
+    private final Thread thread;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final KvmRunTrace trace;
+    private volatile int tid = -1;
+    private volatile String stopReason;
+    private volatile GuestResult result;
+    private volatile long startNanos;
+    private volatile long endNanos;
+
+    VcpuThread(String name, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, Placement placement) {
+        this.vcpu = vcpu;
+        this.handler = handler;
+        this.stats = stats;
+        this.trace = trace;
+        this.placement = placement;
+        this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
+    }
+
+    String name() {
+        return thread.getName();
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Waits until the thread has its TID and placement (or has failed trying). */
+    void awaitStarted() throws InterruptedException {
+        started.await();
+    }
+
+    int tid() {
+        return tid;
+    }
+
+    GuestResult result() {
+        return result;
+    }
+
+    boolean isAlive() {
+        return thread.isAlive();
+    }
+
+    long runNanos() {
+        long end = endNanos == 0 ? System.nanoTime() : endNanos;
+        return startNanos == 0 ? 0 : end - startNanos;
+    }
+
+    /**
+     * Asks the guest to stop: sets kvm_run.immediate_exit (so a KVM_RUN about to start returns at
+     * once) and signals the thread (so a KVM_RUN in progress returns EINTR). Safe to call repeatedly.
+     */
+    void stop(String why) {
+        if (stopReason == null) stopReason = why;
+        vcpu.requestImmediateExit();
+        int t = tid;
+        if (t > 0 && thread.isAlive()) {
+            try {
+                Syscalls.tgkill(ProcessHandle.current().pid(), t, LinuxHeaders.SIGPIPE());
+            } catch (RuntimeException e) {
+                // ESRCH: the thread ended between the check and the signal. Nothing left to stop.
+            }
+        }
+    }
+
+    /** Stops the guest if needed and waits for the thread, re-signalling until it is gone. */
+    void stopAndJoin(String why) throws InterruptedException {
+        while (thread.isAlive()) {
+            stop(why);
+            thread.join(50);
+        }
+    }
+
+    void join(long millis) throws InterruptedException {
+        thread.join(millis);
+    }
+
+    private void body() {
+        try (Arena arena = Arena.ofConfined()) {
+            ErrnoCapture capture = new ErrnoCapture(arena);
+            try {
+                tid = Syscalls.gettid();
+                placement.apply(tid);
+            } catch (RuntimeException e) {
+                result = new GuestResult.MonitorError(e.getMessage());
+                return;
+            } finally {
+                started.countDown();
+            }
+            startNanos = System.nanoTime();
+            result = loop(capture);
+        } catch (RuntimeException e) {
+            result = new GuestResult.MonitorError(String.valueOf(e.getMessage()));
+        } finally {
+            endNanos = System.nanoTime();
+        }
+    }
+
+    private GuestResult loop(ErrnoCapture capture) {
+        ExitDecoder decoder = new ExitDecoder(vcpu.runArea());
+        while (true) {
+            if (stopReason != null) return new GuestResult.Stopped(stopReason);
+            long enter = System.nanoTime();
+            trace.enter(enter);
+            int rc = vcpu.run(capture);
+            long exitAt = System.nanoTime();
+            trace.leave(exitAt);
+            VmExit exit = decoder.decode(rc);
+            if (exit instanceof VmExit.Interrupted) {
+                stats.recordInterrupted();
+                continue;
+            }
+            GuestResult end = handler.handle(exit);
+            stats.record(decoder.reasonCode(), System.nanoTime() - exitAt);
+            if (end != null) return end;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.devices.Com1Serial;
+import dev.jkvm.devices.DebugExit;
+import dev.jkvm.devices.PingPort;
+import dev.jkvm.devices.PortBus;
+import dev.jkvm.devices.SerialConsole;
+import dev.jkvm.exits.ExitHandler;
+import dev.jkvm.exits.ExitStats;
+import dev.jkvm.guest.GuestImage;
+import dev.jkvm.kvm.CpuSetup;
+import dev.jkvm.kvm.GuestMemory;
+import dev.jkvm.kvm.Kvm;
+import dev.jkvm.kvm.Vcpu;
+import dev.jkvm.kvm.Vm;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One VM of an experiment: the KVM VM with its memory and single vCPU, its devices, the guest loaded
+ * and the vCPU set up, and the thread that will run it. Owns the {@link Vm}; {@link #close} must come
+ * after the thread is joined.
+ */
+final class VmInstance implements AutoCloseable {
+    private final String name;
+    private final int index;
+    private final GuestImage guest;
+    private final Vm vm;
+    private final Vcpu vcpu;
+    private final SerialConsole serial;
+    private final PingPort ping = new PingPort();
+    private final ExitHandler handler;
+    private final ExitStats stats = new ExitStats();
+    private final KvmRunTrace trace = new KvmRunTrace();
+    private VcpuThread thread;
+
+    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal) {
+        this.index = index;
+        this.name = "vm" + index;
+        this.guest = guest;
+        this.vm = vm;
+        this.vcpu = vcpu;
+        this.serial = new SerialConsole(name, terminal);
+        PortBus bus = new PortBus()
+                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial))
+                .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
+                .map(PingPort.PORT, PingPort.PORT, ping);
+        this.handler = new ExitHandler(bus);
+    }
+
+    /** Creates the VM, loads the guest and sets up its vCPU. On failure nothing is left open. */
+    static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, PrintWriter terminal) {
+        Vm vm = kvm.createVm();
+        try {
+            GuestMemory memory = vm.mapMemory(memoryBytes);
+            guest.check("guest " + guest.manifest().name(), memoryBytes);
+            for (GuestImage.Segment s : guest.segments()) {
+                memory.write(s.address(), s.bytes());
+            }
+            Vcpu vcpu = vm.createVcpu(0);
+            // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
+            vcpu.setCpuid(cpuid);
+            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg);
+            return new VmInstance(index, guest, vm, vcpu, terminal);
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    String name() {
+        return name;
+    }
+
+    int index() {
+        return index;
+    }
+
+    GuestImage guest() {
+        return guest;
+    }
+
+    GuestMemory memory() {
+        return vm.memory();
+    }
+
+    ExitStats stats() {
+        return stats;
+    }
+
+    ExitHandler handler() {
+        return handler;
+    }
+
+    PingPort ping() {
+        return ping;
+    }
+
+    SerialConsole serial() {
+        return serial;
+    }
+
+    KvmRunTrace trace() {
+        return trace;
+    }
+
+    /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
+    VcpuThread newThread(VcpuThread.Placement placement) {
+        if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
+        thread = new VcpuThread("vcpu-" + name + "-0", vcpu, handler, stats, trace, placement);
+        return thread;
+    }
+
+    VcpuThread thread() {
+        return thread;
+    }
+
+    @Override
+    public void close() {
+        serial.finish();
+        vm.close();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.exits.ExitStats;
+import dev.jkvm.exits.GuestResult;
+
+/** What one VM of an experiment did: how it ended, its exits, what it printed. */
+public record VmReport(
+        String name,
+        String guest,
+        String threadName,
+        int tid,
+        GuestResult result,
+        ExitStats exits,
+        String serialOutput,
+        long pings,
+        long unknownPortReads,
+        long unknownPortWrites,
+        long mmioReads,
+        long mmioWrites,
+        long runNanos,
+        Long progressCounter) {}

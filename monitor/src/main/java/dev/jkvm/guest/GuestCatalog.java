@@ -1,0 +1,110 @@
+package dev.jkvm.guest;
+
+import dev.jkvm.util.UsageException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Finds guests: the built-in ones packaged by the guests module (listed in guests.index), or a user's
+ * own image given by path. A user's flat image needs a manifest beside it ({@code foo.bin} →
+ * {@code foo.manifest}); an ELF64 executable without one runs in long mode with 4 MiB of memory.
+ */
+public final class GuestCatalog {
+    private static final String RESOURCE_DIR = "dev/jkvm/guests/";
+
+    private GuestCatalog() {}
+
+    /** The built-in guests in catalogue order. */
+    public static List<GuestManifest> builtIns() {
+        List<GuestManifest> all = new ArrayList<>();
+        for (String line : resourceText("guests.index").split("\n")) {
+            String name = line.strip();
+            if (!name.isEmpty()) all.add(builtInManifest(name));
+        }
+        return all;
+    }
+
+    /** Resolves a built-in name or a path to an image. */
+    public static GuestImage resolve(String nameOrPath) {
+        if (!nameOrPath.contains("/") && !nameOrPath.contains(".")) {
+            GuestManifest m = builtInManifestOrNull(nameOrPath);
+            if (m == null) {
+                throw new UsageException("unknown guest '" + nameOrPath + "' (built-in guests: "
+                        + String.join(", ", builtIns().stream().map(GuestManifest::name).toList())
+                        + "; or give a path to an image)");
+            }
+            return GuestImage.load(m, resourceBytes(m.image()), "built-in guest " + m.name());
+        }
+        return fromPath(Path.of(nameOrPath));
+    }
+
+    static GuestImage fromPath(Path image) {
+        if (!Files.isRegularFile(image)) throw new UsageException("guest image not found: " + image);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(image);
+        } catch (IOException e) {
+            throw new UsageException("cannot read guest image " + image + ": " + e.getMessage());
+        }
+        Path manifestPath = siblingManifest(image);
+        GuestManifest manifest;
+        if (Files.isRegularFile(manifestPath)) {
+            try {
+                manifest = GuestManifest.parse(Files.readString(manifestPath), manifestPath.toString());
+            } catch (IOException e) {
+                throw new UsageException("cannot read " + manifestPath + ": " + e.getMessage());
+            }
+        } else if (ElfImage.looksLikeElf(bytes)) {
+            String name = image.getFileName().toString();
+            manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
+                    GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20, OptionalLong.empty(), OptionalLong.empty(),
+                    OptionalLong.empty(), OptionalLong.empty(), "halt");
+        } else {
+            throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
+                    + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable");
+        }
+        return GuestImage.load(manifest, bytes, image.toString());
+    }
+
+    private static Path siblingManifest(Path image) {
+        String file = image.getFileName().toString();
+        int dot = file.lastIndexOf('.');
+        String base = dot > 0 ? file.substring(0, dot) : file;
+        return image.resolveSibling(base + ".manifest");
+    }
+
+    private static GuestManifest builtInManifest(String name) {
+        GuestManifest m = builtInManifestOrNull(name);
+        if (m == null) throw new IllegalStateException("guests.index names '" + name + "' but its manifest is missing from the jar");
+        return m;
+    }
+
+    private static GuestManifest builtInManifestOrNull(String name) {
+        try (InputStream in = GuestCatalog.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + name + ".manifest")) {
+            if (in == null) return null;
+            return GuestManifest.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), RESOURCE_DIR + name + ".manifest");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String resourceText(String file) {
+        return new String(resourceBytes(file), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] resourceBytes(String file) {
+        try (InputStream in = GuestCatalog.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + file)) {
+            if (in == null) throw new IllegalStateException("built-in guest resource missing: " + RESOURCE_DIR + file + " (is jkvm-guests on the class path?)");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

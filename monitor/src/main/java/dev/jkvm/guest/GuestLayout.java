@@ -1,0 +1,32 @@
+package dev.jkvm.guest;
+
+/**
+ * Guest physical addresses the monitor and the built-in guests agree on (guests/README.md).
+ * Everything below {@link #FIRST_IMAGE_BYTE} except the real-mode image area belongs to the monitor.
+ */
+public final class GuestLayout {
+    /** Global descriptor table built by the monitor for protected and long mode (4 KiB). */
+    public static final long GDT = 0x1000;
+    /** Long-mode page tables: PML4, PDPT and one PD mapping the first 1 GiB with 2 MiB pages. */
+    public static final long PML4 = 0x2000;
+    public static final long PDPT = 0x3000;
+    public static final long PD = 0x4000;
+    /** End of the monitor's area (exclusive); images may not overlap [0, MONITOR_AREA_END). */
+    public static final long MONITOR_AREA_END = 0x5000;
+    /** Real- and protected-mode images load and start here. */
+    public static final long LOW_IMAGE = 0x8000;
+    /** Long-mode images load and start here (1 MiB). */
+    public static final long HIGH_IMAGE = 0x10_0000;
+    /** Shared guest/monitor data (counters, rings) starts here (2 MiB). */
+    public static final long SHARED_DATA = 0x20_0000;
+    /** Identity mapping covers this much (1 GiB, 512 × 2 MiB pages). */
+    public static final long IDENTITY_MAPPED = 1L << 30;
+    /** Smallest guest memory jkvm accepts: room for the monitor area and an image. */
+    public static final long MIN_MEMORY = 1L << 20;
+    /** Largest guest memory jkvm accepts: what the identity map covers. */
+    public static final long MAX_MEMORY = IDENTITY_MAPPED;
+    /** The first byte an image may occupy. */
+    public static final long FIRST_IMAGE_BYTE = MONITOR_AREA_END;
+
+    private GuestLayout() {}
+}

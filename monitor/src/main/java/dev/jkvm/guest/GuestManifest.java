@@ -1,0 +1,106 @@
+package dev.jkvm.guest;
+
+import dev.jkvm.util.Sizes;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * What a guest image is and how to start it: the {@code <name>.manifest} beside every image.
+ * Format: {@code key = value} lines, {@code #} comments. Keys are listed in guests/README.md.
+ */
+public record GuestManifest(
+        String name,
+        String description,
+        CpuMode mode,
+        String image,
+        ImageFormat format,
+        long load,
+        long entry,
+        long memory,
+        OptionalLong arg,
+        OptionalLong counter,
+        OptionalLong tscRing,
+        OptionalLong stealTime,
+        String expectExit) {
+
+    public enum ImageFormat { FLAT, ELF }
+
+    private static final Set<String> KNOWN_KEYS = Set.of(
+            "name", "description", "mode", "image", "format", "load", "entry", "memory",
+            "arg", "counter", "tsc-ring", "steal-time", "expect-exit");
+
+    /** Parses a manifest; {@code source} names it in error messages. */
+    public static GuestManifest parse(String text, String source) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        int lineNo = 0;
+        for (String raw : text.split("\n", -1)) {
+            lineNo++;
+            int hash = raw.indexOf('#');
+            String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
+            if (line.isEmpty()) continue;
+            int eq = line.indexOf('=');
+            if (eq <= 0) throw new InvalidGuestException(source + ":" + lineNo + ": expected 'key = value', found '" + line + "'");
+            String key = line.substring(0, eq).strip();
+            if (!KNOWN_KEYS.contains(key)) throw new InvalidGuestException(source + ":" + lineNo + ": unknown key '" + key + "'");
+            if (kv.put(key, line.substring(eq + 1).strip()) != null) {
+                throw new InvalidGuestException(source + ":" + lineNo + ": duplicate key '" + key + "'");
+            }
+        }
+        try {
+            String name = required(kv, "name", source);
+            CpuMode mode = CpuMode.parse(required(kv, "mode", source));
+            String image = required(kv, "image", source);
+            ImageFormat format = ImageFormat.valueOf(kv.getOrDefault("format", "flat").toUpperCase(java.util.Locale.ROOT));
+            if (format == ImageFormat.ELF && mode != CpuMode.LONG) {
+                throw new InvalidGuestException(source + ": ELF images are supported in long mode only");
+            }
+            long defaultLoad = mode == CpuMode.LONG ? GuestLayout.HIGH_IMAGE : GuestLayout.LOW_IMAGE;
+            long load = format == ImageFormat.FLAT ? address(kv, "load", defaultLoad, source) : 0;
+            long entry = format == ImageFormat.FLAT ? address(kv, "entry", load, source) : 0;
+            long memory = kv.containsKey("memory") ? Sizes.parse(kv.get("memory")) : 4L << 20;
+            return new GuestManifest(
+                    name,
+                    kv.getOrDefault("description", ""),
+                    mode,
+                    image,
+                    format,
+                    load,
+                    entry,
+                    memory,
+                    optional(kv, "arg", source, false),
+                    optional(kv, "counter", source, true),
+                    optional(kv, "tsc-ring", source, true),
+                    optional(kv, "steal-time", source, true),
+                    kv.getOrDefault("expect-exit", "halt"));
+        } catch (IllegalArgumentException | dev.jkvm.util.UsageException e) {
+            if (e instanceof InvalidGuestException) throw e;
+            throw new InvalidGuestException(source + ": " + e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> kv, String key, String source) {
+        String v = kv.get(key);
+        if (v == null || v.isEmpty()) throw new InvalidGuestException(source + ": missing required key '" + key + "'");
+        return v;
+    }
+
+    private static long address(Map<String, String> kv, String key, long dflt, String source) {
+        String v = kv.get(key);
+        return v == null ? dflt : number(v, key, source);
+    }
+
+    private static OptionalLong optional(Map<String, String> kv, String key, String source, boolean isAddress) {
+        String v = kv.get(key);
+        return v == null ? OptionalLong.empty() : OptionalLong.of(number(v, key, source));
+    }
+
+    static long number(String v, String key, String source) {
+        try {
+            return v.startsWith("0x") || v.startsWith("0X") ? Long.parseUnsignedLong(v.substring(2), 16) : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new InvalidGuestException(source + ": '" + key + "' is not a number: '" + v + "'");
+        }
+    }
+}

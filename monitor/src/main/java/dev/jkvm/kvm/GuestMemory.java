@@ -1,0 +1,73 @@
+package dev.jkvm.kvm;
+
+import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.bindings.generated.LinuxHeaders;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A VM's RAM: anonymous, page-aligned host memory mapped as one segment, seen by the guest at
+ * physical address 0. Owned by its {@link Vm}, unmapped once and only after every vCPU is gone.
+ * Accessors check bounds (guest addresses come from guests and manifests, so they are input).
+ */
+public final class GuestMemory implements AutoCloseable {
+    private static final long PAGE = 4096;
+
+    private final MemorySegment ram;
+    private boolean closed;
+
+    GuestMemory(long size) {
+        if (size <= 0 || size % PAGE != 0) throw new IllegalArgumentException("guest memory must be a positive multiple of 4 KiB: " + size);
+        // MAP_NORESERVE: large sparse guests should not need swap reservations for pages never touched.
+        this.ram = Syscalls.mmap(size, LinuxHeaders.PROT_READ() | LinuxHeaders.PROT_WRITE(),
+                LinuxHeaders.MAP_PRIVATE() | LinuxHeaders.MAP_ANONYMOUS() | LinuxHeaders.MAP_NORESERVE(), -1, 0, "guest memory");
+    }
+
+    public long size() {
+        return ram.byteSize();
+    }
+
+    /** The host address KVM maps the guest's physical address 0 to. */
+    long hostAddress() {
+        return ram.address();
+    }
+
+    /** The whole RAM; guest physical address = offset. */
+    public MemorySegment segment() {
+        return ram;
+    }
+
+    public void write(long gpa, byte[] bytes) {
+        MemorySegment.copy(bytes, 0, ram, ValueLayout.JAVA_BYTE, checked(gpa, bytes.length), bytes.length);
+    }
+
+    public void fill(long gpa, long length, byte value) {
+        ram.asSlice(checked(gpa, length), length).fill(value);
+    }
+
+    public long readLong(long gpa) {
+        return ram.get(ValueLayout.JAVA_LONG_UNALIGNED, checked(gpa, 8));
+    }
+
+    public void writeLong(long gpa, long value) {
+        ram.set(ValueLayout.JAVA_LONG_UNALIGNED, checked(gpa, 8), value);
+    }
+
+    public MemorySegment slice(long gpa, long length) {
+        return ram.asSlice(checked(gpa, length), length);
+    }
+
+    private long checked(long gpa, long length) {
+        if (gpa < 0 || length < 0 || gpa + length > ram.byteSize() || gpa + length < gpa) {
+            throw new IndexOutOfBoundsException(String.format("guest range 0x%x+%d is outside %d bytes of guest memory", gpa, length, ram.byteSize()));
+        }
+        return gpa;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        Syscalls.munmap(ram, "guest memory");
+    }
+}
