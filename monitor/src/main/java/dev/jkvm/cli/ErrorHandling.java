@@ -1,5 +1,6 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.guest.InvalidGuestException;
 import dev.jkvm.kvm.KvmUnavailableException;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
@@ -17,6 +18,7 @@ final class ErrorHandling {
     static int exitCodeOf(Throwable t) {
         return switch (t) {
             case UsageException u -> ExitCodes.USAGE;
+            case InvalidGuestException g -> ExitCodes.USAGE;
             case ParameterException p -> ExitCodes.USAGE;
             case KvmUnavailableException k -> ExitCodes.KVM_UNAVAILABLE;
             default -> ExitCodes.INTERNAL;

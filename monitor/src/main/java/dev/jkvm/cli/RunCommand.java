@@ -13,7 +13,10 @@ import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.jkvm.guest.GuestLayout;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.StringJoiner;
@@ -45,11 +48,12 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--guest", required = true, paramLabel = "NAME|PATH",
-            description = "A built-in guest (see 'jkvm guests') or a path to an image (ELF64, or flat with NAME.manifest beside it).")
-    String guest;
+            description = {"A built-in guest (see 'jkvm guests') or a path to an image (ELF64, or flat with NAME.manifest beside it).",
+                "Repeat to give each VM its own guest: vm0 gets the first, vm1 the second, and so on."})
+    java.util.List<String> guests;
 
-    @Option(names = "--vms", paramLabel = "N", defaultValue = "1", description = "Number of VMs, one vCPU each (default: ${DEFAULT-VALUE}).")
-    int vms;
+    @Option(names = "--vms", paramLabel = "N", description = "Number of VMs, one vCPU each (default: 1, or one per --guest).")
+    Integer vms;
 
     @Option(names = "--memory", paramLabel = "SIZE", description = "Guest RAM per VM, e.g. 4M (default: the guest's manifest).")
     String memory;
@@ -85,21 +89,35 @@ final class RunCommand implements Callable<Integer> {
     }
 
     ExperimentSpec toSpec() {
-        GuestImage image = GuestCatalog.resolve(guest);
-        long mem = memory == null ? image.manifest().memory() : Sizes.parse(memory);
-        if (mem % 4096 != 0) throw new UsageException("--memory must be a multiple of 4 KiB, got " + memory);
-        if (mem < dev.jkvm.guest.GuestLayout.MIN_MEMORY || mem > dev.jkvm.guest.GuestLayout.MAX_MEMORY) {
-            throw new UsageException("--memory must be between 1M and 1G, got " + memory);
+        int n = vms != null ? vms : guests.size();
+        if (n < 1) throw new UsageException("--vms must be at least 1, got " + n);
+        if (guests.size() > 1 && guests.size() != n) {
+            throw new UsageException(guests.size() + " guests given for " + n + " VMs: give one --guest for all VMs, or one per VM");
         }
-        Duration d = duration == null ? null : Durations.parse(duration);
-        long a = arg != null ? arg : image.manifest().arg().orElse(0);
+        Long mem = null;
+        if (memory != null) {
+            mem = Sizes.parse(memory);
+            if (mem % 4096 != 0) throw new UsageException("--memory must be a multiple of 4 KiB, got " + memory);
+            if (mem < GuestLayout.MIN_MEMORY || mem > GuestLayout.MAX_MEMORY) {
+                throw new UsageException("--memory must be between 1M and 1G, got " + memory);
+            }
+        }
         Map<Integer, Integer> niceByVm = new LinkedHashMap<>();
         nice.forEach((k, v) -> {
             if (!k.matches("vm\\d+")) throw new UsageException("--nice takes vmI=K (e.g. vm1=5), got '" + k + "=" + v + "'");
-            niceByVm.put(Integer.parseInt(k.substring(2)), v);
+            int vm = Integer.parseInt(k.substring(2));
+            if (vm >= n) throw new UsageException("--nice names " + k + " but the run has vm0..vm" + (n - 1));
+            niceByVm.put(vm, v);
         });
-        ExperimentSpec s = new ExperimentSpec(image, vms, mem, d, a,
-                cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), niceByVm, null, null, !quiet);
+        Map<String, GuestImage> images = new LinkedHashMap<>();
+        List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), GuestCatalog::resolve);
+            specs.add(new ExperimentSpec.VmSpec(image, mem != null ? mem : image.manifest().memory(),
+                    arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i)));
+        }
+        Duration d = duration == null ? null : Durations.parse(duration);
+        ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), null, null, !quiet);
         Experiment.validate(s);
         return s;
     }

@@ -29,14 +29,14 @@ public final class Experiment {
 
     /** Checks everything a user can get wrong, before anything starts. */
     public static void validate(ExperimentSpec spec) {
-        if (spec.vms() < 1) throw new UsageException("--vms must be at least 1, got " + spec.vms());
+        if (spec.vms().isEmpty()) throw new UsageException("an experiment needs at least one VM");
         spec.cpu().ifPresent(CpuPlacement::requireUsable);
-        for (int vm : spec.nice().keySet()) {
-            if (vm < 0 || vm >= spec.vms()) throw new UsageException("--nice names vm" + vm + " but the run has vm0..vm" + (spec.vms() - 1));
+        for (ExperimentSpec.VmSpec vm : spec.vms()) {
+            if (vm.nice() != null && (vm.nice() < -20 || vm.nice() > 19)) {
+                throw new UsageException("nice values go from -20 to 19, got " + vm.nice());
+            }
+            vm.guest().check("guest " + vm.guest().manifest().name(), vm.memory());
         }
-        spec.nice().values().forEach(n -> {
-            if (n < -20 || n > 19) throw new UsageException("nice values go from -20 to 19, got " + n);
-        });
     }
 
     public ExperimentReport run() throws InterruptedException {
@@ -45,15 +45,14 @@ public final class Experiment {
         List<VmInstance> vms = new ArrayList<>();
         try (Kvm kvm = Kvm.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
-            GuestManifest m = spec.guest().manifest();
-            for (int i = 0; i < spec.vms(); i++) {
-                vms.add(VmInstance.create(kvm, cpuid, i, spec.guest(), spec.memory(), spec.arg(),
-                        spec.streamSerial() ? out : null));
+            for (int i = 0; i < spec.vms().size(); i++) {
+                ExperimentSpec.VmSpec vm = spec.vms().get(i);
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
             }
             for (VmInstance vm : vms) vm.newThread(placementFor(vm));
             for (VmInstance vm : vms) vm.thread().start();
             for (VmInstance vm : vms) vm.thread().awaitStarted();
-            printThreadMap(vms, m);
+            printThreadMap(vms);
             awaitEnd(vms);
             return report(vms);
         } finally {
@@ -65,7 +64,7 @@ public final class Experiment {
     }
 
     private VcpuThread.Placement placementFor(VmInstance vm) {
-        Integer nice = spec.nice().get(vm.index());
+        Integer nice = spec.vms().get(vm.index()).nice();
         return tid -> {
             spec.cpu().ifPresent(cpu -> {
                 BitSet only = new BitSet();
@@ -76,13 +75,15 @@ public final class Experiment {
         };
     }
 
-    private void printThreadMap(List<VmInstance> vms, GuestManifest m) {
-        String where = spec.cpu().isPresent() ? ", pinned to CPU " + spec.cpu().getAsInt() : "";
-        out.printf("jkvm: %d × %s (%s mode, %d KiB)%s%n", vms.size(), m.name(), m.mode().displayName(), spec.memory() >> 10, where);
+    private void printThreadMap(List<VmInstance> vms) {
+        String where = spec.cpu().isPresent() ? "pinned to CPU " + spec.cpu().getAsInt() : "not pinned";
+        out.printf("jkvm: %d VM%s, vCPU threads %s%n", vms.size(), vms.size() == 1 ? "" : "s", where);
         for (VmInstance vm : vms) {
-            Integer nice = spec.nice().get(vm.index());
-            out.printf("jkvm: %s vCPU 0 → thread %s, TID %d%s%n", vm.name(), vm.thread().name(), vm.thread().tid(),
-                    nice == null ? "" : ", nice " + nice);
+            ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
+            GuestManifest m = s.guest().manifest();
+            out.printf("jkvm: %s %s (%s mode, %d KiB): vCPU 0 → thread %s, TID %d%s%n", vm.name(), m.name(),
+                    m.mode().displayName(), s.memory() >> 10, vm.thread().name(), vm.thread().tid(),
+                    s.nice() == null ? "" : ", nice " + s.nice());
         }
         out.flush();
     }

@@ -3,34 +3,34 @@ package dev.jkvm.experiment;
 import dev.jkvm.guest.GuestImage;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
- * An experiment: N VMs × one guest × an optional experiment CPU × an optional duration, plus the
- * recording. Validated by {@link Experiment} before any VM starts.
+ * An experiment: N VMs (each a guest, its memory, its argument and nice value), an optional
+ * experiment CPU they all share, an optional duration, and the recording. Validated by
+ * {@link Experiment#validate} before any VM starts.
  *
- * @param memory   guest RAM per VM in bytes
  * @param duration how long to run; null runs until every guest has ended
- * @param arg      the value each guest finds in RDI
  * @param cpu      the CPU every vCPU thread is pinned to, if any
- * @param nice     nice value per VM index (absent: the monitor's own)
  * @param jfr      where to write the recording, or null for none
- * @param profile  the JFR profile name (jfr-profiles/NAME.jfc)
+ * @param profile  the JFR profile name (jfr-profiles/NAME.jfc), used with {@code jfr}
  */
 public record ExperimentSpec(
-        GuestImage guest,
-        int vms,
-        long memory,
+        List<VmSpec> vms,
         Duration duration,
-        long arg,
         OptionalInt cpu,
-        Map<Integer, Integer> nice,
         Path jfr,
         String profile,
         boolean streamSerial) {
 
+    /**
+     * One VM: its guest, RAM in bytes, the value the guest finds in RDI, and its vCPU thread's nice
+     * value (null: the monitor's own).
+     */
+    public record VmSpec(GuestImage guest, long memory, long arg, Integer nice) {}
+
     public ExperimentSpec {
-        nice = Map.copyOf(nice);
+        vms = List.copyOf(vms);
     }
 }

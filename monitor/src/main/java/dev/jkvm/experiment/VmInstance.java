@@ -53,7 +53,6 @@ final class VmInstance implements AutoCloseable {
         Vm vm = kvm.createVm();
         try {
             GuestMemory memory = vm.mapMemory(memoryBytes);
-            guest.check("guest " + guest.manifest().name(), memoryBytes);
             for (GuestImage.Segment s : guest.segments()) {
                 memory.write(s.address(), s.bytes());
             }
