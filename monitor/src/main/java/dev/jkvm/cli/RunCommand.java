@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import dev.jkvm.guest.GuestLayout;
+import dev.jkvm.jfr.JfrProfiles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,6 +72,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Nice value of a VM's vCPU thread, e.g. --nice vm0=0,vm1=5 (unequal CFS weights).")
     Map<String, Integer> nice = new LinkedHashMap<>();
 
+    @Option(names = "--jfr", paramLabel = "FILE", description = "Record into this JFR file (open it in JDK Mission Control or with 'jfr print').")
+    Path jfr;
+
+    @Option(names = "--profile", paramLabel = "NAME", defaultValue = "jkvm-sched",
+            description = "JFR profile for --jfr: jkvm-sched (switches and summaries, low overhead) or jkvm-full (per-exit events too). Default: ${DEFAULT-VALUE}.")
+    String profile;
+
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
 
@@ -117,7 +125,8 @@ final class RunCommand implements Callable<Integer> {
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i)));
         }
         Duration d = duration == null ? null : Durations.parse(duration);
-        ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), null, null, !quiet);
+        JfrProfiles.requireKnown(profile);
+        ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), jfr, profile, !quiet);
         Experiment.validate(s);
         return s;
     }

@@ -13,8 +13,8 @@ public final class PortBus {
     public PortBus map(int first, int last, PortDevice device) {
         for (int p = first; p <= last; p++) {
             if (devices[p] != null) throw new IllegalStateException(String.format("port 0x%x is already mapped", p));
-            devices[p] = device;
         }
+        for (int p = first; p <= last; p++) devices[p] = device;
         return this;
     }
 

@@ -29,9 +29,9 @@ public final class SerialConsole implements SerialSink {
         if (b == '\n') {
             flushLine();
         } else if (b != '\r') {
-            line.write(b);
             // A guest that never prints a newline must not grow the buffer without bound.
             if (line.size() >= MAX_LINE) flushLine();
+            line.write(b);
         }
     }
 

@@ -5,7 +5,15 @@ import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
+import dev.jkvm.jfr.JfrSession;
+import dev.jkvm.sched.KernelProbes;
+import dev.jkvm.sched.MonitorThreads;
+import dev.jkvm.sched.SchedRecorder;
+import dev.jkvm.sched.VcpuId;
+import dev.jkvm.util.Durations;
 import dev.jkvm.util.UsageException;
+import java.time.Duration;
+import jdk.jfr.Recording;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,18 +51,34 @@ public final class Experiment {
         validate(spec);
         KvmAvailability.ensureUsable();
         List<VmInstance> vms = new ArrayList<>();
-        try (Kvm kvm = Kvm.open(); Arena arena = Arena.ofConfined()) {
+        BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
+        // Order matters: move the monitor's threads first, so every thread created from here on
+        // (JFR's, the recorder, the vCPU threads before they pin themselves) starts off the experiment CPU.
+        try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
+             Recording recording = JfrSession.start(spec.jfr(), spec.profile());
+             SchedRecorder recorder = new SchedRecorder(out, elsewhere);
+             Kvm kvm = Kvm.open();
+             Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
             for (int i = 0; i < spec.vms().size(); i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
             }
-            for (VmInstance vm : vms) vm.newThread(placementFor(vm));
-            for (VmInstance vm : vms) vm.thread().start();
-            for (VmInstance vm : vms) vm.thread().awaitStarted();
-            printThreadMap(vms);
-            awaitEnd(vms);
-            return report(vms);
+            if (spec.cpu().isPresent() && recording != null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
+            recorder.start();
+            for (VmInstance vm : vms) vm.newThread(placementFor(vm, recorder));
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms)) {
+                for (VmInstance vm : vms) vm.thread().start();
+                for (VmInstance vm : vms) vm.thread().awaitStarted();
+                printThreadMap(vms);
+                awaitEnd(vms);
+            }
+            recorder.stopAndFlush();
+            ExperimentReport report = report(vms);
+            LifecycleEvents.vmEnds(report);
+            printRecorderTotals(recorder);
+            if (recording != null) JfrSession.finish(recording, spec.jfr(), out);
+            return report;
         } finally {
             for (VmInstance vm : vms) {
                 if (vm.thread() != null) vm.thread().stopAndJoin("monitor shutting down");
@@ -63,16 +87,27 @@ public final class Experiment {
         }
     }
 
-    private VcpuThread.Placement placementFor(VmInstance vm) {
-        Integer nice = spec.vms().get(vm.index()).nice();
+    private VcpuThread.Placement placementFor(VmInstance vm, SchedRecorder recorder) {
+        ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
         return tid -> {
             spec.cpu().ifPresent(cpu -> {
                 BitSet only = new BitSet();
                 only.set(cpu);
                 Syscalls.setAffinity(tid, only);
             });
-            if (nice != null) Syscalls.setNice(tid, nice);
+            if (s.nice() != null) Syscalls.setNice(tid, s.nice());
+            recorder.attachCurrentThread(new VcpuId(vm.name(), 0, tid), vm.trace());
+            LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
         };
+    }
+
+    private void printRecorderTotals(SchedRecorder recorder) {
+        if (!recorder.recordingSwitches()) return;
+        SchedRecorder.Totals t = recorder.totals();
+        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%n",
+                t.switchRecords(), t.probeRecords(), t.lostRecords(), Durations.format(Duration.ofNanos(t.lagP50())),
+                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())));
+        out.flush();
     }
 
     private void printThreadMap(List<VmInstance> vms) {

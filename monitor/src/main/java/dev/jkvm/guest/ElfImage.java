@@ -32,7 +32,8 @@ final class ElfImage {
         int phentsize = Short.toUnsignedInt(b.getShort(54));
         int phnum = Short.toUnsignedInt(b.getShort(56));
         if (phentsize < 56) throw new InvalidGuestException(source + ": ELF program header size " + phentsize + " is too small");
-        if (phoff < 0 || phoff + (long) phentsize * phnum > file.length) {
+        // Compare by subtraction: phoff comes from the file and phoff + size could overflow.
+        if (phoff < 0 || phoff > file.length || (long) phentsize * phnum > file.length - phoff) {
             throw new InvalidGuestException(source + ": ELF program headers reach past the end of the file");
         }
         List<GuestImage.Segment> segments = new ArrayList<>();
@@ -43,7 +44,7 @@ final class ElfImage {
             long paddr = b.getLong(ph + 24);
             long filesz = b.getLong(ph + 32);
             long memsz = b.getLong(ph + 40);
-            if (offset < 0 || filesz < 0 || offset + filesz > file.length) {
+            if (offset < 0 || filesz < 0 || offset > file.length || filesz > file.length - offset) {
                 throw new InvalidGuestException(source + ": program header " + i + " reaches past the end of the file");
             }
             if (memsz < filesz) throw new InvalidGuestException(source + ": program header " + i + " has p_memsz < p_filesz");

@@ -52,7 +52,11 @@ public record GuestManifest(
             String name = required(kv, "name", source);
             CpuMode mode = CpuMode.parse(required(kv, "mode", source));
             String image = required(kv, "image", source);
-            ImageFormat format = ImageFormat.valueOf(kv.getOrDefault("format", "flat").toUpperCase(java.util.Locale.ROOT));
+            ImageFormat format = switch (kv.getOrDefault("format", "flat").toLowerCase(java.util.Locale.ROOT)) {
+                case "flat" -> ImageFormat.FLAT;
+                case "elf" -> ImageFormat.ELF;
+                default -> throw new InvalidGuestException(source + ": 'format' must be flat or elf, not '" + kv.get("format") + "'");
+            };
             if (format == ImageFormat.ELF && mode != CpuMode.LONG) {
                 throw new InvalidGuestException(source + ": ELF images are supported in long mode only");
             }

@@ -24,11 +24,12 @@ public final class Durations {
             case "h" -> 3600e9;
             default -> throw new AssertionError(unit);
         };
-        if (nanos <= 0) throw new UsageException("duration must be positive: '" + text + "'");
-        return Duration.ofNanos((long) nanos);
+        long rounded = Math.round(nanos);
+        if (rounded <= 0) throw new UsageException("duration must be positive: '" + text + "'");
+        return Duration.ofNanos(rounded);
     }
 
-    /** A short human form: 1.500 s, 250 ms, 12 µs. */
+    /** A short human form: 1.500 s, 250.0 ms, 12.0 µs. */
     public static String format(Duration d) {
         long ns = d.toNanos();
         if (ns >= 1_000_000_000L) return String.format(Locale.ROOT, "%.3f s", ns / 1e9);

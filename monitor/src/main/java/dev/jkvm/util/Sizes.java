@@ -9,7 +9,7 @@ public final class Sizes {
     public static long parse(String text) {
         String s = text.trim().toUpperCase(Locale.ROOT);
         if (s.endsWith("IB")) s = s.substring(0, s.length() - 2);
-        else if (s.endsWith("B") && s.length() > 1 && !Character.isDigit(s.charAt(s.length() - 2))) s = s.substring(0, s.length() - 1);
+        else if (s.endsWith("B") && s.length() > 1) s = s.substring(0, s.length() - 1);
         long unit = 1;
         if (!s.isEmpty()) {
             switch (s.charAt(s.length() - 1)) {

@@ -1,0 +1,36 @@
+package dev.jkvm.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+@Name("jkvm.RecorderSummary")
+@Label("Recorder Summary")
+@Description("End of run: how many kernel records the recorder turned into events, how many were lost, and the commit lag")
+@Category({"jkvm", "Recorder"})
+@StackTrace(false)
+public final class RecorderSummary extends jdk.jfr.Event {
+    @Label("Switch Records") @Description("Context-switch records read from the perf rings")
+    public long switchRecords;
+
+    @Label("Probe Records") @Description("Kprobe and tracepoint samples read (privileged ground truth)")
+    public long probeRecords;
+
+    @Label("Lost Records") @Description("Records the kernel dropped (PERF_RECORD_LOST); 0 means the recording is complete")
+    public long lostRecords;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Median Commit Lag") @Description("Median time from kernel timestamp to event commit")
+    public long lagP50;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("99th Percentile Commit Lag") @Description("99th percentile of the time from kernel timestamp to event commit")
+    public long lagP99;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Maximum Commit Lag") @Description("Largest time from kernel timestamp to event commit")
+    public long lagMax;
+}

@@ -1,0 +1,38 @@
+package dev.jkvm.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+
+@Name("jkvm.VcpuSchedIn")
+@Label("vCPU Sched In")
+@Description("The kernel switched a vCPU thread in (a perf context-switch record of that thread)")
+@Category({"jkvm", "Scheduling"})
+@StackTrace(false)
+public final class VcpuSchedIn extends jdk.jfr.Event {
+    @Label("VM") @Description("The VM's name, e.g. vm0")
+    public String vm;
+
+    @Label("vCPU") @Description("The vCPU index within its VM")
+    public int vcpu;
+
+    @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
+    public int tid;
+
+    @Label("CPU") @Description("The CPU the thread was switched in on")
+    public int cpu;
+
+    @KernelTime @Timespan(Timespan.NANOSECONDS)
+    @Label("Kernel Time") @Description("When the switch happened: CLOCK_MONOTONIC nanoseconds from the perf record")
+    public long kernelTime;
+
+    @Label("In KVM_RUN") @Description("The thread was inside the KVM_RUN ioctl at that moment (false also when unknown)")
+    public boolean inKvmRun;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Commit Lag") @Description("Time from the kernel's timestamp to this event's commit")
+    public long lag;
+}

@@ -1,0 +1,62 @@
+package dev.jkvm.sched;
+
+
+/**
+ * One privileged kernel probe on the experiment CPU: a kprobe (kvm_sched_in, kvm_sched_out,
+ * kvm_arch_vcpu_load, the vendor load) or the sched:sched_switch tracepoint. Owns its perf event.
+ */
+public final class ProbeSource implements AutoCloseable {
+    /** What a probe's samples mean, and which event they become. */
+    public enum Kind { KVM_SCHED_IN, KVM_SCHED_OUT, ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD, SCHED_SWITCH }
+
+    private final Kind kind;
+    private final String function;
+    private final PerfEvent event;
+    private final TracepointFormat format;
+    private long samples;
+
+    ProbeSource(Kind kind, String function, PerfEvent event, TracepointFormat format) {
+        this.kind = kind;
+        this.function = function;
+        this.event = event;
+        this.format = format;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The probed kernel function (or the tracepoint name). */
+    public String function() {
+        return function;
+    }
+
+    public long samples() {
+        return samples;
+    }
+
+    void drain(SchedRecorder recorder) {
+        event.drain((type, misc, record) -> {
+            if (type == ProbeSample.TYPE) {
+                recorder.addPendingProbeSample(this, ProbeSample.decode(record, format != null));
+            } else if (type == SwitchRecord.LOST) {
+                recorder.lost(event.what(), SwitchRecord.lostCount(record));
+            }
+        });
+    }
+
+    void emit(ProbeSample s, SchedRecorder recorder) {
+        samples++;
+        if (kind == Kind.SCHED_SWITCH) {
+            KernelEvents.schedSwitch(s, format, recorder);
+        } else {
+            KernelEvents.probeHit(kind, function, s, recorder);
+        }
+    }
+
+
+    @Override
+    public void close() {
+        event.close();
+    }
+}

@@ -1,0 +1,307 @@
+package dev.jkvm.sched;
+
+import dev.jkvm.experiment.KvmRunTrace;
+import dev.jkvm.jfr.PerfRecordsLost;
+import dev.jkvm.jfr.RecorderSummary;
+import dev.jkvm.jfr.VcpuSchedIn;
+import dev.jkvm.jfr.VcpuSchedOut;
+import dev.jkvm.jfr.VcpuSwitch;
+import dev.jkvm.jfr.VcpuSwitchSummary;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Turns the kernel's context-switch records of every vCPU thread into JFR events, promptly and in
+ * kernel time order. One perf event per vCPU thread (opened from that thread before its first
+ * KVM_RUN), drained by one recorder thread that runs off the experiment CPU.
+ *
+ * <p>Ordering: rings are drained one after another, so a record stamped just before a drain may
+ * become visible only in the next one. Records younger than {@link #HOLD_BACK_NANOS} stay pending
+ * until a later pass; the final flush takes everything. The lag this adds is measured and recorded.
+ */
+public final class SchedRecorder implements AutoCloseable {
+    private static final long POLL_NANOS = 1_000_000;
+    static final long HOLD_BACK_NANOS = 2_000_000;
+    private static final int RING_PAGES = 64;
+
+    private final List<Source> sources = new CopyOnWriteArrayList<>();
+    private final List<ProbeSource> probes = new CopyOnWriteArrayList<>();
+    private final SwitchClassifier classifier = new SwitchClassifier();
+    private final PrintWriter notices;
+    private final BitSet recorderCpus;
+    private final Thread thread;
+    private final List<Pending> pending = new ArrayList<>();
+    private final LongList lags = new LongList();
+    private volatile boolean stopping;
+    private long switchRecords;
+    private long probeRecords;
+    private long lostRecords;
+    private volatile String openFailure;
+
+    /** One vCPU thread's switch records. */
+    private static final class Source {
+        final VcpuId id;
+        final PerfEvent event;
+        final KvmRunTrace trace;
+        long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu;
+        long lastIn = -1, lastOut = -1;
+        boolean seenAny;
+
+        Source(VcpuId id, PerfEvent event, KvmRunTrace trace) {
+            this.id = id;
+            this.event = event;
+            this.trace = trace;
+        }
+    }
+
+    /** A decoded record waiting for its turn in time order. */
+    private record Pending(long time, Source source, SwitchRecord record, ProbeSource probe, ProbeSample sample) {}
+
+    /**
+     * @param recorderCpus where the recorder thread may run (the allowed CPUs minus the experiment
+     *                     CPU); empty to leave it unpinned
+     */
+    public SchedRecorder(PrintWriter notices, BitSet recorderCpus) {
+        this.notices = notices;
+        this.recorderCpus = recorderCpus;
+        this.thread = Thread.ofPlatform().name("jkvm-recorder").daemon(true).unstarted(this::loop);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /**
+     * Opens context-switch recording for the calling vCPU thread. Call from that thread, before its
+     * first KVM_RUN. A failure is reported once, clearly, and the run goes on without switch events.
+     */
+    public void attachCurrentThread(VcpuId id, KvmRunTrace trace) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = PerfAttributes.contextSwitches(arena);
+            PerfEvent event = PerfEvent.open(attr, id.tid(), -1, RING_PAGES, "switches of " + id);
+            sources.add(new Source(id, event, trace));
+        } catch (RuntimeException e) {
+            if (openFailure == null) {
+                openFailure = e.getMessage();
+                notices.println("jkvm: cannot record vCPU sched-in/out: " + e.getMessage() + PerfPermissions.advice());
+                notices.flush();
+            }
+        }
+    }
+
+    /** Adds a privileged kernel probe (kprobe or tracepoint) whose samples become events. */
+    public void addProbe(ProbeSource probe) {
+        probes.add(probe);
+    }
+
+    /** The vCPU a TID belongs to, or null. */
+    VcpuId vcpuOfTid(int tid) {
+        for (Source s : sources) if (s.id.tid() == tid) return s.id;
+        return null;
+    }
+
+    public boolean recordingSwitches() {
+        return openFailure == null && !sources.isEmpty();
+    }
+
+    private void loop() {
+        if (!recorderCpus.isEmpty()) {
+            dev.jkvm.bindings.Syscalls.setAffinity(dev.jkvm.bindings.Syscalls.gettid(), recorderCpus);
+        }
+        while (!stopping) {
+            pass(false);
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Stops the recorder thread, drains everything left and commits the summaries. Call after the vCPU threads ended. */
+    public void stopAndFlush() throws InterruptedException {
+        stopping = true;
+        thread.join();
+        pass(true);
+        commitSummaries();
+    }
+
+    private synchronized void pass(boolean flushAll) {
+        long horizon = System.nanoTime() - HOLD_BACK_NANOS;
+        for (Source s : sources) {
+            s.event.drain((type, misc, record) -> {
+                if (type == SwitchRecord.TYPE) {
+                    SwitchRecord r = SwitchRecord.decode(misc, record);
+                    pending.add(new Pending(r.time(), s, r, null, null));
+                } else if (type == SwitchRecord.LOST) {
+                    lost(s.event.what(), SwitchRecord.lostCount(record));
+                }
+            });
+        }
+        for (ProbeSource p : probes) {
+            p.drain(this);
+        }
+        if (pending.isEmpty()) return;
+        pending.sort(Comparator.comparingLong(Pending::time));
+        int done = 0;
+        for (Pending p : pending) {
+            if (!flushAll && p.time() > horizon) break;
+            if (p.record() != null) {
+                emitSwitch(p.source(), p.record());
+            } else {
+                p.probe().emit(p.sample(), this);
+                probeRecords++;
+            }
+            done++;
+        }
+        pending.subList(0, done).clear();
+    }
+
+    void addPendingProbeSample(ProbeSource probe, ProbeSample sample) {
+        pending.add(new Pending(sample.time(), null, null, probe, sample));
+    }
+
+    void lost(String what, long count) {
+        lostRecords += count;
+        PerfRecordsLost e = new PerfRecordsLost();
+        e.source = what;
+        e.lost = count;
+        e.commit();
+        notices.println("jkvm: the kernel dropped " + count + " perf records of " + what + " (ring full); the recording is incomplete");
+        notices.flush();
+    }
+
+    void recordLag(long kernelTime) {
+        lags.add(System.nanoTime() - kernelTime);
+    }
+
+    private void emitSwitch(Source s, SwitchRecord r) {
+        switchRecords++;
+        int state = s.trace.stateAt(r.time());
+        if (r.out()) {
+            if (!s.seenAny) classifier.alreadyRunning(s.id, r.cpu());
+            s.outs++;
+            if (r.preempted()) s.preempted++;
+            if (s.lastIn >= 0) s.onCpu += r.time() - s.lastIn;
+            s.lastOut = r.time();
+            VcpuSchedOut e = new VcpuSchedOut();
+            if (e.shouldCommit()) {
+                e.vm = s.id.vm();
+                e.vcpu = s.id.vcpu();
+                e.tid = s.id.tid();
+                e.cpu = r.cpu();
+                e.kernelTime = r.time();
+                e.preempted = r.preempted();
+                e.inKvmRun = state == KvmRunTrace.INSIDE;
+                e.lag = System.nanoTime() - r.time();
+                e.commit();
+            }
+        } else {
+            s.ins++;
+            long offCpu = s.lastOut >= 0 ? r.time() - s.lastOut : 0;
+            s.offCpu += offCpu;
+            s.lastIn = r.time();
+            SwitchClassifier.Classified c = classifier.schedIn(s.id, r.cpu());
+            switch (c.switchClass()) {
+                case FIRST_RUN -> s.firstRuns++;
+                case SAME_VCPU -> s.sameVcpu++;
+                case OTHER_VCPU -> s.otherVcpu++;
+            }
+            VcpuSchedIn e = new VcpuSchedIn();
+            if (e.shouldCommit()) {
+                e.vm = s.id.vm();
+                e.vcpu = s.id.vcpu();
+                e.tid = s.id.tid();
+                e.cpu = r.cpu();
+                e.kernelTime = r.time();
+                e.inKvmRun = state == KvmRunTrace.INSIDE;
+                e.lag = System.nanoTime() - r.time();
+                e.commit();
+            }
+            VcpuSwitch w = new VcpuSwitch();
+            if (w.shouldCommit()) {
+                w.vm = s.id.vm();
+                w.vcpu = s.id.vcpu();
+                w.cpu = r.cpu();
+                w.kernelTime = r.time();
+                w.switchClass = c.switchClass().label();
+                w.fromVm = c.previous() == null ? "" : c.previous().vm();
+                w.fromVcpu = c.previous() == null ? -1 : c.previous().vcpu();
+                w.offCpu = offCpu;
+                w.commit();
+            }
+        }
+        s.seenAny = true;
+        recordLag(r.time());
+    }
+
+    private void commitSummaries() {
+        for (Source s : sources) {
+            VcpuSwitchSummary e = new VcpuSwitchSummary();
+            e.vm = s.id.vm();
+            e.vcpu = s.id.vcpu();
+            e.tid = s.id.tid();
+            e.schedIns = s.ins;
+            e.schedOuts = s.outs;
+            e.preemptions = s.preempted;
+            e.firstRuns = s.firstRuns;
+            e.sameVcpu = s.sameVcpu;
+            e.fromOtherVcpu = s.otherVcpu;
+            e.onCpu = s.onCpu;
+            e.offCpu = s.offCpu;
+            e.commit();
+        }
+        long[] sorted = lags.toSortedArray();
+        RecorderSummary r = new RecorderSummary();
+        r.switchRecords = switchRecords;
+        r.probeRecords = probeRecords;
+        r.lostRecords = lostRecords;
+        r.lagP50 = percentile(sorted, 0.50);
+        r.lagP99 = percentile(sorted, 0.99);
+        r.lagMax = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
+        r.commit();
+    }
+
+    /** What the recorder saw, for the run's summary line. */
+    public record Totals(long switchRecords, long probeRecords, long lostRecords, long lagP50, long lagP99, long lagMax) {}
+
+    public synchronized Totals totals() {
+        long[] sorted = lags.toSortedArray();
+        return new Totals(switchRecords, probeRecords, lostRecords, percentile(sorted, 0.5), percentile(sorted, 0.99),
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+    }
+
+    static long percentile(long[] sorted, double q) {
+        if (sorted.length == 0) return 0;
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        for (Source s : sources) s.event.close();
+        for (ProbeSource p : probes) p.close();
+    }
+
+    /** A growable array of primitive longs (lags), so recording a lag does not box. */
+    static final class LongList {
+        private long[] values = new long[1024];
+        private int size;
+
+        void add(long v) {
+            if (size == values.length) values = Arrays.copyOf(values, size * 2);
+            values[size++] = v;
+        }
+
+        long[] toSortedArray() {
+            long[] copy = Arrays.copyOf(values, size);
+            Arrays.sort(copy);
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.jkvm.experiment;
+
+import static dev.jkvm.experiment.KvmRunTrace.INSIDE;
+import static dev.jkvm.experiment.KvmRunTrace.OUTSIDE;
+import static dev.jkvm.experiment.KvmRunTrace.UNKNOWN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class KvmRunTraceTest {
+    @Test
+    void beforeAnyTransitionTheThreadIsOutside() {
+        KvmRunTrace t = new KvmRunTrace();
+        assertEquals(OUTSIDE, t.stateAt(0));
+        assertEquals(OUTSIDE, t.stateAt(Long.MAX_VALUE));
+    }
+
+    @Test
+    void insideEnterLeaveIntervalsOutsideBetweenThem() {
+        KvmRunTrace t = new KvmRunTrace();
+        t.enter(100);
+        t.leave(200);
+        t.enter(300);
+        t.leave(400);
+        assertEquals(OUTSIDE, t.stateAt(99), "before the first enter");
+        assertEquals(INSIDE, t.stateAt(100), "an enter at T is inside from T");
+        assertEquals(INSIDE, t.stateAt(150));
+        assertEquals(INSIDE, t.stateAt(199));
+        assertEquals(OUTSIDE, t.stateAt(200), "a leave at T is outside from T");
+        assertEquals(OUTSIDE, t.stateAt(250));
+        assertEquals(INSIDE, t.stateAt(350));
+        assertEquals(OUTSIDE, t.stateAt(400));
+        assertEquals(OUTSIDE, t.stateAt(10_000), "after the last leave");
+    }
+
+    @Test
+    void afterTheLastEnterTheThreadIsStillInside() {
+        KvmRunTrace t = new KvmRunTrace();
+        t.enter(100);
+        assertEquals(INSIDE, t.stateAt(100));
+        assertEquals(INSIDE, t.stateAt(1_000_000));
+        assertEquals(OUTSIDE, t.stateAt(50));
+    }
+
+    @Test
+    void afterWrappingTimesOlderThanTheRetainedWindowAreUnknown() {
+        KvmRunTrace t = new KvmRunTrace();
+        int transitions = 2 * KvmRunTrace.CAPACITY + 10; // even: ends with a leave
+        for (int i = 0; i < transitions; i++) {
+            long at = 10L * (i + 1);
+            if ((i & 1) == 0) t.enter(at);
+            else t.leave(at);
+        }
+        assertEquals(UNKNOWN, t.stateAt(5), "before the first transition ever, which was overwritten");
+        assertEquals(UNKNOWN, t.stateAt(10L * (transitions - KvmRunTrace.CAPACITY)), "overwritten");
+        // Recent history is still exact: transition i (0-based) happened at 10*(i+1).
+        int recentEnter = transitions - 100;        // even index: an enter
+        assertEquals(INSIDE, t.stateAt(10L * (recentEnter + 1) + 5));
+        assertEquals(OUTSIDE, t.stateAt(10L * (recentEnter + 2) + 5));
+        assertEquals(OUTSIDE, t.stateAt(10L * transitions + 1), "after the last leave");
+    }
+}
