@@ -126,8 +126,22 @@ public final class SchedRecorder implements AutoCloseable {
     public void stopAndFlush() throws InterruptedException {
         stopping = true;
         thread.join();
+        awaitThreadsGone();
         pass(true);
         commitSummaries();
+    }
+
+    /**
+     * Thread.join returns while the native thread is still on its way out (JVM teardown, pthread
+     * exit), and it can be switched out and in meanwhile; the kernel writes those records until the
+     * task exits. Waiting until /proc no longer lists the task makes the final drain complete.
+     */
+    private void awaitThreadsGone() throws InterruptedException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        for (Source s : sources) {
+            java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task", Integer.toString(s.id.tid()));
+            while (java.nio.file.Files.exists(task) && System.nanoTime() < deadline) Thread.sleep(1);
+        }
     }
 
     private synchronized void pass(boolean flushAll) {

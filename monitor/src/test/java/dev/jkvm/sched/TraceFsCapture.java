@@ -1,0 +1,98 @@
+package dev.jkvm.sched;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Test-side kernel ground truth, independent of jkvm's recorder: a private tracefs instance that
+ * records sched:sched_switch on one CPU with the mono clock, read back as text when closed.
+ * Needs root (tracefs is mounted here if it is not yet).
+ */
+final class TraceFsCapture implements AutoCloseable {
+    static final Path TRACEFS = Path.of("/sys/kernel/tracing");
+    // "  vcpu-vm0-0-1234  [001] d..2.   123.456789: sched_switch: prev_comm=... prev_pid=1 prev_prio=120 prev_state=R+ ==> next_comm=... next_pid=2 next_prio=120"
+    private static final Pattern LINE = Pattern.compile(
+            "\\[(\\d+)\\]\\s+\\S+\\s+(\\d+)\\.(\\d{6}):\\s+sched_switch:\\s+prev_comm=.*?\\s+prev_pid=(\\d+)\\s+prev_prio=\\S+\\s+prev_state=(\\S+)\\s+==>\\s+next_comm=.*?\\s+next_pid=(\\d+)\\s+next_prio=\\S+");
+
+    /**
+     * One sched_switch: when (mono, ns at µs precision), where, who went out in what state, who came
+     * in. {@code implied} marks a switch the tracepoint did not report but the sequence proves: on
+     * some kernels a switch away from the idle task leaves no sched_switch line, yet the next line's
+     * prev_pid shows another task ran; it happened in [earliestNanos, timeNanos].
+     */
+    record Switch(long timeNanos, long earliestNanos, int cpu, int prevPid, String prevState, int nextPid, boolean implied) {}
+
+    private final Path instance;
+    private List<Switch> switches;
+
+    private TraceFsCapture(Path instance) {
+        this.instance = instance;
+    }
+
+    static TraceFsCapture start(int cpu) throws IOException, InterruptedException {
+        ensureMounted();
+        Path dir = TRACEFS.resolve("instances/jkvm-test-" + ProcessHandle.current().pid());
+        if (!Files.isDirectory(dir)) Files.createDirectory(dir);
+        TraceFsCapture c = new TraceFsCapture(dir);
+        write(dir.resolve("tracing_on"), "0");
+        write(dir.resolve("trace_clock"), "mono");
+        write(dir.resolve("buffer_size_kb"), "16384");
+        write(dir.resolve("tracing_cpumask"), Long.toHexString(1L << cpu));
+        write(dir.resolve("trace"), "");
+        write(dir.resolve("events/sched/sched_switch/enable"), "1");
+        write(dir.resolve("tracing_on"), "1");
+        return c;
+    }
+
+    static void ensureMounted() throws IOException, InterruptedException {
+        if (Files.isDirectory(TRACEFS.resolve("events"))) return;
+        Process p = new ProcessBuilder("mount", "-t", "tracefs", "nodev", TRACEFS.toString()).inheritIO().start();
+        if (p.waitFor() != 0 || !Files.isDirectory(TRACEFS.resolve("events"))) {
+            throw new IOException("tracefs is not mounted at " + TRACEFS + " and mounting it failed (needs root)");
+        }
+    }
+
+    private static void write(Path file, String value) throws IOException {
+        Files.writeString(file, value);
+    }
+
+    /** Stops tracing and parses what was captured. */
+    List<Switch> stop() throws IOException {
+        write(instance.resolve("tracing_on"), "0");
+        List<Switch> out = new ArrayList<>();
+        for (String line : Files.readAllLines(instance.resolve("trace"))) {
+            if (line.startsWith("#")) continue;
+            if (line.contains("LOST")) throw new IllegalStateException("tracefs lost events: " + line);
+            Matcher m = LINE.matcher(line);
+            if (!m.find()) continue;
+            long t = Long.parseLong(m.group(2)) * 1_000_000_000L + Long.parseLong(m.group(3)) * 1000L;
+            int prev = Integer.parseInt(m.group(4));
+            if (!out.isEmpty() && out.get(out.size() - 1).nextPid() != prev) {
+                Switch before = out.get(out.size() - 1);
+                out.add(new Switch(t, before.timeNanos(), before.cpu(), before.nextPid(), "?", prev, true));
+            }
+            out.add(new Switch(t, t, Integer.parseInt(m.group(1)), prev, m.group(5), Integer.parseInt(m.group(6)), false));
+        }
+        switches = out;
+        return out;
+    }
+
+    List<Switch> switches() {
+        return switches;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            write(instance.resolve("tracing_on"), "0");
+            write(instance.resolve("events/sched/sched_switch/enable"), "0");
+        } finally {
+            Files.deleteIfExists(instance);
+        }
+    }
+}
