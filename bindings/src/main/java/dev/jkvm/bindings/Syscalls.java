@@ -34,6 +34,7 @@ public final class Syscalls {
             FunctionDescriptor.of(INT, PTR, INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = link(LinuxHeaders.close$address(), LinuxHeaders.close$descriptor());
     private static final MethodHandle READ = link(LinuxHeaders.read$address(), LinuxHeaders.read$descriptor());
+    private static final MethodHandle PREAD = link(LinuxHeaders.pread$address(), LinuxHeaders.pread$descriptor());
     private static final MethodHandle MMAP = link(LinuxHeaders.mmap$address(), LinuxHeaders.mmap$descriptor());
     private static final MethodHandle MUNMAP = link(LinuxHeaders.munmap$address(), LinuxHeaders.munmap$descriptor());
     private static final MethodHandle SCHED_SETAFFINITY =
@@ -89,6 +90,18 @@ public final class Syscalls {
         try {
             long n = (long) READ.invokeExact(capture.segment(), fd, buffer, buffer.byteSize());
             return n < 0 ? -capture.errno() : n;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pread(2): fills {@code buffer} from {@code offset} of {@code fd}; returns the bytes read. */
+    public static long pread(int fd, MemorySegment buffer, long offset, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            ErrnoCapture capture = new ErrnoCapture(arena);
+            long n = (long) PREAD.invokeExact(capture.segment(), fd, buffer, buffer.byteSize(), offset);
+            if (n < 0) throw new NativeException("pread " + what, capture.errno());
+            return n;
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
             CheckCommand.class,
             GuestsCommand.class,
             RunCommand.class,
-            //SANDBOX SandboxCommand.class,
+            SandboxCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

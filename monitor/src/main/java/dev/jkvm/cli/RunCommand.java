@@ -88,8 +88,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out);
         ExperimentSpec experiment = toSpec();
+        if (sandbox.shouldDelegate()) {
+            List<Path> writable = new ArrayList<>();
+            if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
+            return sandbox.delegate(spec, out, writable);
+        }
         ExperimentReport report = new Experiment(experiment, out).run();
         printSummary(out, report);
         if (report.anyMonitorError()) return ExitCodes.INTERNAL;

@@ -67,13 +67,17 @@ public final class Experiment {
             if (spec.cpu().isPresent() && recording != null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
             recorder.start();
             for (VmInstance vm : vms) vm.newThread(placementFor(vm, recorder));
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms)) {
+            GuestSampler sampler = new GuestSampler(vms);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler) {
+                sampler.start();
                 for (VmInstance vm : vms) vm.thread().start();
                 for (VmInstance vm : vms) vm.thread().awaitStarted();
                 printThreadMap(vms);
                 awaitEnd(vms);
             }
             recorder.stopAndFlush();
+            sampler.finish(vm -> recorder.offCpuIntervals(vm).stream()
+                    .map(i -> new GapAligner.OffCpu(i[0], i[1])).toList());
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
@@ -147,7 +151,7 @@ public final class Experiment {
             reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), t.result(), vm.stats(),
                     vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
-                    t.runNanos(), counter));
+                    t.runNanos(), t.endNanos(), counter));
         }
         return new ExperimentReport(reports);
     }

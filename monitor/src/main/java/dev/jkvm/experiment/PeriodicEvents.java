@@ -1,6 +1,12 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.bindings.generated.LinuxHeaders;
+import dev.jkvm.bindings.generated.kvm_steal_time;
 import dev.jkvm.exits.ExitStats;
+import dev.jkvm.jfr.KvmStats;
+import dev.jkvm.jfr.StealTime;
+import dev.jkvm.kvm.KvmStatsFd;
+import java.lang.foreign.MemorySegment;
 import dev.jkvm.jfr.GuestProgress;
 import dev.jkvm.jfr.VcpuExitStats;
 import java.util.HashMap;
@@ -16,6 +22,8 @@ import jdk.jfr.FlightRecorder;
 final class PeriodicEvents implements AutoCloseable {
     private final Runnable exitStats;
     private final Runnable progress;
+    private final Runnable steal;
+    private final Runnable kvmStats;
 
     private PeriodicEvents(List<VmInstance> vms) {
         this.exitStats = () -> {
@@ -53,12 +61,64 @@ final class PeriodicEvents implements AutoCloseable {
                 e.commit();
             }
         };
+        this.steal = stealTime(vms);
+        this.kvmStats = kvmStats(vms);
+    }
+
+    private static Runnable stealTime(List<VmInstance> vms) {
+        Map<String, Long> last = new HashMap<>();
+        return () -> {
+            for (VmInstance vm : vms) {
+                var at = vm.guest().manifest().stealTime();
+                if (at.isEmpty()) continue;
+                MemorySegment st = vm.memory().slice(at.getAsLong(), kvm_steal_time.layout().byteSize());
+                long version = Integer.toUnsignedLong(kvm_steal_time.version(st));
+                if (version == 0) continue; // KVM has not written the record yet (the guest has not enabled it)
+                long stolen = kvm_steal_time.steal(st);
+                StealTime e = new StealTime();
+                e.vm = vm.name();
+                e.vcpu = 0;
+                e.steal = stolen;
+                e.stealDelta = stolen - last.getOrDefault(vm.name(), 0L);
+                e.preempted = (kvm_steal_time.preempted(st) & LinuxHeaders.KVM_VCPU_PREEMPTED()) != 0;
+                e.version = version;
+                e.commit();
+                last.put(vm.name(), stolen);
+            }
+        };
+    }
+
+    private static Runnable kvmStats(List<VmInstance> vms) {
+        return () -> {
+            for (VmInstance vm : vms) {
+                commitStats(vm.name(), "vm", vm.vmStats());
+                commitStats(vm.name(), "vcpu0", vm.vcpuStats());
+            }
+        };
+    }
+
+    private static void commitStats(String vm, String scope, KvmStatsFd fd) {
+        if (fd == null) return;
+        long[] values = fd.sample();
+        for (int i = 0; i < values.length; i++) {
+            KvmStatsFd.Descriptor d = fd.descriptors().get(i);
+            KvmStats e = new KvmStats();
+            e.vm = vm;
+            e.scope = scope;
+            e.name = d.name();
+            e.value = values[i];
+            e.unit = d.exponent() == 0 ? d.unit() : d.unit() + " (10^" + d.exponent() + ")";
+            e.kind = d.kind();
+            e.commit();
+        }
     }
 
     static PeriodicEvents register(List<VmInstance> vms) {
         PeriodicEvents p = new PeriodicEvents(vms);
         FlightRecorder.addPeriodicEvent(VcpuExitStats.class, p.exitStats);
         FlightRecorder.addPeriodicEvent(GuestProgress.class, p.progress);
+        FlightRecorder.addPeriodicEvent(StealTime.class, p.steal);
+        FlightRecorder.addPeriodicEvent(KvmStats.class, p.kvmStats);
         return p;
     }
 
@@ -66,5 +126,7 @@ final class PeriodicEvents implements AutoCloseable {
     public void close() {
         FlightRecorder.removePeriodicEvent(exitStats);
         FlightRecorder.removePeriodicEvent(progress);
+        FlightRecorder.removePeriodicEvent(steal);
+        FlightRecorder.removePeriodicEvent(kvmStats);
     }
 }

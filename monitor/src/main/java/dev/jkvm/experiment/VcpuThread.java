@@ -5,6 +5,9 @@ import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.bindings.generated.LinuxHeaders;
 import dev.jkvm.exits.ExitDecoder;
 import dev.jkvm.exits.ExitHandler;
+import dev.jkvm.exits.ExitReason;
+import dev.jkvm.jfr.VmExitEvent;
+import jdk.jfr.EventType;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.exits.VmExit;
@@ -29,14 +32,19 @@ final class VcpuThread {
     private final Placement placement;
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
+    private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
+
     private final KvmRunTrace trace;
+    private final String vmName;
     private volatile int tid = -1;
     private volatile String stopReason;
     private volatile GuestResult result;
     private volatile long startNanos;
     private volatile long endNanos;
 
-    VcpuThread(String name, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, Placement placement) {
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, Placement placement) {
+        String name = "vcpu-" + vmName + "-" + vcpu.id();
+        this.vmName = vmName;
         this.vcpu = vcpu;
         this.handler = handler;
         this.stats = stats;
@@ -68,6 +76,11 @@ final class VcpuThread {
 
     boolean isAlive() {
         return thread.isAlive();
+    }
+
+    /** When the thread left its KVM_RUN loop (System.nanoTime), or 0 while it runs. */
+    long endNanos() {
+        return endNanos;
     }
 
     long runNanos() {
@@ -139,9 +152,29 @@ final class VcpuThread {
                 stats.recordInterrupted();
                 continue;
             }
+            // The per-exit event is off by default: only build it when the recording asked for it.
+            VmExitEvent event = null;
+            if (EXIT_EVENT.isEnabled()) {
+                event = new VmExitEvent();
+                event.begin();
+            }
             GuestResult end = handler.handle(exit);
-            stats.record(decoder.reasonCode(), System.nanoTime() - exitAt);
+            long handled = System.nanoTime();
+            stats.record(decoder.reasonCode(), handled - exitAt);
+            if (event != null) commitExitEvent(event, exit, decoder.reasonCode(), exitAt - enter);
             if (end != null) return end;
         }
+    }
+
+    private void commitExitEvent(VmExitEvent event, VmExit exit, int reason, long guestNanos) {
+        event.end();
+        if (!event.shouldCommit()) return;
+        event.vm = vmName;
+        event.vcpu = vcpu.id();
+        event.reason = ExitReason.nameOf(reason);
+        event.port = exit instanceof VmExit.Io io ? io.port() : -1;
+        event.address = exit instanceof VmExit.Mmio m ? m.address() : 0;
+        event.guestTime = guestNanos;
+        event.commit();
     }
 }

@@ -10,7 +10,9 @@ import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
 import dev.jkvm.kvm.CpuSetup;
 import dev.jkvm.kvm.GuestMemory;
+import dev.jkvm.bindings.generated.LinuxHeaders;
 import dev.jkvm.kvm.Kvm;
+import dev.jkvm.kvm.KvmStatsFd;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.kvm.Vm;
 import java.io.PrintWriter;
@@ -32,9 +34,15 @@ final class VmInstance implements AutoCloseable {
     private final ExitHandler handler;
     private final ExitStats stats = new ExitStats();
     private final KvmRunTrace trace = new KvmRunTrace();
+    private final long tscHz;
+    private final KvmStatsFd vmStats;
+    private final KvmStatsFd vcpuStats;
     private VcpuThread thread;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal) {
+    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats) {
+        this.vmStats = vmStats;
+        this.vcpuStats = vcpuStats;
+        this.tscHz = vcpu.tscKhz() * 1000;
         this.index = index;
         this.name = "vm" + index;
         this.guest = guest;
@@ -60,7 +68,8 @@ final class VmInstance implements AutoCloseable {
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
             CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg);
-            return new VmInstance(index, guest, vm, vcpu, terminal);
+            boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
+            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null);
         } catch (RuntimeException e) {
             vm.close();
             throw e;
@@ -106,7 +115,7 @@ final class VmInstance implements AutoCloseable {
     /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
     VcpuThread newThread(VcpuThread.Placement placement) {
         if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
-        thread = new VcpuThread("vcpu-" + name + "-0", vcpu, handler, stats, trace, placement);
+        thread = new VcpuThread(name, vcpu, handler, stats, trace, placement);
         return thread;
     }
 
@@ -114,9 +123,29 @@ final class VmInstance implements AutoCloseable {
         return thread;
     }
 
+    /** The vCPU's TSC frequency in Hz. */
+    long tscHz() {
+        return tscHz;
+    }
+
+    /** KVM's statistics of the VM, or null when this KVM has no binary stats. */
+    KvmStatsFd vmStats() {
+        return vmStats;
+    }
+
+    /** KVM's statistics of the vCPU, or null when this KVM has no binary stats. */
+    KvmStatsFd vcpuStats() {
+        return vcpuStats;
+    }
+
     @Override
     public void close() {
         serial.finish();
-        vm.close();
+        try {
+            if (vcpuStats != null) vcpuStats.close();
+            if (vmStats != null) vmStats.close();
+        } finally {
+            vm.close();
+        }
     }
 }

@@ -3,7 +3,10 @@ package dev.jkvm.experiment;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 
-/** What one VM of an experiment did: how it ended, its exits, what it printed. */
+/**
+ * What one VM of an experiment did: how it ended, its exits, what it printed. {@code loopEndNanos}
+ * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC).
+ */
 public record VmReport(
         String name,
         String guest,
@@ -18,4 +21,5 @@ public record VmReport(
         long mmioReads,
         long mmioWrites,
         long runNanos,
+        long loopEndNanos,
         Long progressCounter) {}

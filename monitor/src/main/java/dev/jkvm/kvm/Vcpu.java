@@ -68,6 +68,16 @@ public final class Vcpu implements AutoCloseable {
         Syscalls.ioctl(fd, LinuxHeaders.KVM_SET_CPUID2(), cpuid2, "KVM_SET_CPUID2");
     }
 
+    /** KVM's binary statistics of this vCPU (KVM_CAP_BINARY_STATS_FD); the caller owns the result. */
+    public KvmStatsFd openStats() {
+        return KvmStatsFd.open(fd, "vCPU " + id);
+    }
+
+    /** The vCPU's TSC frequency in kHz (KVM_GET_TSC_KHZ). */
+    public long tscKhz() {
+        return Syscalls.ioctl(fd, LinuxHeaders.KVM_GET_TSC_KHZ(), 0, "KVM_GET_TSC_KHZ");
+    }
+
     /**
      * One KVM_RUN. Returns 0 when the guest exited to us (the reason is in {@link #runArea}), or
      * -errno: -EINTR when a signal interrupted it, -EAGAIN when KVM asks to be called again.

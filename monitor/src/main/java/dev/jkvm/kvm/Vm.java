@@ -66,6 +66,11 @@ public final class Vm implements AutoCloseable {
         return memory;
     }
 
+    /** KVM's binary statistics of this VM (KVM_CAP_BINARY_STATS_FD); the caller owns the result. */
+    public KvmStatsFd openStats() {
+        return KvmStatsFd.open(fd, "VM");
+    }
+
     public Vcpu createVcpu(int id) {
         int vcpuFd = Syscalls.ioctl(fd, LinuxHeaders.KVM_CREATE_VCPU(), id, "KVM_CREATE_VCPU");
         Vcpu vcpu;

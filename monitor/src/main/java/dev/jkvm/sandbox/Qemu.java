@@ -1,6 +1,5 @@
 package dev.jkvm.sandbox;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +45,13 @@ public final class Qemu {
     }
 
     /**
-     * The kernel command line: quiet (the console is a log, not output), no reboot on panic so QEMU
-     * exits ({@code -no-reboot}) instead of looping.
+     * The kernel command line: the console is ttyS0 (a log, never mixed into a command's output, so
+     * the kernel may be verbose there: it costs no measurable boot time and explains failures), no
+     * reboot on panic so QEMU exits ({@code -no-reboot}) instead of looping.
      */
-    public static final String KERNEL_CMDLINE = "console=ttyS0 quiet panic=-1";
+    public static final String KERNEL_CMDLINE = "console=ttyS0 panic=-1";
+    /** For the interactive shell the console is the user's terminal: keep the kernel quiet there. */
+    public static final String KERNEL_CMDLINE_INTERACTIVE = KERNEL_CMDLINE + " quiet";
 
     private Qemu() {}
 
@@ -112,9 +114,5 @@ public final class Qemu {
     /** True for QEMU's harmless complaints about EPYC flags TCG lacks (kept out of error messages). */
     static boolean isNoise(String stderrLine) {
         return stderrLine.contains("TCG doesn't support requested feature");
-    }
-
-    static boolean isExecutable(Path p) {
-        return Files.isRegularFile(p) && Files.isExecutable(p);
     }
 }

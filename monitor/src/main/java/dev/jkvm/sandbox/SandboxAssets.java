@@ -55,7 +55,6 @@ public final class SandboxAssets {
 
     private final Path cacheDir;
     private final Consumer<String> progress;
-    private final List<String> pending = new ArrayList<>();
     private boolean announced;
 
     private SandboxAssets(Path cacheDir, Consumer<String> progress) {
@@ -115,7 +114,7 @@ public final class SandboxAssets {
         Path kernels = cacheDir.resolve("kernel");
         DebianPackages.Package pkg;
         try {
-            pkg = DebianPackages.resolveDependency(KERNEL_METAPACKAGE, "linux-image-");
+            pkg = DebianPackages.resolveDependencyRemembered(kernels.resolve("resolved"), KERNEL_METAPACKAGE, "linux-image-");
         } catch (SandboxException e) {
             // Without apt (or its lists) a kernel cached earlier still boots.
             Optional<Path> cached = newestComplete(kernels);
@@ -126,7 +125,7 @@ public final class SandboxAssets {
         if (Files.isRegularFile(dir.resolve("release"))) {
             return new KernelFiles(dir, Files.readString(dir.resolve("release")).strip());
         }
-        announce("downloading " + pkg.name() + " " + pkg.version());
+        announce("downloading " + pkg.name() + " " + pkg.version() + ", then building the initramfs");
         Path work = Files.createDirectories(kernels).resolve(pkg.key() + ".download");
         Path staging = kernels.resolve(pkg.key() + ".staging");
         deleteTree(work);
@@ -203,7 +202,6 @@ public final class SandboxAssets {
 
     /** Prints the one progress line of a first run, naming everything this preparation will do. */
     private void announce(String step) {
-        pending.add(step);
         if (!announced) {
             announced = true;
             progress.accept("jkvm sandbox: preparing the cache in " + cacheDir + " (first run only): " + step + "…");

@@ -54,6 +54,8 @@ public final class SchedRecorder implements AutoCloseable {
         long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu;
         long lastIn = -1, lastOut = -1;
         boolean seenAny;
+        /** Off-CPU intervals {out, in} in kernel time, for aligning what the guest saw. */
+        final LongList offCpuIntervals = new LongList();
 
         Source(VcpuId id, PerfEvent event, KvmRunTrace trace) {
             this.id = id;
@@ -76,7 +78,22 @@ public final class SchedRecorder implements AutoCloseable {
     }
 
     public void start() {
+        warmUp();
         thread.start();
+    }
+
+    /**
+     * Loads and registers the event classes before the first switch arrives: the first use of an
+     * event class costs JFR tens of milliseconds, which would otherwise show up as commit lag.
+     */
+    private static void warmUp() {
+        new VcpuSchedIn().shouldCommit();
+        new VcpuSchedOut().shouldCommit();
+        new VcpuSwitch().shouldCommit();
+        new dev.jkvm.jfr.KvmSchedIn().shouldCommit();
+        new dev.jkvm.jfr.KvmSchedOut().shouldCommit();
+        new dev.jkvm.jfr.VcpuLoad().shouldCommit();
+        new dev.jkvm.jfr.KernelSchedSwitch().shouldCommit();
     }
 
     /**
@@ -218,6 +235,10 @@ public final class SchedRecorder implements AutoCloseable {
             s.ins++;
             long offCpu = s.lastOut >= 0 ? r.time() - s.lastOut : 0;
             s.offCpu += offCpu;
+            if (s.lastOut >= 0) {
+                s.offCpuIntervals.add(s.lastOut);
+                s.offCpuIntervals.add(r.time());
+            }
             s.lastIn = r.time();
             SwitchClassifier.Classified c = classifier.schedIn(s.id, r.cpu());
             switch (c.switchClass()) {
@@ -280,6 +301,17 @@ public final class SchedRecorder implements AutoCloseable {
         r.commit();
     }
 
+    /** The off-CPU intervals {out, in} of a VM's vCPU threads, in kernel time order. */
+    public synchronized List<long[]> offCpuIntervals(String vm) {
+        List<long[]> out = new ArrayList<>();
+        for (Source s : sources) {
+            if (!s.id.vm().equals(vm)) continue;
+            long[] flat = s.offCpuIntervals.toArray();
+            for (int i = 0; i + 1 < flat.length; i += 2) out.add(new long[] {flat[i], flat[i + 1]});
+        }
+        return out;
+    }
+
     /** What the recorder saw, for the run's summary line. */
     public record Totals(long switchRecords, long probeRecords, long lostRecords, long lagP50, long lagP99, long lagMax) {}
 
@@ -310,6 +342,10 @@ public final class SchedRecorder implements AutoCloseable {
         void add(long v) {
             if (size == values.length) values = Arrays.copyOf(values, size * 2);
             values[size++] = v;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(values, size);
         }
 
         long[] toSortedArray() {

@@ -46,11 +46,11 @@ public final class SwitchClassifier {
     }
 
     /**
-     * Notes that {@code vcpu} was already running on {@code cpu} when recording began (its first
-     * record is a sched-out), so its next sched-in there is not a first run.
+     * Notes that {@code vcpu} was running on {@code cpu} when recording began (its first record is a
+     * sched-out): it is the CPU's last vCPU until another one comes in. Its own first sched-in that
+     * the recorder sees is still classified as its first run there.
      */
     public void alreadyRunning(VcpuId vcpu, int cpu) {
-        seenOnCpu.add(vcpu.vm() + "/" + vcpu.vcpu() + "@" + cpu);
         lastOnCpu.put(cpu, vcpu);
     }
 }
