@@ -151,7 +151,7 @@ public final class Experiment {
             reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), t.result(), vm.stats(),
                     vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
-                    t.runNanos(), t.endNanos(), counter));
+                    t.runNanos(), t.endNanos(), t.loopAllocatedBytes(), counter));
         }
         return new ExperimentReport(reports);
     }

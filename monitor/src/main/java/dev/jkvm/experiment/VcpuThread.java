@@ -41,6 +41,7 @@ final class VcpuThread {
     private volatile GuestResult result;
     private volatile long startNanos;
     private volatile long endNanos;
+    private volatile long loopAllocatedBytes = -1;
 
     VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, Placement placement) {
         String name = "vcpu-" + vmName + "-" + vcpu.id();
@@ -76,6 +77,19 @@ final class VcpuThread {
 
     boolean isAlive() {
         return thread.isAlive();
+    }
+
+    /**
+     * Heap bytes this thread allocated inside its KVM_RUN loop (the exits and the end included), or
+     * -1 when the JVM cannot tell. The loop is meant to allocate nothing per exit.
+     */
+    long loopAllocatedBytes() {
+        return loopAllocatedBytes;
+    }
+
+    private static long allocatedBytes() {
+        return java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                ? t.getCurrentThreadAllocatedBytes() : -1;
     }
 
     /** When the thread left its KVM_RUN loop (System.nanoTime), or 0 while it runs. */
@@ -130,7 +144,9 @@ final class VcpuThread {
                 started.countDown();
             }
             startNanos = System.nanoTime();
+            long allocatedBefore = allocatedBytes();
             result = loop(capture);
+            loopAllocatedBytes = allocatedBytes() - allocatedBefore;
         } catch (RuntimeException e) {
             result = new GuestResult.MonitorError(String.valueOf(e.getMessage()));
         } finally {

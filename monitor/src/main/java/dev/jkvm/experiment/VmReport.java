@@ -5,7 +5,8 @@ import dev.jkvm.exits.GuestResult;
 
 /**
  * What one VM of an experiment did: how it ended, its exits, what it printed. {@code loopEndNanos}
- * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC).
+ * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
+ * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown).
  */
 public record VmReport(
         String name,
@@ -22,4 +23,5 @@ public record VmReport(
         long mmioWrites,
         long runNanos,
         long loopEndNanos,
+        long loopAllocatedBytes,
         Long progressCounter) {}

@@ -137,6 +137,15 @@ class RecordingContentsKvmTest {
     }
 
     @Test
+    void theSpinningGuestsCounterAdvancesWhileItRuns() {
+        List<RecordedEvent> progress = of("jkvm.GuestProgress").stream().filter(e -> e.getString("vm").equals("vm1")).toList();
+        assertTrue(progress.size() >= 2, "only " + progress.size() + " progress samples of steal-spin in 3 s");
+        for (int i = 1; i < progress.size(); i++) {
+            assertTrue(progress.get(i).getLong("counter") > progress.get(i - 1).getLong("counter"), "the counter did not advance between samples");
+        }
+    }
+
+    @Test
     void kvmStatisticsAreSampled() {
         List<RecordedEvent> stats = of("jkvm.KvmStats");
         assertFalse(stats.isEmpty(), "no KVM statistics");
