@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
             GuestsCommand.class,
             RunCommand.class,
             SandboxCommand.class,
+            AnalyzeCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

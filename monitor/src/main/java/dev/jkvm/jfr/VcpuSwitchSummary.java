@@ -45,6 +45,10 @@ public final class VcpuSwitchSummary extends jdk.jfr.Event {
     public long onCpu;
 
     @Timespan(Timespan.NANOSECONDS)
+    @Label("Time On CPU In KVM_RUN") @Description("Sum of the on-CPU intervals that began inside KVM_RUN: the CPU time the guest could use")
+    public long onCpuInKvmRun;
+
+    @Timespan(Timespan.NANOSECONDS)
     @Label("Time Off CPU") @Description("Sum of sched-out to sched-in intervals")
     public long offCpu;
 }

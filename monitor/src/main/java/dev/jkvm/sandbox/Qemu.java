@@ -9,7 +9,10 @@ import java.util.Optional;
 /**
  * Where QEMU is and how the sandbox starts it.
  *
- * <p>The machine: TCG with one host thread per vCPU ({@code thread=multi}), an EPYC CPU model with
+ * <p>The machine: TCG with one host thread for all vCPUs ({@code thread=single}; with
+ * {@code thread=multi} a JVM inside crashed with SIGILL a few bytes into JIT-compiled methods about
+ * once in five test runs: HotSpot patches the code of running methods (nmethod entry barriers) from
+ * other threads, and multi-threaded TCG does not always see such cross-modified code whole), an EPYC CPU model with
  * SVM so the Debian kernel's kvm_amd loads with nested paging, no default devices. The guest
  * console (ttyS0) goes to a socket (or to the terminal for an interactive shell); three
  * virtio-serial ports carry the control protocol and the command's stdout and stderr, each to its
@@ -74,7 +77,7 @@ public final class Qemu {
         List<String> a = new ArrayList<>();
         a.add(l.binary().toString());
         a.addAll(List.of("-nodefaults", "-no-user-config", "-no-reboot", "-display", "none"));
-        a.addAll(List.of("-accel", "tcg,thread=multi"));
+        a.addAll(List.of("-accel", "tcg,thread=single"));
         a.addAll(List.of("-cpu", "EPYC,+svm"));
         a.addAll(List.of("-smp", Integer.toString(l.cpus())));
         a.addAll(List.of("-m", l.memoryMiB() + "M"));

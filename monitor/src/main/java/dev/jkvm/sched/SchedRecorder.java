@@ -51,7 +51,8 @@ public final class SchedRecorder implements AutoCloseable {
         final VcpuId id;
         final PerfEvent event;
         final KvmRunTrace trace;
-        long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu;
+        long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu, onCpuInKvmRun;
+        boolean lastInInKvmRun;
         long lastIn = -1, lastOut = -1;
         boolean seenAny;
         /** Off-CPU intervals {out, in} in kernel time, for aligning what the guest saw. */
@@ -217,7 +218,10 @@ public final class SchedRecorder implements AutoCloseable {
             if (!s.seenAny) classifier.alreadyRunning(s.id, r.cpu());
             s.outs++;
             if (r.preempted()) s.preempted++;
-            if (s.lastIn >= 0) s.onCpu += r.time() - s.lastIn;
+            if (s.lastIn >= 0) {
+                s.onCpu += r.time() - s.lastIn;
+                if (s.lastInInKvmRun) s.onCpuInKvmRun += r.time() - s.lastIn;
+            }
             s.lastOut = r.time();
             VcpuSchedOut e = new VcpuSchedOut();
             if (e.shouldCommit()) {
@@ -240,6 +244,7 @@ public final class SchedRecorder implements AutoCloseable {
                 s.offCpuIntervals.add(r.time());
             }
             s.lastIn = r.time();
+            s.lastInInKvmRun = state == KvmRunTrace.INSIDE;
             SwitchClassifier.Classified c = classifier.schedIn(s.id, r.cpu());
             switch (c.switchClass()) {
                 case FIRST_RUN -> s.firstRuns++;
@@ -287,6 +292,7 @@ public final class SchedRecorder implements AutoCloseable {
             e.sameVcpu = s.sameVcpu;
             e.fromOtherVcpu = s.otherVcpu;
             e.onCpu = s.onCpu;
+            e.onCpuInKvmRun = s.onCpuInKvmRun;
             e.offCpu = s.offCpu;
             e.commit();
         }

@@ -29,7 +29,7 @@ class QemuCommandLineTest {
     void machineIsTcgWithSvmAndNoDefaults() {
         List<String> a = Qemu.commandLine(launch(Optional.of(T.resolve("console.sock")), List.of()));
         assertEquals("/usr/bin/qemu-system-x86_64", a.getFirst());
-        assertEquals("tcg,thread=multi", after(a, "-accel"));
+        assertEquals("tcg,thread=single", after(a, "-accel"));
         assertEquals("EPYC,+svm", after(a, "-cpu"));
         assertEquals("2", after(a, "-smp"));
         assertEquals("4096M", after(a, "-m"));
