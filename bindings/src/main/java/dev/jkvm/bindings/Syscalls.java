@@ -65,24 +65,11 @@ public final class Syscalls {
 
     /** open(path, flags | O_CLOEXEC); returns the fd. */
     public static int open(String path, int flags) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int fd = (int) OPEN.invokeExact(capture.segment(), arena.allocateFrom(path), flags | LinuxHeaders.O_CLOEXEC());
-            if (fd < 0) throw new NativeException("open " + path, capture.errno());
-            return fd;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) checked("open " + path, (a, c) -> (int) OPEN.invokeExact(c, a.allocateFrom(path), flags | LinuxHeaders.O_CLOEXEC()));
     }
 
     public static void close(int fd, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int rc = (int) CLOSE.invokeExact(capture.segment(), fd);
-            if (rc < 0) throw new NativeException("close " + what, capture.errno());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        checked("close " + what, (a, c) -> (int) CLOSE.invokeExact(c, fd));
     }
 
     /** read(2) into {@code buffer}; returns the byte count, or -errno (EAGAIN, EINTR) without throwing. */
@@ -97,40 +84,19 @@ public final class Syscalls {
 
     /** pread(2): fills {@code buffer} from {@code offset} of {@code fd}; returns the bytes read. */
     public static long pread(int fd, MemorySegment buffer, long offset, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            long n = (long) PREAD.invokeExact(capture.segment(), fd, buffer, buffer.byteSize(), offset);
-            if (n < 0) throw new NativeException("pread " + what, capture.errno());
-            return n;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return checked("pread " + what, (a, c) -> (long) PREAD.invokeExact(c, fd, buffer, buffer.byteSize(), offset));
     }
 
     // ---------------------------------------------------------------- ioctl
 
     /** An ioctl with an integer (or no) argument; returns its non-negative result. */
     public static int ioctl(int fd, long request, long arg, String call) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int rc = (int) IOCTL_LONG.invokeExact(capture.segment(), fd, request, arg);
-            if (rc < 0) throw new NativeException(call, capture.errno());
-            return rc;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) checked(call, (a, c) -> (int) IOCTL_LONG.invokeExact(c, fd, request, arg));
     }
 
     /** An ioctl whose argument is a struct in native memory; returns its non-negative result. */
     public static int ioctl(int fd, long request, MemorySegment arg, String call) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int rc = (int) IOCTL_PTR.invokeExact(capture.segment(), fd, request, arg);
-            if (rc < 0) throw new NativeException(call, capture.errno());
-            return rc;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        return (int) checked(call, (a, c) -> (int) IOCTL_PTR.invokeExact(c, fd, request, arg));
     }
 
     /**
@@ -161,13 +127,7 @@ public final class Syscalls {
     }
 
     public static void munmap(MemorySegment mapping, String what) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int rc = (int) MUNMAP.invokeExact(capture.segment(), mapping, mapping.byteSize());
-            if (rc < 0) throw new NativeException("munmap " + what, capture.errno());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        checked("munmap " + what, (a, c) -> (int) MUNMAP.invokeExact(c, mapping, mapping.byteSize()));
     }
 
     // ---------------------------------------------------------------- threads and CPUs
@@ -179,65 +139,63 @@ public final class Syscalls {
 
     /** sched_setaffinity(tid): restricts thread {@code tid} to {@code cpus}. */
     public static void setAffinity(int tid, BitSet cpus) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            MemorySegment mask = arena.allocate(CPU_SET_BYTES);
+        checked("sched_setaffinity(tid " + tid + ", " + cpus + ")", (a, c) -> {
+            MemorySegment mask = a.allocate(CPU_SET_BYTES);
             cpus.stream().forEach(cpu -> {
                 if (cpu >= CPU_SET_BYTES * 8) throw new IllegalArgumentException("CPU " + cpu + " is beyond the affinity mask");
                 mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (mask.get(ValueLayout.JAVA_BYTE, cpu / 8) | (1 << (cpu % 8))));
             });
-            int rc = (int) SCHED_SETAFFINITY.invokeExact(capture.segment(), tid, (long) CPU_SET_BYTES, mask);
-            if (rc < 0) throw new NativeException("sched_setaffinity(tid " + tid + ", " + cpus + ")", capture.errno());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+            return (int) SCHED_SETAFFINITY.invokeExact(c, tid, (long) CPU_SET_BYTES, mask);
+        });
     }
 
     /** sched_getaffinity(tid): the CPUs thread {@code tid} may run on, as the kernel has them. */
     public static BitSet getAffinity(int tid) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            MemorySegment mask = arena.allocate(CPU_SET_BYTES);
-            int rc = (int) SCHED_GETAFFINITY.invokeExact(capture.segment(), tid, (long) CPU_SET_BYTES, mask);
-            if (rc < 0) throw new NativeException("sched_getaffinity(tid " + tid + ")", capture.errno());
-            return BitSet.valueOf(mask.toArray(ValueLayout.JAVA_BYTE));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        BitSet[] result = new BitSet[1];
+        checked("sched_getaffinity(tid " + tid + ")", (a, c) -> {
+            MemorySegment mask = a.allocate(CPU_SET_BYTES);
+            int rc = (int) SCHED_GETAFFINITY.invokeExact(c, tid, (long) CPU_SET_BYTES, mask);
+            if (rc >= 0) result[0] = BitSet.valueOf(mask.toArray(ValueLayout.JAVA_BYTE));
+            return rc;
+        });
+        return result[0];
     }
 
     /** setpriority(PRIO_PROCESS, tid, nice): on Linux this sets the nice value of that one thread. */
     public static void setNice(int tid, int nice) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            int rc = (int) SETPRIORITY.invokeExact(capture.segment(), LinuxHeaders.PRIO_PROCESS(), tid, nice);
-            if (rc < 0) throw new NativeException("setpriority(tid " + tid + ", nice " + nice + ")", capture.errno());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        checked("setpriority(tid " + tid + ", nice " + nice + ")", (a, c) -> (int) SETPRIORITY.invokeExact(c, LinuxHeaders.PRIO_PROCESS(), tid, nice));
     }
 
     /** tgkill(2): sends {@code signal} to one thread of process {@code tgid}. */
     public static void tgkill(long tgid, int tid, int signal) {
-        try (Arena arena = Arena.ofConfined()) {
-            ErrnoCapture capture = new ErrnoCapture(arena);
-            long rc = (long) SYSCALL_3.invokeExact(capture.segment(), (long) LinuxHeaders.SYS_tgkill(), tgid, (long) tid, (long) signal);
-            if (rc < 0) throw new NativeException("tgkill(tid " + tid + ", signal " + signal + ")", capture.errno());
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        checked("tgkill(tid " + tid + ", signal " + signal + ")",
+                (a, c) -> (long) SYSCALL_3.invokeExact(c, (long) LinuxHeaders.SYS_tgkill(), tgid, (long) tid, (long) signal));
     }
 
     // ---------------------------------------------------------------- perf
 
     /** perf_event_open(2); returns the event fd (close-on-exec). */
     public static int perfEventOpen(MemorySegment attr, int pid, int cpu, int groupFd, String what) {
+        return (int) checked("perf_event_open " + what, (a, c) -> (long) SYSCALL_5.invokeExact(c,
+                (long) LinuxHeaders.SYS_perf_event_open(), attr, pid, cpu, groupFd, LinuxHeaders.PERF_FLAG_FD_CLOEXEC()));
+    }
+
+    /** A downcall whose first argument is the errno capture segment; returns the call's result widened to long. */
+    @FunctionalInterface
+    private interface Call {
+        long invoke(Arena arena, MemorySegment capture) throws Throwable;
+    }
+
+    /**
+     * Runs a non-hot downcall with its own confined arena and errno capture, and turns a negative
+     * result into a {@link NativeException} naming {@code what}.
+     */
+    private static long checked(String what, Call call) {
         try (Arena arena = Arena.ofConfined()) {
             ErrnoCapture capture = new ErrnoCapture(arena);
-            long fd = (long) SYSCALL_5.invokeExact(capture.segment(), (long) LinuxHeaders.SYS_perf_event_open(),
-                    attr, pid, cpu, groupFd, LinuxHeaders.PERF_FLAG_FD_CLOEXEC());
-            if (fd < 0) throw new NativeException("perf_event_open " + what, capture.errno());
-            return (int) fd;
+            long rc = call.invoke(arena, capture.segment());
+            if (rc < 0) throw new NativeException(what, capture.errno());
+            return rc;
         } catch (Throwable t) {
             throw rethrow(t);
         }

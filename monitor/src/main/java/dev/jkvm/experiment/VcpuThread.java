@@ -36,6 +36,7 @@ final class VcpuThread {
 
     private final KvmRunTrace trace;
     private final String vmName;
+    private final ExitDecoder decoder;
     private volatile int tid = -1;
     private volatile String stopReason;
     private volatile GuestResult result;
@@ -52,6 +53,20 @@ final class VcpuThread {
         this.trace = trace;
         this.placement = placement;
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
+        this.decoder = new ExitDecoder(vcpu.runArea());
+        primeLinkage(handler);
+    }
+
+    /**
+     * Class loading and call-site linking of the loop's code happen once per JVM, on whichever thread
+     * gets there first. Doing it here, on the thread that builds the experiment, keeps that work
+     * (slow in an emulated sandbox) off the pinned vCPU threads, so their recording starts with the guest.
+     */
+    private static void primeLinkage(ExitHandler handler) {
+        handler.handle(new VmExit.Interrupted());
+        try (Arena arena = Arena.ofConfined()) {
+            Syscalls.ioctlRaw(-1, 0, 0, new ErrnoCapture(arena)); // EBADF: links the KVM_RUN downcall
+        }
     }
 
     String name() {
@@ -155,7 +170,6 @@ final class VcpuThread {
     }
 
     private GuestResult loop(ErrnoCapture capture) {
-        ExitDecoder decoder = new ExitDecoder(vcpu.runArea());
         while (true) {
             if (stopReason != null) return new GuestResult.Stopped(stopReason);
             long enter = System.nanoTime();
