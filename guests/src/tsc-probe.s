@@ -11,7 +11,9 @@
 #   +16  capacity           (4096 entries)
 #   +24  write_count        (monotonic; entry slot = write_count % capacity)
 #   +32  iterations         (loop count, +1 every iteration)
-#   +40  reserved, 0 (3 x u64)
+#   +40  latest_tsc         (the TSC of the latest read, stored every iteration: the
+#                            monitor samples it to map guest TSC to host time)
+#   +48  reserved, 0 (2 x u64)
 #   +64  entries: capacity x {u64 tsc_before_gap, u64 gap_cycles} = 64 KiB,
 #        ending at 0x210040.
 # An entry is written completely before write_count is incremented; x86 stores
@@ -27,6 +29,7 @@
         .set OFF_CAP,     16
         .set OFF_COUNT,   24
         .set OFF_ITER,    32
+        .set OFF_NOW,     40
         .set OFF_ENTRIES, 64
         .set ENTRY_SHIFT, 4                     # 16-byte entries
 
@@ -71,5 +74,6 @@ loop:   rdtsc
         movq %rdx, OFF_COUNT(%rbx)      # publish after the entry is complete
 
 next:   movq %rax, %r8
+        movq %rax, OFF_NOW(%rbx)        # latest TSC, for the monitor's clock mapping
         incq OFF_ITER(%rbx)
         jmp loop

@@ -76,8 +76,7 @@ public final class Experiment {
                 awaitEnd(vms);
             }
             recorder.stopAndFlush();
-            sampler.finish(vm -> recorder.offCpuIntervals(vm).stream()
-                    .map(i -> new GapAligner.OffCpu(i[0], i[1])).toList());
+            sampler.finish(recorder::offCpuIntervals);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);

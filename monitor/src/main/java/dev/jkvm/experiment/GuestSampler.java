@@ -6,20 +6,21 @@ import dev.jkvm.kvm.GuestMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Reads the tsc-probe guests' gap rings while they run (often enough that the guest does not
- * overwrite entries before they are read), and at the end aligns the gaps with the host's
- * off-CPU intervals and commits them as {@link GuestGap} events.
+ * overwrite entries before they are read), samples each guest's latest TSC against the host clock,
+ * and at the end maps the gaps to host time ({@link TscClock}) and commits them as {@link GuestGap}
+ * events.
  *
  * <p>Ring layout (guests/README.md): u64 magic "TSCPROBE", threshold, capacity, write_count,
- * iterations, then 16-byte entries {tsc_before_gap, gap_cycles} from +0x40.
+ * iterations, latest_tsc, then 16-byte entries {tsc_before_gap, gap_cycles} from +0x40.
  */
 final class GuestSampler implements AutoCloseable {
     static final long MAGIC = 0x45424f5250435354L; // "TSCPROBE" read as a little-endian u64
-    private static final long POLL_NANOS = 20_000_000;
+    private static final long POLL_NANOS = 10_000_000;
 
     /** One VM's ring and what has been read of it. */
     private static final class Ring {
@@ -30,6 +31,7 @@ final class GuestSampler implements AutoCloseable {
         long read;
         long missed;
         final List<long[]> entries = new ArrayList<>(); // {sequence, tsc, cycles}
+        final List<TscClock.Sample> clock = new ArrayList<>();
 
         Ring(String vm, GuestMemory memory, long base, long tscHz) {
             this.vm = vm;
@@ -65,6 +67,10 @@ final class GuestSampler implements AutoCloseable {
     private synchronized void poll() {
         for (Ring r : rings) {
             if (r.memory.readLong(r.base) != MAGIC) continue; // the guest has not initialised its ring yet
+            long before = System.nanoTime();
+            long latest = r.memory.readLong(r.base + 40);
+            long after = System.nanoTime();
+            r.clock.add(new TscClock.Sample((before + after) >>> 1, after - before, latest));
             long capacity = r.memory.readLong(r.base + 16);
             long written = r.memory.readLong(r.base + 24);
             if (capacity <= 0 || capacity > (1 << 20)) continue; // a guest's garbage is not our index
@@ -80,28 +86,29 @@ final class GuestSampler implements AutoCloseable {
     }
 
     /**
-     * Reads what is left, aligns each VM's gaps with its off-CPU intervals and commits the events.
-     * Returns the number of gaps committed per VM.
+     * Reads what is left, maps each VM's gaps to host time and commits the events. {@code offCpuOfVm}
+     * gives a VM's off-CPU intervals ({out, in}, sorted) from the switch records. Returns the number
+     * of gaps committed per VM.
      */
-    synchronized Map<String, Integer> finish(Function<String, List<GapAligner.OffCpu>> offCpuOfVm) throws InterruptedException {
+    synchronized Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
         poll();
         Map<String, Integer> committed = new java.util.LinkedHashMap<>();
         for (Ring r : rings) {
-            List<GapAligner.Gap> gaps = new ArrayList<>();
-            for (long[] e : r.entries) gaps.add(new GapAligner.Gap(toNanos(e[1], r.tscHz), toNanos(e[2], r.tscHz)));
-            OptionalLong offset = GapAligner.offset(gaps, offCpuOfVm.apply(r.vm));
-            for (int i = 0; i < r.entries.size(); i++) {
-                long[] e = r.entries.get(i);
+            List<long[]> offCpu = offCpuOfVm.apply(r.vm);
+            Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(r.entries.stream()
+                    .map(e -> new long[] {e[1], e[2]}).toList(), offCpu));
+            for (long[] e : r.entries) {
                 GuestGap g = new GuestGap();
                 g.vm = r.vm;
                 g.sequence = e[0];
                 g.guestTsc = e[1];
                 g.gapCycles = e[2];
-                g.gap = gaps.get(i).lengthNanos();
+                g.gap = clock.isPresent() ? clock.get().nanos(e[2]) : toNanos(e[2], r.tscHz);
                 g.tscHz = r.tscHz;
-                g.estimatedStart = offset.isPresent() ? gaps.get(i).startNanos() + offset.getAsLong() : -1;
+                g.measuredTscHz = clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1;
+                g.estimatedStart = clock.isPresent() ? clock.get().hostNanos(e[1]) : -1;
                 g.commit();
             }
             committed.put(r.vm, r.entries.size());

@@ -23,14 +23,17 @@ public final class GuestGap extends jdk.jfr.Event {
     @Label("Gap Cycles") @Description("TSC cycles the gap lasted")
     public long gapCycles;
 
-    @Timespan(Timespan.NANOSECONDS) @Label("Gap") @Description("The gap in time, from its cycles and the vCPU's TSC frequency")
+    @Timespan(Timespan.NANOSECONDS) @Label("Gap") @Description("The gap in host time: its cycles at the measured TSC rate (at KVM_GET_TSC_KHZ when not measured)")
     public long gap;
 
-    @Frequency @Label("TSC Frequency") @Description("The vCPU's TSC frequency (KVM_GET_TSC_KHZ), in Hz")
+    @Frequency @Label("TSC Frequency") @Description("The vCPU's TSC frequency as KVM reports it (KVM_GET_TSC_KHZ)")
     public long tscHz;
 
+    @Frequency @Label("Measured TSC Frequency") @Description("The guest TSC's rate measured against the host clock during the run (-1 when too few samples)")
+    public long measuredTscHz;
+
     @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Estimated Kernel Time") @Description("Host CLOCK_MONOTONIC time of the gap's start, from the guest TSC and the alignment offset (-1 when not aligned)")
+    @Label("Estimated Kernel Time") @Description("Host CLOCK_MONOTONIC time of the gap's start, mapped from the guest TSC (-1 when no mapping could be measured)")
     public long estimatedStart;
 
     @Label("Sequence") @Description("The entry's number in the guest's ring (gaps the ring overwrote before they were read are missing)")

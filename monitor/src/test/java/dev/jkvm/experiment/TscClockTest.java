@@ -1,0 +1,60 @@
+package dev.jkvm.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The guest-TSC-to-host-time mapping on synthetic samples whose true mapping is known. */
+class TscClockTest {
+    // The truth: a 2.5 GHz TSC (0.4 ns a cycle) that read 0 at host time 1 s.
+    static final double RATE = 0.4;
+    static final double OFFSET = 1_000_000_000;
+
+    static long host(long tsc) {
+        return Math.round(tsc * RATE + OFFSET);
+    }
+
+    @Test
+    void fitsRateAndOffsetAndDropsSamplesTakenWhileTheVcpuWasOff() {
+        List<long[]> offCpu = List.of(new long[] {host(100_000_000), host(110_000_000)});
+        List<TscClock.Sample> samples = new ArrayList<>();
+        for (long tsc = 10_000_000; tsc < 300_000_000; tsc += 5_000_000) {
+            samples.add(new TscClock.Sample(host(tsc), 1_000, tsc));
+        }
+        // A stale sample inside the off-CPU interval: the guest's TSC did not move while it was off.
+        samples.add(new TscClock.Sample(host(105_000_000), 1_000, 99_000_000));
+        // A sample whose read was delayed: dropped too.
+        samples.add(new TscClock.Sample(host(200_000_000) + 5_000_000, 90_000, 201_000_000));
+        samples.sort((a, b) -> Long.compare(a.hostNanos(), b.hostNanos()));
+        TscClock c = TscClock.fit(samples, offCpu).orElseThrow();
+        assertEquals(RATE, c.nanosPerCycle(), 1e-9);
+        assertEquals(host(123_456_789), c.hostNanos(123_456_789), 2);
+        assertEquals(4_000_000, c.nanos(10_000_000));
+    }
+
+    @Test
+    void tooFewSamplesGiveNoMapping() {
+        List<TscClock.Sample> samples = List.of(new TscClock.Sample(host(1), 10, 1), new TscClock.Sample(host(2), 10, 2));
+        assertEquals(Optional.empty(), TscClock.fit(samples, List.of()));
+    }
+
+    @Test
+    void snappingRemovesAConstantStalenessOfTheSamples() {
+        // Gaps of 4 ms (10 000 000 cycles) every 25 ms of TSC; each one is a host off-CPU interval.
+        List<long[]> gaps = new ArrayList<>();
+        List<long[]> offCpu = new ArrayList<>();
+        for (long tsc = 50_000_000; tsc < 1_000_000_000; tsc += 62_500_000) {
+            gaps.add(new long[] {tsc, 10_000_000});
+            offCpu.add(new long[] {host(tsc), host(tsc + 10_000_000)});
+        }
+        // Samples that are all 3 ms stale give an offset 3 ms off.
+        TscClock biased = new TscClock(RATE, OFFSET + 3_000_000, 10);
+        TscClock snapped = biased.snappedTo(gaps, offCpu);
+        for (long[] g : gaps) assertEquals(host(g[0]), snapped.hostNanos(g[0]), 1_000);
+        assertTrue(Math.abs(snapped.nanosPerCycle() - RATE) < 1e-6);
+    }
+}
