@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             SandboxCommand.class,
             AnalyzeCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
