@@ -26,9 +26,9 @@ final class KvmReports {
             return passed + failed + skipped;
         }
 
-        /** The closing line, exactly: "KVM tests: N passed, N failed, N skipped". */
+        /** The closing line, exactly "KVM-tests: N passed, N failed, N skipped" (one word before the colon, so CI reads it as a test count). */
         String line() {
-            return "KVM tests: " + passed + " passed, " + failed + " failed, " + skipped + " skipped";
+            return "KVM-tests: " + passed + " passed, " + failed + " failed, " + skipped + " skipped";
         }
     }
 

@@ -24,7 +24,7 @@ class KvmReportsTest {
                 """);
         Files.writeString(dir.resolve("other.xml"), "<not-a-report/>");
         KvmReports.Summary s = KvmReports.read(dir);
-        assertEquals("KVM tests: 2 passed, 2 failed, 1 skipped", s.line());
+        assertEquals("KVM-tests: 2 passed, 2 failed, 1 skipped", s.line());
         assertEquals(List.of(new KvmReports.Failure("a.BadTest", "bad()", "expected: <1> but was: <2>"),
                 new KvmReports.Failure("a.BadTest", "boom()", "java.lang.IllegalStateException")), s.failures());
         assertEquals(List.of("a.SkipTest.later(): no KVM"), s.skippedTests());
@@ -34,6 +34,6 @@ class KvmReportsTest {
     void noReportsMeansNoTests(@TempDir Path dir) throws Exception {
         KvmReports.Summary s = KvmReports.read(dir.resolve("missing"));
         assertEquals(0, s.total());
-        assertEquals("KVM tests: 0 passed, 0 failed, 0 skipped", s.line());
+        assertEquals("KVM-tests: 0 passed, 0 failed, 0 skipped", s.line());
     }
 }
