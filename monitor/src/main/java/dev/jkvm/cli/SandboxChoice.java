@@ -41,14 +41,15 @@ final class SandboxChoice {
         if (System.getenv(INSIDE_ENV) != null) return false;
         if (force && forbid) throw new UsageException("--sandbox and --no-sandbox exclude each other");
         if (forbid) return false;
-        Optional<String> noSandbox = Sandbox.unavailabilityCause();
         if (force) {
+            Optional<String> noSandbox = Sandbox.unavailabilityCause();
             if (noSandbox.isPresent()) throw new KvmUnavailableException("--sandbox: the sandbox cannot be used: " + noSandbox.get());
             why = "--sandbox";
             return true;
         }
         KvmAvailability.Verdict v = KvmAvailability.probe();
         if (v.usable()) return false;
+        Optional<String> noSandbox = Sandbox.unavailabilityCause();
         if (noSandbox.isPresent()) {
             throw new KvmUnavailableException(v.reason() + "; the sandbox cannot be used either: " + noSandbox.get());
         }

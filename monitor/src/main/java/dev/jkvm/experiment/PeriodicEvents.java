@@ -26,7 +26,14 @@ final class PeriodicEvents implements AutoCloseable {
     private final Runnable kvmStats;
 
     private PeriodicEvents(List<VmInstance> vms) {
-        this.exitStats = () -> {
+        this.exitStats = exitStats(vms);
+        this.progress = progress(vms);
+        this.steal = stealTime(vms);
+        this.kvmStats = kvmStats(vms);
+    }
+
+    private static Runnable exitStats(List<VmInstance> vms) {
+        return () -> {
             for (VmInstance vm : vms) {
                 ExitStats stats = vm.stats();
                 for (int code : stats.codesSeen()) {
@@ -47,8 +54,11 @@ final class PeriodicEvents implements AutoCloseable {
                 }
             }
         };
+    }
+
+    private static Runnable progress(List<VmInstance> vms) {
         Map<String, Long> last = new HashMap<>();
-        this.progress = () -> {
+        return () -> {
             for (VmInstance vm : vms) {
                 var counter = vm.guest().manifest().counter();
                 if (counter.isEmpty()) continue;
@@ -61,8 +71,6 @@ final class PeriodicEvents implements AutoCloseable {
                 e.commit();
             }
         };
-        this.steal = stealTime(vms);
-        this.kvmStats = kvmStats(vms);
     }
 
     private static Runnable stealTime(List<VmInstance> vms) {

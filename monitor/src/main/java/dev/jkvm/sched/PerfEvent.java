@@ -100,14 +100,6 @@ public final class PerfEvent implements AutoCloseable {
         return wrapped.asSlice(0, length);
     }
 
-    public void enable() {
-        Syscalls.ioctl(fd, LinuxHeaders.PERF_EVENT_IOC_ENABLE(), 0, "PERF_EVENT_IOC_ENABLE " + what);
-    }
-
-    public void disable() {
-        Syscalls.ioctl(fd, LinuxHeaders.PERF_EVENT_IOC_DISABLE(), 0, "PERF_EVENT_IOC_DISABLE " + what);
-    }
-
     @Override
     public void close() {
         if (closed) return;

@@ -13,26 +13,12 @@ public final class ProbeSource implements AutoCloseable {
     private final String function;
     private final PerfEvent event;
     private final TracepointFormat format;
-    private long samples;
 
     ProbeSource(Kind kind, String function, PerfEvent event, TracepointFormat format) {
         this.kind = kind;
         this.function = function;
         this.event = event;
         this.format = format;
-    }
-
-    public Kind kind() {
-        return kind;
-    }
-
-    /** The probed kernel function (or the tracepoint name). */
-    public String function() {
-        return function;
-    }
-
-    public long samples() {
-        return samples;
     }
 
     void drain(SchedRecorder recorder) {
@@ -46,7 +32,6 @@ public final class ProbeSource implements AutoCloseable {
     }
 
     void emit(ProbeSample s, SchedRecorder recorder) {
-        samples++;
         if (kind == Kind.SCHED_SWITCH) {
             KernelEvents.schedSwitch(s, format, recorder);
         } else {
