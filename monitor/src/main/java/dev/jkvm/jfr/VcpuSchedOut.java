@@ -26,7 +26,7 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     public int cpu;
 
     @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the switch happened: CLOCK_MONOTONIC nanoseconds from the perf record")
+    @Label("Kernel Time") @Description("When the switch happened: CLOCK_MONOTONIC nanoseconds (see Stamped By)")
     public long kernelTime;
 
     @Label("Preempted") @Description("The thread was still runnable (preempted); false means it blocked or slept")
@@ -34,6 +34,12 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
 
     @Label("In KVM_RUN") @Description("The thread was inside the KVM_RUN ioctl at that moment (false also when unknown)")
     public boolean inKvmRun;
+
+    @Label("Stamped By") @Description("Where kernelTime comes from: the sched:sched_switch tracepoint (when recorded, the moment the kernel switched) or the perf switch record (written a few microseconds after a switch-in)")
+    public String stampedBy;
+
+    @Label("Late") @Description("The record reached the recorder after a later one had been committed; it is not classified")
+    public boolean late;
 
     @Timespan(Timespan.NANOSECONDS)
     @Label("Commit Lag") @Description("Time from the kernel's timestamp to this event's commit")

@@ -9,6 +9,14 @@ import dev.jkvm.jfr.VcpuLoad;
 final class KernelEvents {
     private KernelEvents() {}
 
+    /** Loads and registers the event classes before the first sample arrives. */
+    static void warmUp() {
+        new KvmSchedIn().shouldCommit();
+        new KvmSchedOut().shouldCommit();
+        new VcpuLoad().shouldCommit();
+        new KernelSchedSwitch().shouldCommit();
+    }
+
     static void probeHit(ProbeSource.Kind kind, String function, ProbeSample s, SchedRecorder recorder) {
         VcpuId v = recorder.vcpuOfTid(s.tid());
         String vm = v == null ? "" : v.vm();
