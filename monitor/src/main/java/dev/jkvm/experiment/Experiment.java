@@ -66,7 +66,7 @@ public final class Experiment {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
             }
-            for (VmInstance vm : vms) vm.newThread(gate).start();
+            for (VmInstance vm : vms) vm.newThread(gate, elsewhere).start();
             for (VmInstance vm : vms) vm.thread().awaitReady();
             // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
             // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
@@ -85,6 +85,7 @@ public final class Experiment {
             strays.sweep();
             strays.report(out);
             recorder.stopAndFlush();
+            noteReloadLatency(recorder);
             sampler.finish(recorder::offCpuIntervals);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
@@ -124,6 +125,15 @@ public final class Experiment {
         });
         if (s.nice() != null) Syscalls.setNice(tid, s.nice());
         LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
+    }
+
+    /** Says in one line when the host could not show the reload latency (kvm:kvm_entry never fired). */
+    private void noteReloadLatency(SchedRecorder recorder) {
+        if (recorder.hasProbe(dev.jkvm.sched.ProbeSource.Kind.KVM_ENTRY) && recorder.vmEntries() == 0) {
+            out.println("jkvm: vCPU reload latency not measured: kvm:kvm_entry never fired on this host (KVM vendor module "
+                    + KvmAvailability.vendorModules() + "); it does on VMX and SVM hosts");
+            out.flush();
+        }
     }
 
     private void printRecorderTotals(SchedRecorder recorder) {
@@ -211,6 +221,6 @@ public final class Experiment {
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
                     runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter));
         }
-        return new ExperimentReport(reports);
+        return new ExperimentReport(reports, window.opened(), window.stopAt());
     }
 }

@@ -27,6 +27,7 @@ final class VcpuThread {
     private final ExitHandler handler;
     private final ExitStats stats;
     private final StartGate gate;
+    private final java.util.BitSet leaveTo;
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
@@ -41,7 +42,12 @@ final class VcpuThread {
     private volatile long endNanos;
     private volatile long loopAllocatedBytes = -1;
 
-    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate) {
+    /**
+     * @param leaveTo where the thread moves itself when its loop ends (empty: stay), so that its
+     *                exit (which perf no longer records: the kernel detaches a task's events early
+     *                in do_exit) happens off the experiment CPU and its whole life there is recorded
+     */
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo) {
         String name = "vcpu-" + vmName + "-" + vcpu.id();
         this.vmName = vmName;
         this.vcpu = vcpu;
@@ -49,6 +55,7 @@ final class VcpuThread {
         this.stats = stats;
         this.trace = trace;
         this.gate = gate;
+        this.leaveTo = leaveTo;
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
         this.decoder = new ExitDecoder(vcpu.runArea());
         primeLinkage(handler);
@@ -61,6 +68,7 @@ final class VcpuThread {
      */
     private static void primeLinkage(ExitHandler handler) {
         handler.handle(new VmExit.Interrupted());
+        allocatedBytes();
         try (Arena arena = Arena.ofConfined()) {
             Syscalls.ioctlRaw(-1, 0, 0, new ErrnoCapture(arena)); // EBADF: links the KVM_RUN downcall
         }
@@ -99,9 +107,16 @@ final class VcpuThread {
         return loopAllocatedBytes;
     }
 
+    /**
+     * Looked up once, here: ManagementFactory's getter is synchronized, and when 64 vCPU threads leave
+     * the start gate at once and all call it, the monitor is handed from waiter to waiter, each of which
+     * must first get the shared CPU: some guests then started seconds late (measured).
+     */
+    private static final com.sun.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
+
     private static long allocatedBytes() {
-        return java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                ? t.getCurrentThreadAllocatedBytes() : -1;
+        return THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes();
     }
 
     /** When the thread left its KVM_RUN loop (System.nanoTime), or 0 while it runs. */
@@ -174,6 +189,16 @@ final class VcpuThread {
             result = new GuestResult.MonitorError(e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             endNanos = System.nanoTime();
+            leaveExperimentCpu();
+        }
+    }
+
+    private void leaveExperimentCpu() {
+        if (leaveTo.isEmpty() || tid <= 0) return;
+        try {
+            Syscalls.setAffinity(tid, leaveTo); // migrates this thread before it returns
+        } catch (Throwable e) {
+            // Staying on the experiment CPU only costs the recording its final switch-out there.
         }
     }
 

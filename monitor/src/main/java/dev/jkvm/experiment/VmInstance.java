@@ -114,9 +114,9 @@ final class VmInstance implements AutoCloseable {
     }
 
     /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
-    VcpuThread newThread(StartGate gate) {
+    VcpuThread newThread(StartGate gate, java.util.BitSet leaveTo) {
         if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
-        thread = new VcpuThread(name, vcpu, handler, stats, trace, gate);
+        thread = new VcpuThread(name, vcpu, handler, stats, trace, gate, leaveTo);
         return thread;
     }
 

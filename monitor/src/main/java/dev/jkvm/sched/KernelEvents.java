@@ -43,7 +43,7 @@ final class KernelEvents {
                     e.commit();
                 }
             }
-            case SCHED_SWITCH -> throw new IllegalArgumentException("sched_switch samples go to schedSwitch");
+            case SCHED_SWITCH, KVM_ENTRY -> throw new IllegalArgumentException(kind + " samples are not probe hits");
         }
         recorder.recordLag(s.time());
     }

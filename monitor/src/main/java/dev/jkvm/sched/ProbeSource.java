@@ -6,7 +6,7 @@ package dev.jkvm.sched;
  */
 public final class ProbeSource implements AutoCloseable {
     /** What a probe's samples mean, and which event they become. */
-    public enum Kind { KVM_SCHED_IN, KVM_SCHED_OUT, ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD, SCHED_SWITCH }
+    public enum Kind { KVM_SCHED_IN, KVM_SCHED_OUT, ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD, SCHED_SWITCH, KVM_ENTRY }
 
     private final Kind kind;
     private final String function;

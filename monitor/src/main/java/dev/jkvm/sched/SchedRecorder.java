@@ -65,6 +65,7 @@ public final class SchedRecorder implements AutoCloseable {
     private long switchRecords;
     private long probeRecords;
     private long lostRecords;
+    private long vmEntries;
     private String openFailure;
 
     /**
@@ -193,6 +194,10 @@ public final class SchedRecorder implements AutoCloseable {
                 return;
             }
             probeRecords++;
+            if (item.probe().kind() == ProbeSource.Kind.KVM_ENTRY) {
+                vmEntry(item.sample());
+                return;
+            }
             if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) {
                 CpuHistory.Switch sw = item.probe().decodeSwitch(item.sample());
                 if (!late) cpus.tracepoint(item.sample().cpu(), sw);
@@ -226,6 +231,7 @@ public final class SchedRecorder implements AutoCloseable {
                 return;
             }
             VcpuAccount.Slice slice = a.schedOut(time, cpu, r.preempted());
+            a.reloadFrom = -1; // no VM entry in that slice: nothing to measure
             long sliceStart = slice.start() >= 0 ? slice.start() : r.time();
             classifier.sliceEnded(id, slice.cpu(), a.trace.insideDuring(sliceStart, r.time()));
             cpus.vcpuOut(cpu, id.tid(), r.time());
@@ -240,10 +246,38 @@ public final class SchedRecorder implements AutoCloseable {
             }
             SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
             VcpuAccount.Wait wait = a.schedIn(time, cpu, state == KvmRunTrace.INSIDE, c.switchClass());
+            if (state == KvmRunTrace.INSIDE) {
+                a.reloadFrom = time;
+                a.reloadClass = c.switchClass();
+            }
             emitter.schedIn(id, cpu, time, source, state == KvmRunTrace.INSIDE, false, wait);
             emitter.classified(id, cpu, time, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
                     wait.start() >= 0 ? time - wait.start() : 0);
         }
+    }
+
+    /** A VM entry: the first one after a sched-in inside KVM_RUN ends that sched-in's reload. */
+    private void vmEntry(ProbeSample entry) {
+        vmEntries++;
+        Source s = byTid.get(entry.tid());
+        if (s == null) return;
+        VcpuAccount a = s.account();
+        a.entries++;
+        if (a.reloadFrom >= 0 && entry.time() >= a.reloadFrom) {
+            emitter.reload(a.id, entry.cpu(), a.reloadFrom, a.reloadClass, entry.time() - a.reloadFrom);
+            a.reloads++;
+            a.reloadFrom = -1;
+        }
+    }
+
+    /** Whether a probe of this kind was opened. */
+    public boolean hasProbe(ProbeSource.Kind kind) {
+        return probes.stream().anyMatch(p -> p.kind() == kind);
+    }
+
+    /** VM entries the kvm:kvm_entry tracepoint reported (0 where it is not recorded or never fires). */
+    public long vmEntries() {
+        return vmEntries;
     }
 
     private void lost(String what, long count) {

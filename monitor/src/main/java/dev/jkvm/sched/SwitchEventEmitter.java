@@ -2,6 +2,7 @@ package dev.jkvm.sched;
 
 import dev.jkvm.jfr.PerfRecordsLost;
 import dev.jkvm.jfr.RecorderSummary;
+import dev.jkvm.jfr.VcpuReload;
 import dev.jkvm.jfr.VcpuSchedIn;
 import dev.jkvm.jfr.VcpuSchedOut;
 import dev.jkvm.jfr.VcpuSwitch;
@@ -24,6 +25,7 @@ final class SwitchEventEmitter {
         new VcpuSwitchSummary().shouldCommit();
         new PerfRecordsLost().shouldCommit();
         new RecorderSummary().shouldCommit();
+        new VcpuReload().shouldCommit();
     }
 
     void schedOut(VcpuId id, int cpu, long time, String stampedBy, boolean preempted, boolean inKvmRun, boolean late,
@@ -72,6 +74,19 @@ final class SwitchEventEmitter {
         w.ranBefore = ranBefore;
         w.offCpu = offCpu;
         w.commit();
+    }
+
+    void reload(VcpuId id, int cpu, long schedIn, SwitchClassifier.SwitchClass c, long latency) {
+        VcpuReload e = new VcpuReload();
+        if (!e.shouldCommit()) return;
+        e.vm = id.vm();
+        e.vcpu = id.vcpu();
+        e.tid = id.tid();
+        e.cpu = cpu;
+        e.kernelTime = schedIn;
+        e.switchClass = c.label();
+        e.latency = latency;
+        e.commit();
     }
 
     void lost(String source, long count) {

@@ -16,6 +16,11 @@ final class VcpuAccount {
     private int lastInCpu = -1;
     private boolean lastInInKvmRun;
     private SwitchClassifier.SwitchClass lastInClass;
+    /** A sched-in inside KVM_RUN waiting for its first VM entry (kvm:kvm_entry), or -1; and its class. */
+    long reloadFrom = -1;
+    SwitchClassifier.SwitchClass reloadClass;
+    /** VM entries seen (kvm:kvm_entry samples of this thread) and reload latencies measured. */
+    long entries, reloads;
     /** When the thread last went off CPU, whether preempted, or -1. */
     private long lastOut = -1;
     private boolean lastOutPreempted;
