@@ -1,0 +1,76 @@
+package dev.jkvm.jfr.timeline;
+
+import java.util.List;
+
+/**
+ * One event being written to a {@link TimelineChunk}: put its fields in the order its type declares
+ * them, then {@link #commit()}. A put of the wrong kind, or a commit with fields missing, is a
+ * programming error and throws, so a malformed event never reaches the file.
+ */
+public final class TimelineEvent {
+    private final TimelineChunk chunk;
+    private final TimelineType type;
+    private final List<TimelineType.Field> fields;
+    final Bytes body = new Bytes(96);
+    final long startNanos, endNanos;
+    private int next;
+
+    TimelineEvent(TimelineChunk chunk, TimelineType type, int typeIndex, long startNanos, long durationNanos, TimelineThread thread) {
+        if (durationNanos < 0) throw new IllegalArgumentException(type + ": negative duration " + durationNanos);
+        if (thread != null && !type.onThread()) throw new IllegalArgumentException(type + " has no event thread");
+        this.chunk = chunk;
+        this.type = type;
+        this.fields = type.fields();
+        this.startNanos = startNanos;
+        this.endNanos = startNanos + durationNanos;
+        body.writeLong(typeIndex);
+        body.writeLong(startNanos);
+        body.writeLong(durationNanos);
+        if (type.onThread()) body.writeLong(thread == null ? 0 : thread.javaThreadId());
+    }
+
+    private void expect(TimelineType.Kind... kinds) {
+        if (next >= fields.size()) throw new IllegalStateException(type + " has only " + fields.size() + " fields");
+        TimelineType.Field f = fields.get(next);
+        for (TimelineType.Kind k : kinds) {
+            if (f.kind() == k) {
+                next++;
+                return;
+            }
+        }
+        throw new IllegalStateException(type + "." + f.name() + " is " + f.kind() + ", not " + List.of(kinds));
+    }
+
+    public TimelineEvent putString(String v) {
+        expect(TimelineType.Kind.STRING);
+        body.writeString(v);
+        return this;
+    }
+
+    public TimelineEvent putInt(int v) {
+        expect(TimelineType.Kind.INT);
+        body.writeInt(v);
+        return this;
+    }
+
+    /** A LONG, KERNEL_TIME (CLOCK_MONOTONIC ns), NANOS or HERTZ field. */
+    public TimelineEvent putLong(long v) {
+        expect(TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS, TimelineType.Kind.HERTZ);
+        body.writeLong(v);
+        return this;
+    }
+
+    public TimelineEvent putBoolean(boolean v) {
+        expect(TimelineType.Kind.BOOLEAN);
+        body.writeBoolean(v);
+        return this;
+    }
+
+    /** Writes the event to the chunk's spill file. */
+    public void commit() {
+        if (next != fields.size()) {
+            throw new IllegalStateException(type + ": " + (fields.size() - next) + " fields not set, next is " + fields.get(next).name());
+        }
+        chunk.commit(this);
+    }
+}
