@@ -4,32 +4,29 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import jdk.jfr.AnnotationElement;
+import jdk.jfr.ValueDescriptor;
 
 /**
  * The metadata event of a timeline chunk: every type the chunk uses, as a tree of elements over a
- * string table (the layout the JDK's MetadataReader and JMC's parser read). Type and annotation
- * names match the JDK's own ({@code java.lang.Thread}, {@code jdk.types.ThreadGroup},
- * {@code jdk.jfr.Label} …): readers turn values into their thread, timestamp and unit objects by
- * these names, and a mismatch is what made other writers' chunks fail in {@code jfr print}.
+ * string table (the layout the JDK's MetadataReader and JMC's parser read). Event types mirror the
+ * JVM's declarations of the same classes, annotations included; the thread and stack trace types
+ * are the JDK's by name ({@code java.lang.Thread}, {@code jdk.types.StackTrace} …), which is how
+ * readers recognise them: a stack trace field of another type is what made another writer's chunk
+ * fail in {@code jfr print}.
  */
 final class ChunkMetadata {
     static final long METADATA_TYPE_ID = 0, CONSTANT_POOL_TYPE_ID = 1;
     private static final long METADATA_ID = 0x6A6B_766D_0000_0001L; // "jkvm"
 
     private final TypeIds ids;
+    /** Annotation types used, by name, with their value fields; declared after the uses are known. */
+    private final Map<String, List<ValueDescriptor>> annotationTypes = new LinkedHashMap<>();
+    private final Map<String, Boolean> simpleTypes = new LinkedHashMap<>();
 
     private ChunkMetadata(TypeIds ids) {
         this.ids = ids;
     }
-
-    private long label() {
-        return ids.id("jdk.jfr.Label");
-    }
-
-    private long description() {
-        return ids.id("jdk.jfr.Description");
-    }
-
 
     /** One node of the metadata tree. */
     private static final class Element {
@@ -60,8 +57,10 @@ final class ChunkMetadata {
     private Bytes write(List<TimelineType> types, long startTicks) {
         Element root = new Element("root");
         Element metadata = root.child(new Element("metadata"));
-        for (Element c : builtinClasses()) metadata.child(c);
-        for (TimelineType t : types) metadata.child(eventClass(t, ids.id(t.name())));
+        for (TimelineType t : types) metadata.child(eventClass(t));
+        for (Element e : jdkTypes()) metadata.child(e);
+        for (var a : new ArrayList<>(annotationTypes.entrySet())) metadata.child(annotationClass(a.getKey(), a.getValue()));
+        for (String s : simpleTypes.keySet()) metadata.child(type(s));
         root.child(new Element("region").attr("locale", "en_US").attr("gmtOffset", 0));
 
         Map<String, Integer> strings = new LinkedHashMap<>();
@@ -80,16 +79,12 @@ final class ChunkMetadata {
     }
 
     private static void collect(Element e, Map<String, Integer> strings) {
-        intern(e.name, strings);
+        strings.putIfAbsent(e.name, strings.size());
         e.attributes.forEach((k, v) -> {
-            intern(k, strings);
-            intern(v, strings);
+            strings.putIfAbsent(k, strings.size());
+            strings.putIfAbsent(v, strings.size());
         });
         for (Element c : e.children) collect(c, strings);
-    }
-
-    private static void intern(String s, Map<String, Integer> strings) {
-        strings.putIfAbsent(s, strings.size());
     }
 
     private static void write(Element e, Map<String, Integer> strings, Bytes b) {
@@ -103,96 +98,88 @@ final class ChunkMetadata {
         for (Element c : e.children) write(c, strings, b);
     }
 
-    private Element type(String name, long id) {
-        return new Element("class").attr("name", name).attr("id", id);
+    private Element type(String name) {
+        return new Element("class").attr("name", name).attr("id", ids.id(name));
     }
 
-    private Element field(Element owner, String name, long typeId) {
-        return owner.child(new Element("field").attr("name", name).attr("class", typeId));
+    /** A field of a type named {@code typeName}; primitives and String are declared on the way. */
+    private Element field(Element owner, String name, String typeName) {
+        if (!typeName.contains(".") || typeName.equals("java.lang.String")) simpleTypes.putIfAbsent(typeName, true);
+        return owner.child(new Element("field").attr("name", name).attr("class", ids.id(typeName)));
     }
 
-    private Element annotation(Element owner, long typeId, String value) {
-        Element a = owner.child(new Element("annotation").attr("class", typeId));
-        if (value != null) a.attr("value", value);
-        return a;
+    private void annotate(Element owner, List<AnnotationElement> annotations) {
+        for (AnnotationElement a : annotations) {
+            Element e = owner.child(new Element("annotation").attr("class", ids.id(a.getTypeName())));
+            annotationTypes.putIfAbsent(a.getTypeName(), a.getValueDescriptors());
+            List<ValueDescriptor> vs = a.getValueDescriptors();
+            List<Object> values = a.getValues();
+            for (int i = 0; i < vs.size(); i++) {
+                Object v = values.get(i);
+                if (v == null) continue;
+                if (v.getClass().isArray()) {
+                    for (int j = 0; j < java.lang.reflect.Array.getLength(v); j++) {
+                        e.attr(vs.get(i).getName() + "-" + j, java.lang.reflect.Array.get(v, j));
+                    }
+                } else {
+                    e.attr(vs.get(i).getName(), v);
+                }
+            }
+        }
     }
 
-    private Element annotationType(String name, long id, boolean withValue, boolean array) {
-        Element t = type(name, id).attr("superType", "java.lang.annotation.Annotation");
-        if (withValue) {
-            Element f = field(t, "value", ids.id("java.lang.String"));
-            if (array) f.attr("dimension", 1);
+    private void label(Element owner, String label) {
+        owner.child(new Element("annotation").attr("class", ids.id("jdk.jfr.Label")).attr("value", label));
+        annotationTypes.putIfAbsent("jdk.jfr.Label", null);
+    }
+
+    private Element annotationClass(String name, List<ValueDescriptor> values) {
+        Element t = type(name).attr("superType", "java.lang.annotation.Annotation");
+        if (values == null) {
+            field(t, "value", "java.lang.String"); // jdk.jfr.Label, used before any element named its values
+        } else {
+            for (ValueDescriptor v : values) {
+                Element f = field(t, v.getName(), v.getTypeName());
+                if (v.isArray()) f.attr("dimension", 1);
+            }
         }
         return t;
     }
 
-    private List<Element> builtinClasses() {
+    /** The JDK's own types for the implicit fields, field for field where values are written. */
+    private List<Element> jdkTypes() {
         List<Element> out = new ArrayList<>();
-        out.add(type("long", ids.id("long")));
-        out.add(type("int", ids.id("int")));
-        out.add(type("boolean", ids.id("boolean")));
-        out.add(type("java.lang.String", ids.id("java.lang.String")));
-        out.add(annotationType("jdk.jfr.Label", label(), true, false));
-        out.add(annotationType("jdk.jfr.Description", description(), true, false));
-        out.add(annotationType("jdk.jfr.Category", ids.id("jdk.jfr.Category"), true, true));
-        out.add(annotationType("jdk.jfr.Timestamp", ids.id("jdk.jfr.Timestamp"), true, false));
-        out.add(annotationType("jdk.jfr.Timespan", ids.id("jdk.jfr.Timespan"), true, false));
-        out.add(annotationType("jdk.jfr.Frequency", ids.id("jdk.jfr.Frequency"), false, false));
-        Element kernelTime = annotationType("dev.jkvm.jfr.KernelTime", ids.id("dev.jkvm.jfr.KernelTime"), false, false);
-        annotation(kernelTime, label(), "Kernel Time");
-        out.add(kernelTime);
-
-        // The JDK's thread types, field for field, so readers build their own thread objects from them.
-        Element group = type("jdk.types.ThreadGroup", ids.id("jdk.types.ThreadGroup"));
-        annotation(group, label(), "Thread Group");
-        annotation(field(group, "parent", ids.id("jdk.types.ThreadGroup")).attr("constantPool", true), label(), "Parent");
-        annotation(field(group, "name", ids.id("java.lang.String")), label(), "Name");
+        Element group = type("jdk.types.ThreadGroup");
+        label(group, "Thread Group");
+        label(field(group, "parent", "jdk.types.ThreadGroup").attr("constantPool", true), "Parent");
+        label(field(group, "name", "java.lang.String"), "Name");
         out.add(group);
-        Element thread = type("java.lang.Thread", ids.id("java.lang.Thread"));
-        annotation(thread, label(), "Thread");
-        annotation(field(thread, "osName", ids.id("java.lang.String")), label(), "OS Thread Name");
-        annotation(field(thread, "osThreadId", ids.id("long")), label(), "OS Thread Id");
-        annotation(field(thread, "javaName", ids.id("java.lang.String")), label(), "Java Thread Name");
-        annotation(field(thread, "javaThreadId", ids.id("long")), label(), "Java Thread Id");
-        annotation(field(thread, "group", ids.id("jdk.types.ThreadGroup")).attr("constantPool", true), label(), "Java Thread Group");
-        annotation(field(thread, "virtual", ids.id("boolean")), label(), "Virtual Thread");
+        Element thread = type("java.lang.Thread");
+        label(thread, "Thread");
+        label(field(thread, "osName", "java.lang.String"), "OS Thread Name");
+        label(field(thread, "osThreadId", "long"), "OS Thread Id");
+        label(field(thread, "javaName", "java.lang.String"), "Java Thread Name");
+        label(field(thread, "javaThreadId", "long"), "Java Thread Id");
+        label(field(thread, "group", "jdk.types.ThreadGroup").attr("constantPool", true), "Java Thread Group");
+        label(field(thread, "virtual", "boolean"), "Virtual Thread");
         out.add(thread);
+        // Never given a value here (every stack trace reference is 0, null), so its frames are left out.
+        Element stack = type("jdk.types.StackTrace");
+        label(stack, "Stacktrace");
+        label(field(stack, "truncated", "boolean"), "Truncated");
+        out.add(stack);
         return out;
     }
 
-    private Element eventClass(TimelineType t, long id) {
-        Element e = type(t.name(), id).attr("superType", "jdk.jfr.Event");
-        annotation(e, label(), t.label());
-        annotation(e, description(), t.description());
-        if (!t.category().isEmpty()) {
-            Element c = annotation(e, ids.id("jdk.jfr.Category"), null);
-            for (int i = 0; i < t.category().size(); i++) c.attr("value-" + i, t.category().get(i));
-        }
-        Element start = field(e, "startTime", ids.id("long"));
-        annotation(start, label(), "Start Time");
-        annotation(start, ids.id("jdk.jfr.Timestamp"), "TICKS");
-        Element duration = field(e, "duration", ids.id("long"));
-        annotation(duration, label(), "Duration");
-        annotation(duration, ids.id("jdk.jfr.Timespan"), "TICKS");
-        if (t.onThread()) annotation(field(e, "eventThread", ids.id("java.lang.Thread")).attr("constantPool", true), label(), "Event Thread");
-        for (TimelineType.Field f : t.fields()) {
-            Element fe = field(e, f.name(), switch (f.kind()) {
-                case STRING -> ids.id("java.lang.String");
-                case INT -> ids.id("int");
-                case BOOLEAN -> ids.id("boolean");
-                case LONG, KERNEL_TIME, NANOS, HERTZ -> ids.id("long");
-            });
-            annotation(fe, label(), f.label());
-            annotation(fe, description(), f.description());
-            switch (f.kind()) {
-                case KERNEL_TIME -> {
-                    annotation(fe, ids.id("jdk.jfr.Timestamp"), "TICKS");
-                    annotation(fe, ids.id("dev.jkvm.jfr.KernelTime"), null);
-                }
-                case NANOS -> annotation(fe, ids.id("jdk.jfr.Timespan"), "NANOSECONDS");
-                case HERTZ -> annotation(fe, ids.id("jdk.jfr.Frequency"), null);
-                default -> { }
+    private Element eventClass(TimelineType t) {
+        Element e = type(t.name()).attr("superType", "jdk.jfr.Event");
+        annotate(e, t.eventType().getAnnotationElements());
+        for (ValueDescriptor v : t.eventType().getFields()) {
+            Element f = field(e, v.getName(), v.getTypeName());
+            if (v.getTypeName().equals("java.lang.Thread") || v.getTypeName().equals("jdk.types.StackTrace")) {
+                f.attr("constantPool", true);
             }
+            annotate(f, v.getAnnotationElements());
         }
         return e;
     }

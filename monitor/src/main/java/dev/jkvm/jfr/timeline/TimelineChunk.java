@@ -64,7 +64,7 @@ public final class TimelineChunk implements AutoCloseable {
 
     /**
      * Begins an event. {@code startNanos} is CLOCK_MONOTONIC; {@code thread} is the thread it is
-     * drawn on (null for none; only for types declared {@code onThread}).
+     * drawn on (null for none).
      */
     public synchronized TimelineEvent event(TimelineType type, long startNanos, long durationNanos, TimelineThread thread) {
         Integer index = typeIndexes.get(type);
@@ -151,13 +151,17 @@ public final class TimelineChunk implements AutoCloseable {
                 event.writeLong(typeIds[index]);
                 event.writeLong(clock.ticks(readLong(in)));
                 event.writeLong(clock.ticksOfNanos(readLong(in)));
-                if (type.onThread()) event.writeLong(readLong(in));
+                event.writeLong(readLong(in)); // eventThread
+                event.writeLong(readLong(in)); // stackTrace
                 for (TimelineType.Field f : type.fields()) {
                     switch (f.kind()) {
-                        case KERNEL_TIME -> event.writeLong(clock.ticks(readLong(in)));
+                        case KERNEL_TIME -> {
+                            long t = readLong(in);
+                            event.writeLong(t < 0 ? t : clock.ticks(t));
+                        }
                         case BOOLEAN -> event.writeByte(readByte(in));
                         case STRING -> copyString(in, event);
-                        case INT, LONG, NANOS, HERTZ -> event.writeLong(readLong(in));
+                        case INT, LONG, NANOS -> event.writeLong(readLong(in));
                     }
                 }
                 event.writeSizedTo(body);

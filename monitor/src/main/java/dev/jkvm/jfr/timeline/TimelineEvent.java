@@ -17,7 +17,6 @@ public final class TimelineEvent {
 
     TimelineEvent(TimelineChunk chunk, TimelineType type, int typeIndex, long startNanos, long durationNanos, TimelineThread thread) {
         if (durationNanos < 0) throw new IllegalArgumentException(type + ": negative duration " + durationNanos);
-        if (thread != null && !type.onThread()) throw new IllegalArgumentException(type + " has no event thread");
         this.chunk = chunk;
         this.type = type;
         this.fields = type.fields();
@@ -26,7 +25,8 @@ public final class TimelineEvent {
         body.writeLong(typeIndex);
         body.writeLong(startNanos);
         body.writeLong(durationNanos);
-        if (type.onThread()) body.writeLong(thread == null ? 0 : thread.javaThreadId());
+        body.writeLong(thread == null ? 0 : thread.javaThreadId()); // eventThread: 0 is none
+        body.writeLong(0); // stackTrace: none, these events describe kernel moments
     }
 
     private void expect(TimelineType.Kind... kinds) {
@@ -53,9 +53,9 @@ public final class TimelineEvent {
         return this;
     }
 
-    /** A LONG, KERNEL_TIME (CLOCK_MONOTONIC ns), NANOS or HERTZ field. */
+    /** A long field; a {@code @Timestamp(TICKS)} one takes CLOCK_MONOTONIC nanoseconds (negative: unknown, kept as is). */
     public TimelineEvent putLong(long v) {
-        expect(TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS, TimelineType.Kind.HERTZ);
+        expect(TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS);
         body.writeLong(v);
         return this;
     }

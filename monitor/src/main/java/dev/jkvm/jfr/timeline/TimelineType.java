@@ -2,93 +2,106 @@ package dev.jkvm.jfr.timeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import jdk.jfr.Event;
+import jdk.jfr.EventType;
+import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
+import jdk.jfr.ValueDescriptor;
 
 /**
- * An event type of a timeline chunk, declared as the JDK declares its own event classes: a name
- * with a product prefix, a label, a description, a category path, and fields that each carry a
- * label, a description and a unit. Every type has the implicit {@code startTime} and
- * {@code duration}; {@link Builder#onThread()} adds {@code eventThread}. No type has a
- * {@code stackTrace}: these events describe kernel moments, where a Java stack means nothing.
+ * An event type of a timeline chunk, taken from a {@code jdk.jfr.Event} class as the JVM itself
+ * declares it. Declaring it there too (the class is registered with the JVM, never committed) puts
+ * it in the JVM's first chunk with the same name, id and fields, which readers need: {@code jfr
+ * view} resolves a type only from a file's first metadata, and {@code jfr summary} names event types
+ * by id across chunks. The chunk then mirrors the JVM's declaration field for field.
  */
 public final class TimelineType {
-    /** What a field holds and how readers show it. */
-    public enum Kind {
+    /** How a field is written, from its Java type and unit annotation. */
+    enum Kind {
         STRING, INT, LONG, BOOLEAN,
-        /** CLOCK_MONOTONIC nanoseconds; written as chunk ticks, which this chunk defines as exactly that clock. */
+        /** {@code @Timestamp(TICKS)}: given as CLOCK_MONOTONIC nanoseconds, written as the recording's ticks. */
         KERNEL_TIME,
-        /** A length in nanoseconds. */
-        NANOS,
-        /** A rate in hertz. */
-        HERTZ
+        /** {@code @Timespan(NANOSECONDS)}. */
+        NANOS
     }
 
-    public record Field(String name, Kind kind, String label, String description) {}
+    record Field(ValueDescriptor descriptor, Kind kind) {
+        String name() {
+            return descriptor.getName();
+        }
+    }
 
-    private final String name, label, description;
-    private final List<String> category;
-    private final boolean onThread;
+    /** The fields the JVM gives every Java event class, in its order. */
+    static final List<String> IMPLICIT = List.of("startTime", "duration", "eventThread", "stackTrace");
+
+    private final EventType eventType;
     private final List<Field> fields;
 
-    private TimelineType(Builder b) {
-        this.name = b.name;
-        this.label = b.label;
-        this.description = b.description;
-        this.category = List.copyOf(b.category);
-        this.onThread = b.onThread;
-        this.fields = List.copyOf(b.fields);
+    private TimelineType(EventType eventType, List<Field> fields) {
+        this.eventType = eventType;
+        this.fields = fields;
     }
 
-    public static Builder named(String name, String label, String description) {
-        return new Builder(name, label, description);
+    /**
+     * The type of {@code eventClass}, which this registers with the JVM. Its fields may be String,
+     * int, long (plain, {@code @Timestamp(TICKS)} or {@code @Timespan(NANOSECONDS)}) or boolean;
+     * anything else is refused here rather than written wrongly later.
+     */
+    public static TimelineType of(Class<? extends Event> eventClass) {
+        EventType t = EventType.getEventType(eventClass);
+        List<ValueDescriptor> all = t.getFields();
+        for (int i = 0; i < IMPLICIT.size(); i++) {
+            if (all.size() <= i || !all.get(i).getName().equals(IMPLICIT.get(i))) {
+                throw new IllegalArgumentException(t.getName() + ": the JVM declares its fields as " + names(all) + ", not starting with " + IMPLICIT);
+            }
+        }
+        List<Field> fields = new ArrayList<>();
+        for (ValueDescriptor v : all.subList(IMPLICIT.size(), all.size())) fields.add(new Field(v, kind(t, v)));
+        return new TimelineType(t, List.copyOf(fields));
     }
 
-    public String name() { return name; }
-    public String label() { return label; }
-    public String description() { return description; }
-    public List<String> category() { return category; }
-    public boolean onThread() { return onThread; }
-    public List<Field> fields() { return fields; }
+    private static Kind kind(EventType t, ValueDescriptor v) {
+        Timestamp ts = v.getAnnotation(Timestamp.class);
+        Timespan span = v.getAnnotation(Timespan.class);
+        String where = t.getName() + "." + v.getName();
+        if (v.isArray()) throw new IllegalArgumentException(where + ": arrays are not supported");
+        switch (v.getTypeName()) {
+            case "java.lang.String": return Kind.STRING;
+            case "int": return Kind.INT;
+            case "boolean": return Kind.BOOLEAN;
+            case "long":
+                if (ts != null) {
+                    if (!ts.value().equals(Timestamp.TICKS)) throw new IllegalArgumentException(where + ": a timestamp must be in TICKS");
+                    return Kind.KERNEL_TIME;
+                }
+                if (span != null) {
+                    if (!span.value().equals(Timespan.NANOSECONDS)) throw new IllegalArgumentException(where + ": a timespan must be in NANOSECONDS");
+                    return Kind.NANOS;
+                }
+                return Kind.LONG;
+            default:
+                throw new IllegalArgumentException(where + ": type " + v.getTypeName() + " is not supported");
+        }
+    }
+
+    private static List<String> names(List<ValueDescriptor> fields) {
+        return fields.stream().map(ValueDescriptor::getName).toList();
+    }
+
+    public String name() {
+        return eventType.getName();
+    }
+
+    EventType eventType() {
+        return eventType;
+    }
+
+    List<Field> fields() {
+        return fields;
+    }
 
     @Override
     public String toString() {
-        return name;
-    }
-
-    public static final class Builder {
-        private final String name, label, description;
-        private List<String> category = List.of();
-        private boolean onThread;
-        private final List<Field> fields = new ArrayList<>();
-
-        private Builder(String name, String label, String description) {
-            if (!name.contains(".")) throw new IllegalArgumentException("an event name carries a product prefix: " + name);
-            this.name = name;
-            this.label = label;
-            this.description = description;
-        }
-
-        public Builder category(String... path) {
-            category = List.of(path);
-            return this;
-        }
-
-        /** The events have an {@code eventThread} (the thread they describe, or none). */
-        public Builder onThread() {
-            onThread = true;
-            return this;
-        }
-
-        public Builder field(String name, Kind kind, String label, String description) {
-            if (List.of("startTime", "duration", "eventThread", "stackTrace").contains(name)) {
-                throw new IllegalArgumentException(name + " is an implicit field");
-            }
-            for (Field f : fields) if (f.name().equals(name)) throw new IllegalArgumentException("field " + name + " twice");
-            fields.add(new Field(name, kind, label, description));
-            return this;
-        }
-
-        public TimelineType build() {
-            return new TimelineType(this);
-        }
+        return name();
     }
 }

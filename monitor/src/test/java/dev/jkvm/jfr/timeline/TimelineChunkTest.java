@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.jfr.JfrProfiles;
-import dev.jkvm.jfr.timeline.TimelineType.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,7 +15,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Frequency;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
 import jdk.jfr.Recording;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
@@ -36,23 +44,29 @@ import org.openjdk.jmc.common.unit.UnitLookup;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TimelineChunkTest {
-    static final TimelineType SLICE = TimelineType.named("jkvmtest.Slice", "Test Slice", "A durational test event drawn on a thread")
-            .category("jkvm", "Test").onThread()
-            .field("vm", Kind.STRING, "VM", "A name")
-            .field("cpu", Kind.INT, "CPU", "A small int")
-            .field("kernelTime", Kind.KERNEL_TIME, "Kernel Time", "The start, CLOCK_MONOTONIC nanoseconds")
-            .field("monotonicNanos", Kind.LONG, "Monotonic Nanoseconds", "The start, raw")
-            .field("inKvmRun", Kind.BOOLEAN, "In KVM_RUN", "A flag")
-            .field("exits", Kind.LONG, "Exits", "A count")
-            .field("gap", Kind.NANOS, "Gap", "A length")
-            .field("rate", Kind.HERTZ, "Rate", "A frequency")
-            .build();
-    static final TimelineType MOMENT = TimelineType.named("jkvmtest.Moment", "Test Moment", "An instant, on no thread")
-            .category("jkvm", "Test").onThread()
-            .field("kernelTime", Kind.KERNEL_TIME, "Kernel Time", "The moment, CLOCK_MONOTONIC nanoseconds")
-            .field("cpu", Kind.INT, "CPU", "Negative on purpose")
-            .field("note", Kind.STRING, "Note", "Text beyond ASCII")
-            .build();
+    @Name("jkvmtest.Slice") @Label("Test Slice") @Description("A durational test event drawn on a thread")
+    @Category({"jkvm", "Test"}) @StackTrace(false)
+    static final class Slice extends Event {
+        @Label("VM") @Description("A name") String vm;
+        @Label("CPU") @Description("A small int") int cpu;
+        @Timestamp(Timestamp.TICKS) @Label("Kernel Time") @Description("The start") long kernelTime;
+        @Label("Monotonic Nanoseconds") @Description("The start, raw CLOCK_MONOTONIC") long monotonicNanos;
+        @Label("In KVM_RUN") @Description("A flag") boolean inKvmRun;
+        @Label("Exits") @Description("A count") long exits;
+        @Timespan(Timespan.NANOSECONDS) @Label("Gap") @Description("A length") long gap;
+        @Frequency @Label("Rate") @Description("A frequency") long rate;
+    }
+
+    @Name("jkvmtest.Moment") @Label("Test Moment") @Description("An instant, on no thread")
+    @Category({"jkvm", "Test"}) @StackTrace(false)
+    static final class Moment extends Event {
+        @Timestamp(Timestamp.TICKS) @Label("Kernel Time") @Description("The moment") long kernelTime;
+        @Label("CPU") @Description("Negative on purpose") int cpu;
+        @Label("Note") @Description("Text beyond ASCII") String note;
+    }
+
+    /** Declared to the JVM before any recording starts, as jkvm declares its timeline events. */
+    static final TimelineType SLICE = TimelineType.of(Slice.class), MOMENT = TimelineType.of(Moment.class);
     static final int SLICES = 2000, MOMENTS = 300;
 
     private Path file;
@@ -204,6 +218,7 @@ class TimelineChunkTest {
             assertThrows(IllegalStateException.class, () -> c.event(SLICE, 1, 0, null).putInt(1));
             assertThrows(IllegalStateException.class, () -> c.event(MOMENT, 1, 0, null).putLong(1).commit());
             assertThrows(IllegalArgumentException.class, () -> c.event(SLICE, 1, -5, null));
+            assertThrows(IllegalArgumentException.class, () -> TimelineType.of(Unsupported.class));
             assertEquals(0, c.eventCount());
             Path empty = dir.resolve("empty.jfr");
             Files.write(empty, new byte[0]);
@@ -211,6 +226,11 @@ class TimelineChunkTest {
             assertEquals(0, Files.size(empty));
         }
         assertTrue(Files.notExists(dir.resolve("x.spill")), "the spill file outlives its chunk");
+    }
+
+    @Name("jkvmtest.Unsupported")
+    static final class Unsupported extends Event {
+        double ratio;
     }
 
     /** Where a CLOCK_MONOTONIC time lands on the recording's axis, through its ticks as readers convert them. */
