@@ -41,13 +41,32 @@ public final class KvmRunTrace {
         // Keep a margin: the writer may be overwriting the oldest slot while we read.
         long oldest = Math.max(0, n - CAPACITY + 64);
         if (times[(int) (oldest & MASK)] > nanos) return oldest == 0 ? OUTSIDE : UNKNOWN;
+        return (lastAtOrBefore(nanos, oldest, n) & 1) == 0 ? INSIDE : OUTSIDE;
+    }
+
+    /**
+     * How many times the thread left KVM_RUN (each a VM exit jkvm handled) after {@code from} and up
+     * to {@code to}; -1 when {@code from} is older than the retained transitions.
+     */
+    public long leavesBetween(long from, long to) {
+        long n = written.get();
+        if (n == 0 || to <= from) return 0;
+        long oldest = Math.max(0, n - CAPACITY + 64);
+        if (times[(int) (oldest & MASK)] > from && oldest != 0) return UNKNOWN;
+        long a = times[(int) (oldest & MASK)] > from ? -1 : lastAtOrBefore(from, oldest, n);
+        long b = times[(int) (oldest & MASK)] > to ? -1 : lastAtOrBefore(to, oldest, n);
+        // Leaves have odd sequence numbers; count those in (a, b].
+        return (b + 1) / 2 - (a + 1) / 2;
+    }
+
+    /** The last transition at or before {@code nanos}, given the oldest retained one is not after it. */
+    private long lastAtOrBefore(long nanos, long oldest, long n) {
         long lo = oldest, hi = n - 1;
-        // Find the last transition at or before nanos.
         while (lo < hi) {
             long mid = (lo + hi + 1) >>> 1;
             if (times[(int) (mid & MASK)] <= nanos) lo = mid;
             else hi = mid - 1;
         }
-        return (lo & 1) == 0 ? INSIDE : OUTSIDE;
+        return lo;
     }
 }

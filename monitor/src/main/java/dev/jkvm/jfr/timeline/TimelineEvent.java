@@ -3,9 +3,9 @@ package dev.jkvm.jfr.timeline;
 import java.util.List;
 
 /**
- * One event being written to a {@link TimelineChunk}: put its fields in the order its type declares
- * them, then {@link #commit()}. A put of the wrong kind, or a commit with fields missing, is a
- * programming error and throws, so a malformed event never reaches the file.
+ * One event being written to a {@link TimelineChunk}: put its fields, named, in the order its type
+ * declares them, then {@link #commit()}. A put out of order or of the wrong kind, or a commit with
+ * fields missing, is a programming error and throws, so a malformed event never reaches the file.
  */
 public final class TimelineEvent {
     private final TimelineChunk chunk;
@@ -29,9 +29,10 @@ public final class TimelineEvent {
         body.writeLong(0); // stackTrace: none, these events describe kernel moments
     }
 
-    private void expect(TimelineType.Kind... kinds) {
-        if (next >= fields.size()) throw new IllegalStateException(type + " has only " + fields.size() + " fields");
+    private void expect(String name, TimelineType.Kind... kinds) {
+        if (next >= fields.size()) throw new IllegalStateException(type + " has only " + fields.size() + " fields, not " + name);
         TimelineType.Field f = fields.get(next);
+        if (!f.name().equals(name)) throw new IllegalStateException(type + ": the next field is " + f.name() + ", not " + name);
         for (TimelineType.Kind k : kinds) {
             if (f.kind() == k) {
                 next++;
@@ -41,27 +42,27 @@ public final class TimelineEvent {
         throw new IllegalStateException(type + "." + f.name() + " is " + f.kind() + ", not " + List.of(kinds));
     }
 
-    public TimelineEvent putString(String v) {
-        expect(TimelineType.Kind.STRING);
+    public TimelineEvent putString(String name, String v) {
+        expect(name, TimelineType.Kind.STRING);
         body.writeString(v);
         return this;
     }
 
-    public TimelineEvent putInt(int v) {
-        expect(TimelineType.Kind.INT);
+    public TimelineEvent putInt(String name, int v) {
+        expect(name, TimelineType.Kind.INT);
         body.writeInt(v);
         return this;
     }
 
     /** A long field; a {@code @Timestamp(TICKS)} one takes CLOCK_MONOTONIC nanoseconds (negative: unknown, kept as is). */
-    public TimelineEvent putLong(long v) {
-        expect(TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS);
+    public TimelineEvent putLong(String name, long v) {
+        expect(name, TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS);
         body.writeLong(v);
         return this;
     }
 
-    public TimelineEvent putBoolean(boolean v) {
-        expect(TimelineType.Kind.BOOLEAN);
+    public TimelineEvent putBoolean(String name, boolean v) {
+        expect(name, TimelineType.Kind.BOOLEAN);
         body.writeBoolean(v);
         return this;
     }

@@ -97,13 +97,14 @@ class TimelineChunkTest {
             for (int i = 0; i < SLICES; i++) {
                 long start = base + i * 500_000L + i % 997, duration = 200_000L + i;
                 slices.add(new long[] {start, duration});
-                chunk.event(SLICE, start, duration, worker).putString("vm" + (i % 2)).putInt(i % 3).putLong(start).putLong(start)
-                        .putBoolean(i % 2 == 0).putLong(i).putLong(duration).putLong(2_400_000_000L).commit();
+                chunk.event(SLICE, start, duration, worker).putString("vm", "vm" + (i % 2)).putInt("cpu", i % 3)
+                        .putLong("kernelTime", start).putLong("monotonicNanos", start).putBoolean("inKvmRun", i % 2 == 0)
+                        .putLong("exits", i).putLong("gap", duration).putLong("rate", 2_400_000_000L).commit();
             }
             for (int i = 0; i < MOMENTS; i++) {
                 long at = base + i * 3_000_001L;
                 moments.add(at);
-                chunk.event(MOMENT, at, 0, null).putLong(at).putInt(-1 - i).putString("vCPU → vCPU").commit();
+                chunk.event(MOMENT, at, 0, null).putLong("kernelTime", at).putInt("cpu", -1 - i).putString("note", "vCPU → vCPU").commit();
             }
             spin.join();
             ClockMapping.mark();
@@ -215,8 +216,9 @@ class TimelineChunkTest {
     @Test
     void wrongFieldsAreRefusedBeforeTheyReachTheFile(@TempDir Path dir) throws Exception {
         try (TimelineChunk c = TimelineChunk.open(dir.resolve("x.spill"))) {
-            assertThrows(IllegalStateException.class, () -> c.event(SLICE, 1, 0, null).putInt(1));
-            assertThrows(IllegalStateException.class, () -> c.event(MOMENT, 1, 0, null).putLong(1).commit());
+            assertThrows(IllegalStateException.class, () -> c.event(SLICE, 1, 0, null).putInt("vm", 1));
+            assertThrows(IllegalStateException.class, () -> c.event(SLICE, 1, 0, null).putInt("cpu", 1));
+            assertThrows(IllegalStateException.class, () -> c.event(MOMENT, 1, 0, null).putLong("kernelTime", 1).commit());
             assertThrows(IllegalArgumentException.class, () -> c.event(SLICE, 1, -5, null));
             assertThrows(IllegalArgumentException.class, () -> TimelineType.of(Unsupported.class));
             assertEquals(0, c.eventCount());
