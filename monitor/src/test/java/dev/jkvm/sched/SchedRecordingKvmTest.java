@@ -119,12 +119,12 @@ class SchedRecordingKvmTest {
             List<RecordedEvent> mine = new ArrayList<>();
             ins.stream().filter(e -> e.getInt("tid") == tid).forEach(mine::add);
             outs.stream().filter(e -> e.getInt("tid") == tid).forEach(mine::add);
-            mine.sort((a, b) -> Long.compare(a.getLong("kernelTime"), b.getLong("kernelTime")));
+            mine.sort((a, b) -> Long.compare(a.getLong("monotonicNanos"), b.getLong("monotonicNanos")));
             assertTrue(mine.size() > 4, vm.name() + " has only " + mine.size() + " switch events");
             // Sched-in and sched-out alternate.
             for (int i = 1; i < mine.size(); i++) {
                 assertFalse(mine.get(i).getEventType().equals(mine.get(i - 1).getEventType()),
-                        vm.name() + ": two " + mine.get(i).getEventType().getName() + " in a row at " + mine.get(i).getLong("kernelTime"));
+                        vm.name() + ": two " + mine.get(i).getEventType().getName() + " in a row at " + mine.get(i).getLong("monotonicNanos"));
             }
             // The kernel's own view of the same thread: every sched_switch naming it, in time order.
             List<long[]> kernelEvents = new ArrayList<>(); // {time, isIn, preempted, earliest}
@@ -135,7 +135,7 @@ class SchedRecordingKvmTest {
             // The tracepoint fires in __schedule just before the perf switch-out record and just after it
             // for a switch-in comes perf's record in finish_task_switch; tracefs truncates to µs. Align the
             // two sequences at jkvm's first event (tracing started before the VMs, so it has more before).
-            long t0 = mine.get(0).getLong("kernelTime");
+            long t0 = mine.get(0).getLong("monotonicNanos");
             boolean in0 = mine.get(0).getEventType().getName().equals("jkvm.VcpuSchedIn");
             int j0 = -1;
             for (int j = 0; j < kernelEvents.size(); j++) {
@@ -153,7 +153,7 @@ class SchedRecordingKvmTest {
                 boolean isIn = e.getEventType().getName().equals("jkvm.VcpuSchedIn");
                 if ((k[1] == 1) != isIn) throw new AssertionError(vm.name() + " switch " + i + ": direction differs from the tracepoint" + context(mine, kernelEvents, j0, i, run.kernel()));
                 if (!isIn) assertEquals(k[2] == 1, e.getBoolean("preempted"), vm.name() + " switch " + i + ": preempted differs from prev_state");
-                long t = e.getLong("kernelTime");
+                long t = e.getLong("monotonicNanos");
                 if (k[3] != k[0]) {
                     // A switch the tracepoint left out but its sequence implies: jkvm's time must lie in the gap.
                     assertTrue(t >= k[3] && t <= k[0] + 1_000, vm.name() + " switch " + i + " at " + t + " is outside its implied window [" + k[3] + ", " + k[0] + "]");
@@ -219,7 +219,7 @@ class SchedRecordingKvmTest {
     static String context(List<RecordedEvent> mine, List<long[]> kernel, int j0, int i, List<TraceFsCapture.Switch> all) {
         StringBuilder ctx = new StringBuilder();
         for (int c = Math.max(0, i - 3); c < Math.min(mine.size(), i + 4); c++) {
-            ctx.append(String.format("%n jkvm %d %s %d", c, mine.get(c).getEventType().getName(), mine.get(c).getLong("kernelTime")));
+            ctx.append(String.format("%n jkvm %d %s %d", c, mine.get(c).getEventType().getName(), mine.get(c).getLong("monotonicNanos")));
         }
         for (int c = Math.max(0, j0 + i - 3); c < Math.min(kernel.size(), j0 + i + 4); c++) {
             ctx.append(String.format("%n kern %d %s %d", c - j0, kernel.get(c)[1] == 1 ? "in " : "out", kernel.get(c)[0]));
