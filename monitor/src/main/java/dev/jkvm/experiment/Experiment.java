@@ -6,6 +6,7 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
 import dev.jkvm.jfr.JfrSession;
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.sched.KernelProbes;
 import dev.jkvm.sched.MonitorThreads;
 import dev.jkvm.sched.SchedRecorder;
@@ -56,7 +57,8 @@ public final class Experiment {
         // (JFR's, the recorder, the vCPU threads before they pin themselves) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              Recording recording = JfrSession.start(spec.jfr(), spec.profile());
-             SchedRecorder recorder = new SchedRecorder(out, elsewhere);
+             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(spec.jfr());
+             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
@@ -76,11 +78,15 @@ public final class Experiment {
                 awaitEnd(vms);
             }
             recorder.stopAndFlush();
-            sampler.finish(recorder::offCpuIntervals);
+            sampler.finish(recorder::offCpuIntervals, timeline);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
-            if (recording != null) JfrSession.finish(recording, spec.jfr(), out);
+            if (recording != null) {
+                timeline.beforeRecordingStops();
+                JfrSession.finish(recording, spec.jfr(), out);
+                JfrSession.appendTimeline(timeline, spec.jfr(), out);
+            }
             return report;
         } finally {
             for (VmInstance vm : vms) {

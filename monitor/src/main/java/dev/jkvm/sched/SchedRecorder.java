@@ -1,12 +1,12 @@
 package dev.jkvm.sched;
 
 import dev.jkvm.experiment.KvmRunTrace;
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.PerfRecordsLost;
 import dev.jkvm.jfr.RecorderSummary;
-import dev.jkvm.jfr.VcpuSchedIn;
-import dev.jkvm.jfr.VcpuSchedOut;
-import dev.jkvm.jfr.VcpuSwitch;
+import dev.jkvm.jfr.VcpuLane;
 import dev.jkvm.jfr.VcpuSwitchSummary;
+import dev.jkvm.jfr.timeline.TimelineThread;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -36,6 +36,8 @@ public final class SchedRecorder implements AutoCloseable {
     private final List<ProbeSource> probes = new CopyOnWriteArrayList<>();
     private final SwitchClassifier classifier = new SwitchClassifier();
     private final PrintWriter notices;
+    /** Where switch and probe events go, at their kernel time and on their vCPU's thread; null when not recording. */
+    private final JkvmTimeline timeline;
     private final BitSet recorderCpus;
     private final Thread thread;
     private final List<Pending> pending = new ArrayList<>();
@@ -49,6 +51,8 @@ public final class SchedRecorder implements AutoCloseable {
     /** One vCPU thread's switch records. */
     private static final class Source {
         final VcpuId id;
+        final JkvmTimeline.VcpuRef ref;
+        final VcpuLane lane;
         final PerfEvent event;
         final KvmRunTrace trace;
         long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu, onCpuInKvmRun;
@@ -58,8 +62,10 @@ public final class SchedRecorder implements AutoCloseable {
         /** Off-CPU intervals {out, in} in kernel time, for aligning what the guest saw. */
         final LongList offCpuIntervals = new LongList();
 
-        Source(VcpuId id, PerfEvent event, KvmRunTrace trace) {
+        Source(VcpuId id, TimelineThread thread, PerfEvent event, KvmRunTrace trace, JkvmTimeline timeline) {
             this.id = id;
+            this.ref = new JkvmTimeline.VcpuRef(id.vm(), id.vcpu(), id.tid(), thread);
+            this.lane = timeline == null ? null : new VcpuLane(timeline, ref, trace::leavesBetween);
             this.event = event;
             this.trace = trace;
         }
@@ -72,8 +78,9 @@ public final class SchedRecorder implements AutoCloseable {
      * @param recorderCpus where the recorder thread may run (the allowed CPUs minus the experiment
      *                     CPU); empty to leave it unpinned
      */
-    public SchedRecorder(PrintWriter notices, BitSet recorderCpus) {
+    public SchedRecorder(PrintWriter notices, BitSet recorderCpus, JkvmTimeline timeline) {
         this.notices = notices;
+        this.timeline = timeline;
         this.recorderCpus = recorderCpus;
         this.thread = Thread.ofPlatform().name("jkvm-recorder").daemon(true).unstarted(this::loop);
     }
@@ -85,16 +92,11 @@ public final class SchedRecorder implements AutoCloseable {
 
     /**
      * Loads and registers the event classes before the first switch arrives: the first use of an
-     * event class costs JFR tens of milliseconds, which would otherwise show up as commit lag.
+     * event class costs JFR tens of milliseconds, which would otherwise show up as lag. (The timeline's
+     * event classes are registered when JkvmTimeline loads.)
      */
     private static void warmUp() {
-        new VcpuSchedIn().shouldCommit();
-        new VcpuSchedOut().shouldCommit();
-        new VcpuSwitch().shouldCommit();
-        new dev.jkvm.jfr.KvmSchedIn().shouldCommit();
-        new dev.jkvm.jfr.KvmSchedOut().shouldCommit();
-        new dev.jkvm.jfr.VcpuLoad().shouldCommit();
-        new dev.jkvm.jfr.KernelSchedSwitch().shouldCommit();
+        new PerfRecordsLost().shouldCommit();
     }
 
     /**
@@ -105,7 +107,7 @@ public final class SchedRecorder implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = PerfAttributes.contextSwitches(arena);
             PerfEvent event = PerfEvent.open(attr, id.tid(), -1, RING_PAGES, "switches of " + id);
-            sources.add(new Source(id, event, trace));
+            sources.add(new Source(id, TimelineThread.current(id.tid()), event, trace, timeline));
         } catch (RuntimeException e) {
             if (openFailure == null) {
                 openFailure = e.getMessage();
@@ -120,10 +122,15 @@ public final class SchedRecorder implements AutoCloseable {
         probes.add(probe);
     }
 
-    /** The vCPU a TID belongs to, or null. */
-    VcpuId vcpuOfTid(int tid) {
-        for (Source s : sources) if (s.id.tid() == tid) return s.id;
+    /** The vCPU a TID belongs to, as the timeline names it, or null. */
+    JkvmTimeline.VcpuRef vcpuOfTid(int tid) {
+        for (Source s : sources) if (s.id.tid() == tid) return s.ref;
         return null;
+    }
+
+    /** Where kernel-moment events go; null when the run is not recorded. */
+    JkvmTimeline timeline() {
+        return timeline;
     }
 
     public boolean recordingSwitches() {
@@ -223,17 +230,10 @@ public final class SchedRecorder implements AutoCloseable {
                 if (s.lastInInKvmRun) s.onCpuInKvmRun += r.time() - s.lastIn;
             }
             s.lastOut = r.time();
-            VcpuSchedOut e = new VcpuSchedOut();
-            if (e.shouldCommit()) {
-                e.vm = s.id.vm();
-                e.vcpu = s.id.vcpu();
-                e.tid = s.id.tid();
-                e.cpu = r.cpu();
-                e.kernelTime = r.time();
-                e.preempted = r.preempted();
-                e.inKvmRun = state == KvmRunTrace.INSIDE;
-                e.lag = System.nanoTime() - r.time();
-                e.commit();
+            if (timeline != null) {
+                boolean inKvmRun = state == KvmRunTrace.INSIDE;
+                timeline.schedOut(s.ref, r.cpu(), r.time(), r.preempted(), inKvmRun, System.nanoTime() - r.time());
+                s.lane.schedOut(r.cpu(), r.time(), r.preempted(), inKvmRun);
             }
         } else {
             s.ins++;
@@ -251,28 +251,13 @@ public final class SchedRecorder implements AutoCloseable {
                 case SAME_VCPU -> s.sameVcpu++;
                 case OTHER_VCPU -> s.otherVcpu++;
             }
-            VcpuSchedIn e = new VcpuSchedIn();
-            if (e.shouldCommit()) {
-                e.vm = s.id.vm();
-                e.vcpu = s.id.vcpu();
-                e.tid = s.id.tid();
-                e.cpu = r.cpu();
-                e.kernelTime = r.time();
-                e.inKvmRun = state == KvmRunTrace.INSIDE;
-                e.lag = System.nanoTime() - r.time();
-                e.commit();
-            }
-            VcpuSwitch w = new VcpuSwitch();
-            if (w.shouldCommit()) {
-                w.vm = s.id.vm();
-                w.vcpu = s.id.vcpu();
-                w.cpu = r.cpu();
-                w.kernelTime = r.time();
-                w.switchClass = c.switchClass().label();
-                w.fromVm = c.previous() == null ? "" : c.previous().vm();
-                w.fromVcpu = c.previous() == null ? -1 : c.previous().vcpu();
-                w.offCpu = offCpu;
-                w.commit();
+            if (timeline != null) {
+                boolean inKvmRun = state == KvmRunTrace.INSIDE;
+                String switchClass = c.switchClass().label();
+                timeline.schedIn(s.ref, r.cpu(), r.time(), inKvmRun, System.nanoTime() - r.time());
+                timeline.vcpuSwitch(s.ref, r.cpu(), r.time(), switchClass, c.previous() == null ? "" : c.previous().vm(),
+                        c.previous() == null ? -1 : c.previous().vcpu(), offCpu);
+                s.lane.schedIn(r.cpu(), r.time(), switchClass, inKvmRun);
             }
         }
         s.seenAny = true;
