@@ -45,9 +45,10 @@ public final class RecordingAnalysis {
                 case "jkvm.VcpuSwitch" -> {
                     Builder b = builder(byVcpu, e.getString("vm"), e.getInt("vcpu"));
                     switch (e.getString("switchClass")) {
-                        case "first run" -> b.firstRuns++;
-                        case "same vCPU resumed" -> b.sameVcpu++;
-                        default -> b.fromOtherVcpu++;
+                        case "first load on this CPU" -> b.firstRuns++;
+                        case "same vCPU reloaded" -> b.sameVcpu++;
+                        case "another vCPU was loaded" -> b.fromOtherVcpu++;
+                        default -> { }
                     }
                 }
                 case "jkvm.KvmSchedIn" -> {

@@ -15,6 +15,7 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmStatsFd;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.kvm.Vm;
+import dev.jkvm.sched.KvmRunTrace;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 
@@ -113,9 +114,9 @@ final class VmInstance implements AutoCloseable {
     }
 
     /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
-    VcpuThread newThread(VcpuThread.Placement placement) {
+    VcpuThread newThread(StartGate gate) {
         if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
-        thread = new VcpuThread(name, vcpu, handler, stats, trace, placement);
+        thread = new VcpuThread(name, vcpu, handler, stats, trace, gate);
         return thread;
     }
 

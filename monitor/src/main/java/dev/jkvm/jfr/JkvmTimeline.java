@@ -28,6 +28,11 @@ public final class JkvmTimeline implements AutoCloseable {
 
     private final TimelineChunk chunk;
 
+    /** Declares the event types to the JVM (done once, when this class loads); call before the first event, at no cost after. */
+    public static void declare() {
+        // Class initialisation registered them.
+    }
+
     private JkvmTimeline(TimelineChunk chunk) {
         this.chunk = chunk;
     }
@@ -76,30 +81,38 @@ public final class JkvmTimeline implements AutoCloseable {
         chunk.close();
     }
 
-    /** A vCPU thread switched in. {@code thread} is the vCPU's Java thread. */
-    public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, long lag) {
-        event(SCHED_IN, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid()).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun).putLong("lag", lag).commit();
+    /** A vCPU thread switched in; drawn on the vCPU's thread. */
+    public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, String stampedBy, boolean late, long lag) {
+        event(SCHED_IN, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun)
+                .putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
     }
 
-    public void schedOut(VcpuRef v, int cpu, long time, boolean preempted, boolean inKvmRun, long lag) {
-        event(SCHED_OUT, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid()).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("preempted", preempted).putBoolean("inKvmRun", inKvmRun).putLong("lag", lag).commit();
+    public void schedOut(VcpuRef v, int cpu, long time, boolean preempted, boolean inKvmRun, String stampedBy, boolean late, long lag) {
+        event(SCHED_OUT, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("preempted", preempted)
+                .putBoolean("inKvmRun", inKvmRun).putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
     }
 
-    public void vcpuSwitch(VcpuRef v, int cpu, long time, String switchClass, String fromVm, int fromVcpu, long offCpu) {
-        event(SWITCH, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time)
-                .putString("switchClass", switchClass).putString("fromVm", fromVm).putInt("fromVcpu", fromVcpu).putLong("offCpu", offCpu).commit();
+    public void vcpuSwitch(VcpuRef v, int cpu, long time, String switchClass, String fromVm, int fromVcpu, String ranBefore, long offCpu) {
+        event(SWITCH, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time).putString("switchClass", switchClass)
+                .putString("fromVm", fromVm).putInt("fromVcpu", fromVcpu).putString("ranBefore", ranBefore).putInt("tid", v.tid())
+                .putLong("offCpu", offCpu).commit();
     }
 
+    /** A slice on CPU, from sched-in {@code in} to sched-out {@code out}; drawn on the vCPU's thread. */
     public void onCpu(VcpuRef v, int cpu, long in, long out, String switchClass, boolean inKvmRun, boolean preempted, long exits) {
-        event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid()).putInt("cpu", cpu)
-                .putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun).putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in).commit();
+        event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
+                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in).commit();
     }
 
+    /** A wait for the CPU, from the preempting sched-out {@code out} to the sched-in {@code in}; drawn on the vCPU's thread. */
     public void runnable(VcpuRef v, int cpu, long out, long in, String switchClass, boolean inKvmRun, long exits) {
-        event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid()).putInt("cpu", cpu)
-                .putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun).putLong("exits", exits).putLong("kernelTime", out).putLong("monotonicNanos", out).commit();
+        event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
+                .putLong("exits", exits).putLong("kernelTime", out).putLong("monotonicNanos", out).commit();
     }
 
     /** A kvm_sched_in / kvm_sched_out kprobe hit; {@code v} null when the task is not a vCPU thread. */

@@ -25,7 +25,7 @@ public final class VcpuOnCpu extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU it ran on")
     public int cpu;
 
-    @Label("Switch Class") @Description("How the slice began: first run, same vCPU resumed, or switched from another vCPU")
+    @Label("Switch Class") @Description("How the slice began: the class of its sched-in (see jkvm.VcpuSwitch)")
     public String switchClass;
 
     @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when switched in (false also when unknown)")

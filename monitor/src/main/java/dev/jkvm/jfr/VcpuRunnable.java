@@ -23,10 +23,10 @@ public final class VcpuRunnable extends jdk.jfr.Event {
     @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
     public int tid;
 
-    @Label("CPU") @Description("The CPU it was preempted on")
+    @Label("CPU") @Description("The CPU it was switched back in on")
     public int cpu;
 
-    @Label("Switch Class") @Description("How the wait ended: same vCPU resumed or switched from another vCPU")
+    @Label("Switch Class") @Description("How the wait ended: the class of the sched-in that ended it (see jkvm.VcpuSwitch)")
     public String switchClass;
 
     @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when preempted (false also when unknown)")

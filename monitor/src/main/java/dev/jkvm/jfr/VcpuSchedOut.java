@@ -27,7 +27,7 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     public int cpu;
 
     @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("When the switch happened (from the perf record); the event's start time is this moment too")
+    @Label("Kernel Time") @Description("When the switch happened (see Stamped By); the event's start time is this moment too")
     public long kernelTime;
 
     @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
@@ -38,6 +38,12 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
 
     @Label("In KVM_RUN") @Description("The thread was inside the KVM_RUN ioctl at that moment (false also when unknown)")
     public boolean inKvmRun;
+
+    @Label("Stamped By") @Description("Where kernelTime comes from: the sched:sched_switch tracepoint (when recorded, the moment the kernel switched) or the perf switch record (written a few microseconds after a switch-in)")
+    public String stampedBy;
+
+    @Label("Late") @Description("The record reached the recorder after a later one had been committed; it is not classified")
+    public boolean late;
 
     @Timespan(Timespan.NANOSECONDS)
     @Label("Recorder Lag") @Description("Time from the kernel's timestamp to when the recorder wrote this event")

@@ -6,10 +6,15 @@ import dev.jkvm.jfr.JkvmTimeline;
 final class KernelEvents {
     private KernelEvents() {}
 
+    /** Loads and registers the event classes before the first sample arrives. */
+    static void warmUp() {
+        JkvmTimeline.declare();
+    }
+
     static void probeHit(ProbeSource.Kind kind, String function, ProbeSample s, SchedRecorder recorder) {
         JkvmTimeline timeline = recorder.timeline();
         if (timeline != null) {
-            JkvmTimeline.VcpuRef v = recorder.vcpuOfTid(s.tid());
+            JkvmTimeline.VcpuRef v = recorder.refOfTid(s.tid());
             switch (kind) {
                 case KVM_SCHED_IN -> timeline.kvmSched(true, v, s.tid(), s.cpu(), s.time());
                 case KVM_SCHED_OUT -> timeline.kvmSched(false, v, s.tid(), s.cpu(), s.time());
@@ -26,7 +31,7 @@ final class KernelEvents {
             int prev = (int) f.integer(s.raw(), "prev_pid");
             int next = (int) f.integer(s.raw(), "next_pid");
             timeline.kernelSchedSwitch(s.cpu(), s.time(), prev, f.string(s.raw(), "prev_comm"), taskState(f.integer(s.raw(), "prev_state")),
-                    recorder.vcpuOfTid(prev), next, f.string(s.raw(), "next_comm"), recorder.vcpuOfTid(next));
+                    recorder.refOfTid(prev), next, f.string(s.raw(), "next_comm"), recorder.refOfTid(next));
         }
         recorder.recordLag(s.time());
     }

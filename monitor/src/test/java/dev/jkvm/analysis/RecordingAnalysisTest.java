@@ -50,9 +50,9 @@ class RecordingAnalysisTest {
             out("vm0", 10_000, false);
             in("vm0", 13_000);
             out("vm0", 14_000, true);
-            switchClass("vm0", "first run");
-            switchClass("vm0", "switched from another vCPU");
-            switchClass("vm0", "switched from another vCPU");
+            switchClass("vm0", "first load on this CPU");
+            switchClass("vm0", "another vCPU was loaded");
+            switchClass("vm0", "another vCPU was loaded");
             for (int i = 0; i < 3; i++) {
                 KvmSchedIn k = new KvmSchedIn();
                 k.vm = "vm0"; k.vcpu = 0; k.tid = 100; k.cpu = 1; k.kernelTime = 1_000 + i;

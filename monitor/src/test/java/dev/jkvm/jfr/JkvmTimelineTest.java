@@ -21,9 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every jkvm timeline event, written through {@link JkvmTimeline} with a known schedule for one
- * vCPU (in, preempted out, in, blocked out, in, preempted out, in), read back: the durational
- * events are exactly the slices and waits of that schedule, on the vCPU's thread, and every event's
- * start time is its kernel time.
+ * vCPU (in, preempted out, in, blocked out, in, preempted out, in) and its slices and waits, read
+ * back by every reader: each at its exact time, on the vCPU's thread, start time equal to kernel time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JkvmTimelineTest {
@@ -44,20 +43,23 @@ class JkvmTimelineTest {
             r.start();
             JkvmTimeline t = JkvmTimeline.open(file);
             t0 = System.nanoTime();
-            VcpuLane lane = new VcpuLane(t, ref, (from, to) -> (to - from) / MS); // one exit a millisecond
             long[][] schedule = { // {in/out, time, preempted}
                     {1, 0, 0}, {0, 4, 1}, {1, 6, 0}, {0, 10, 0}, {1, 15, 0}, {0, 18, 1}, {1, 21, 0}};
             for (long[] s : schedule) {
                 long at = t0 + s[1] * MS + 7; // an odd nanosecond, to see it kept
                 if (s[0] == 1) {
-                    t.schedIn(ref, 1, at, true, 1_000);
-                    t.vcpuSwitch(ref, 1, at, "same vCPU resumed", "vm0", 0, 0);
-                    lane.schedIn(1, at, "same vCPU resumed", true);
+                    t.schedIn(ref, 1, at, true, "perf switch record", false, 1_000);
+                    t.vcpuSwitch(ref, 1, at, "same vCPU reloaded", "vm0", 0, "idle", 0);
                 } else {
-                    t.schedOut(ref, 1, at, s[2] == 1, true, 1_000);
-                    lane.schedOut(1, at, s[2] == 1, true);
+                    t.schedOut(ref, 1, at, s[2] == 1, true, "perf switch record", false, 1_000);
                 }
             }
+            // The slices and waits of that schedule, as the recorder's accounting closes them (one exit a millisecond).
+            for (long[] x : new long[][] {{0, 4, 1}, {6, 10, 0}, {15, 18, 1}}) {
+                t.onCpu(ref, 1, t0 + x[0] * MS + 7, t0 + x[1] * MS + 7, "same vCPU reloaded", true, x[2] == 1, x[1] - x[0]);
+            }
+            t.runnable(ref, 1, t0 + 4 * MS + 7, t0 + 6 * MS + 7, "same vCPU reloaded", true, 0);
+            t.runnable(ref, 1, t0 + 18 * MS + 7, t0 + 21 * MS + 7, "same vCPU reloaded", true, 0);
             t.kvmSched(true, ref, 4242, 1, t0 + 1);
             t.kvmSched(false, null, 99, 1, t0 + 2);
             t.vcpuLoad("svm_vcpu_load", ref, 4242, 1, t0 + 3);

@@ -60,7 +60,9 @@ class KernelGroundTruthKvmTest {
             assertTrue(vendorLoads >= probes.size(), vm.name() + ": " + vendorLoads + " vendor loads for " + probes.size() + " sched-ins");
         }
         List<RecordedEvent> switches = Recordings.events(run.jfr(), "jkvm.VcpuSwitch");
-        long firstRuns = switches.stream().filter(e -> e.getString("switchClass").equals("first run")).count();
-        assertEquals(2, firstRuns, "each vCPU has exactly one first run on the experiment CPU");
+        // The first vCPU loaded on the CPU is loaded at its KVM_RUN entry, not at a sched-in, so at most one
+        // sched-in can find the CPU without a loaded vCPU.
+        long firstLoads = switches.stream().filter(e -> e.getString("switchClass").equals("first load on this CPU")).count();
+        assertTrue(firstLoads <= 1, firstLoads + " sched-ins found no vCPU loaded on the CPU");
     }
 }
