@@ -132,10 +132,10 @@ class TimelineKvmTest {
                     "slice " + i + " of " + on.get(i).getString("vm") + " starts at " + on.get(i).getStartTime() + " before "
                             + on.get(i - 1).getString("vm") + "'s ends at " + on.get(i - 1).getEndTime());
         }
-        // A wait that ended "switched from another vCPU" held a whole slice of the other vCPU (waits that
-        // ended "same vCPU resumed" let other tasks run: the JVM's, the kernel's).
+        // A wait that ended with another vCPU loaded held a whole slice of the other vCPU (waits that
+        // ended with the same vCPU reloaded let other tasks run: the JVM's, the kernel's).
         List<RecordedEvent> waits = of("jkvm.VcpuRunnable").stream()
-                .filter(w -> w.getString("switchClass").equals("switched from another vCPU")).toList();
+                .filter(w -> w.getString("switchClass").equals("another vCPU was loaded")).toList();
         assertTrue(waits.size() > 20, "only " + waits.size() + " waits ended by a switch from the other vCPU");
         int covered = 0;
         for (RecordedEvent w : waits) {

@@ -20,8 +20,12 @@ final class ChunkMetadata {
     private static final long METADATA_ID = 0x6A6B_766D_0000_0001L; // "jkvm"
 
     private final TypeIds ids;
-    /** Annotation types used, by name, with their value fields; declared after the uses are known. */
-    private final Map<String, List<ValueDescriptor>> annotationTypes = new LinkedHashMap<>();
+    /**
+     * Annotation types used, by name, each with one use of it (its value fields and its own
+     * annotations, such as {@code @ContentType} on {@code @Timestamp}, which readers need to know a
+     * field's unit); declared after the uses are known.
+     */
+    private final Map<String, AnnotationElement> annotationTypes = new LinkedHashMap<>();
     private final Map<String, Boolean> simpleTypes = new LinkedHashMap<>();
 
     private ChunkMetadata(TypeIds ids) {
@@ -59,7 +63,14 @@ final class ChunkMetadata {
         Element metadata = root.child(new Element("metadata"));
         for (TimelineType t : types) metadata.child(eventClass(t));
         for (Element e : jdkTypes()) metadata.child(e);
-        for (var a : new ArrayList<>(annotationTypes.entrySet())) metadata.child(annotationClass(a.getKey(), a.getValue()));
+        List<String> declared = new ArrayList<>();
+        while (declared.size() < annotationTypes.size()) { // declaring one may bring the types of its own annotations
+            for (String name : List.copyOf(annotationTypes.keySet())) {
+                if (declared.contains(name)) continue;
+                metadata.child(annotationClass(name, annotationTypes.get(name)));
+                declared.add(name);
+            }
+        }
         for (String s : simpleTypes.keySet()) metadata.child(type(s));
         root.child(new Element("region").attr("locale", "en_US").attr("gmtOffset", 0));
 
@@ -111,7 +122,7 @@ final class ChunkMetadata {
     private void annotate(Element owner, List<AnnotationElement> annotations) {
         for (AnnotationElement a : annotations) {
             Element e = owner.child(new Element("annotation").attr("class", ids.id(a.getTypeName())));
-            annotationTypes.putIfAbsent(a.getTypeName(), a.getValueDescriptors());
+            if (annotationTypes.get(a.getTypeName()) == null) annotationTypes.put(a.getTypeName(), a);
             List<ValueDescriptor> vs = a.getValueDescriptors();
             List<Object> values = a.getValues();
             for (int i = 0; i < vs.size(); i++) {
@@ -133,16 +144,17 @@ final class ChunkMetadata {
         annotationTypes.putIfAbsent("jdk.jfr.Label", null);
     }
 
-    private Element annotationClass(String name, List<ValueDescriptor> values) {
+    private Element annotationClass(String name, AnnotationElement use) {
         Element t = type(name).attr("superType", "java.lang.annotation.Annotation");
-        if (values == null) {
-            field(t, "value", "java.lang.String"); // jdk.jfr.Label, used before any element named its values
-        } else {
-            for (ValueDescriptor v : values) {
-                Element f = field(t, v.getName(), v.getTypeName());
-                if (v.isArray()) f.attr("dimension", 1);
-            }
+        if (use == null) {
+            field(t, "value", "java.lang.String"); // jdk.jfr.Label, when only the thread types used it
+            return t;
         }
+        for (ValueDescriptor v : use.getValueDescriptors()) {
+            Element f = field(t, v.getName(), v.getTypeName());
+            if (v.isArray()) f.attr("dimension", 1);
+        }
+        annotate(t, use.getAnnotationElements());
         return t;
     }
 

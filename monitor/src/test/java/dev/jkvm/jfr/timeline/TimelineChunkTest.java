@@ -133,6 +133,10 @@ class TimelineChunkTest {
         RecordedThread jvmView = all.stream().filter(e -> e.getEventType().getName().equals("jdk.ThreadCPULoad"))
                 .map(RecordedEvent::getThread).filter(t -> t != null && t.getJavaThreadId() == worker.javaThreadId())
                 .findFirst().orElseThrow(() -> new AssertionError("the JVM recorded no jdk.ThreadCPULoad for the worker"));
+        assertEquals("jdk.jfr.Timestamp", s.getFirst().getEventType().getField("kernelTime").getContentType());
+        assertEquals("jdk.jfr.Timespan", s.getFirst().getEventType().getField("gap").getContentType());
+        assertEquals("jdk.jfr.Frequency", s.getFirst().getEventType().getField("rate").getContentType());
+        assertEquals("Kernel Time", s.getFirst().getEventType().getField("kernelTime").getLabel());
         for (int i = 0; i < SLICES; i++) {
             RecordedEvent e = s.get(i);
             long[] x = slices.get(i);
