@@ -60,7 +60,7 @@ public final class Experiment {
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              Recording recording = JfrSession.start(spec.jfr(), spec.profile());
-             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(spec.jfr());
+             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
              SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {

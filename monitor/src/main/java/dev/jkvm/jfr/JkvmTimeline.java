@@ -38,11 +38,12 @@ public final class JkvmTimeline implements AutoCloseable {
     }
 
     /**
-     * Starts the timeline of a run recorded to {@code recording}; call right after the recording
-     * started (it commits a clock reference to it). Events spill to a hidden file beside it.
+     * Starts the timeline of a run recorded by {@code recording} (running) to {@code file}: commits a
+     * clock reference to it. Events spill to a hidden file beside {@code file}.
      */
-    public static JkvmTimeline open(Path recording) {
-        Path abs = recording.toAbsolutePath();
+    public static JkvmTimeline open(jdk.jfr.Recording recording, Path file) {
+        ClockMapping.enableOn(recording);
+        Path abs = file.toAbsolutePath();
         Path spill = abs.resolveSibling("." + abs.getFileName() + ".timeline-" + ProcessHandle.current().pid());
         try {
             JkvmTimeline t = new JkvmTimeline(TimelineChunk.open(spill));

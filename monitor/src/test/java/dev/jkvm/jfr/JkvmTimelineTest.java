@@ -41,7 +41,7 @@ class JkvmTimelineTest {
         try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
             r.setDestination(file);
             r.start();
-            JkvmTimeline t = JkvmTimeline.open(file);
+            JkvmTimeline t = JkvmTimeline.open(r, file);
             t0 = System.nanoTime();
             long[][] schedule = { // {in/out, time, preempted}
                     {1, 0, 0}, {0, 4, 1}, {1, 6, 0}, {0, 10, 0}, {1, 15, 0}, {0, 18, 1}, {1, 21, 0}};
@@ -143,6 +143,30 @@ class JkvmTimelineTest {
             assertEquals(p.start(), p.time());
             assertEquals("vm0-vcpu0", p.thread());
         }
+    }
+
+    @Test
+    void aProfileThatDisablesATypeDropsItButCannotDropTheClock(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("partial.jfr");
+        Map<String, String> settings = new java.util.HashMap<>(JfrProfiles.load(JfrProfiles.SCHED).getSettings());
+        settings.put("jkvm.VcpuLoad#enabled", "false");
+        settings.put("jkvm.ClockReference#enabled", "false");
+        JkvmTimeline.VcpuRef ref = new JkvmTimeline.VcpuRef("vm0", 0, 4242, vcpuThread);
+        try (Recording r = new Recording(settings)) {
+            r.setDestination(f);
+            r.start();
+            JkvmTimeline t = JkvmTimeline.open(r, f);
+            long now = System.nanoTime();
+            t.vcpuLoad("svm_vcpu_load", ref, 4242, 1, now);
+            t.schedIn(ref, 1, now + 1, true, "perf switch record", false, 0);
+            t.beforeRecordingStops();
+            r.stop();
+            assertEquals(1, t.appendTo(f).events());
+        }
+        List<RecordedEvent> all = RecordingFile.readAllEvents(f);
+        assertEquals(0, of(all, "jkvm.VcpuLoad").size());
+        assertEquals(1, of(all, "jkvm.VcpuSchedIn").size());
+        assertEquals(2, of(all, "jkvm.ClockReference").size());
     }
 
     private Instant instant(long monotonic) {

@@ -57,6 +57,11 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
         return Math.round(nanos * (ticksPerSecond / (double) NANOS_PER_SECOND));
     }
 
+    /** Makes sure {@code recording} records the references, whatever its profile says. */
+    public static void enableOn(jdk.jfr.Recording recording) {
+        recording.enable(ClockReference.class).withThreshold(java.time.Duration.ZERO);
+    }
+
     /**
      * Commits one reference event to the running recording: of {@value #TRIES} tries, the one whose
      * two clock readings were closest. Call while the recording runs (at start and before it stops).

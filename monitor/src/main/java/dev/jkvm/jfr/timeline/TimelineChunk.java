@@ -64,7 +64,8 @@ public final class TimelineChunk implements AutoCloseable {
 
     /**
      * Begins an event. {@code startNanos} is CLOCK_MONOTONIC; {@code thread} is the thread it is
-     * drawn on (null for none).
+     * drawn on (null for none). When the recording's settings disable the type, the event is filled
+     * and dropped, as {@code jdk.jfr.Event.commit} drops it.
      */
     public synchronized TimelineEvent event(TimelineType type, long startNanos, long durationNanos, TimelineThread thread) {
         Integer index = typeIndexes.get(type);
@@ -74,7 +75,7 @@ public final class TimelineChunk implements AutoCloseable {
             types.add(type);
         }
         if (thread != null) threads.putIfAbsent(thread.javaThreadId(), thread);
-        return new TimelineEvent(this, type, index, startNanos, durationNanos, thread);
+        return new TimelineEvent(type.eventType().isEnabled() ? this : null, type, index, startNanos, durationNanos, thread);
     }
 
     synchronized void commit(TimelineEvent e) {

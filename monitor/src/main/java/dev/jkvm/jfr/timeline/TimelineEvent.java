@@ -72,6 +72,6 @@ public final class TimelineEvent {
         if (next != fields.size()) {
             throw new IllegalStateException(type + ": " + (fields.size() - next) + " fields not set, next is " + fields.get(next).name());
         }
-        chunk.commit(this);
+        if (chunk != null) chunk.commit(this); // null: the type is disabled
     }
 }
