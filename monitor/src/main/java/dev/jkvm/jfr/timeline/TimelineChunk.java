@@ -23,7 +23,7 @@ import jdk.jfr.EventType;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Writes back-dated events (start time and thread of our choosing) as one JFR chunk appended to a
+ * Writes back-dated events (start time and thread of our choosing) as JFR chunks appended to a
  * finished recording. {@code jdk.jfr.Event} stamps an event with the time and thread of its commit;
  * a chunk of our own sets both, and a .jfr file is a sequence of self-contained chunks, so readers
  * (the JDK's, {@code jfr}, JMC) show these events among the JVM's own.
@@ -33,12 +33,15 @@ import jdk.jfr.consumer.RecordingFile;
  * chunk's header; the {@link ClockMapping} measured on the finished recording converts them.
  *
  * <p>Memory stays bounded however long the run: events go to a spill file as they come (through a
- * 64 KiB buffer); the heap holds only the event types and one entry per distinct thread named.
+ * 64 KiB buffer); the heap holds only the event types and one entry per distinct thread named. The
+ * append streams the spill file into chunks of about 8 MiB each.
  * Thread-safe: any thread may commit.
  */
 public final class TimelineChunk implements AutoCloseable {
     static final int HEADER_SIZE = 68;
     private static final int SPILL_BUFFER = 64 * 1024;
+    /** Event bytes per appended chunk: about the JVM's own chunk size, so readers that sort a chunk stay small. */
+    static final long MAX_CHUNK_EVENT_BYTES = 8L << 20;
 
     private final Path spill;
     private final OutputStream out;
@@ -47,7 +50,6 @@ public final class TimelineChunk implements AutoCloseable {
     private final List<TimelineType> types = new ArrayList<>();
     private final Map<Long, TimelineThread> threads = new LinkedHashMap<>();
     private long events, spilled;
-    private long firstNanos = Long.MAX_VALUE, lastNanos = Long.MIN_VALUE;
     private IOException failure;
     private boolean closed;
 
@@ -88,8 +90,6 @@ public final class TimelineChunk implements AutoCloseable {
             return;
         }
         events++;
-        firstNanos = Math.min(firstNanos, e.startNanos);
-        lastNanos = Math.max(lastNanos, e.endNanos);
     }
 
     public synchronized long eventCount() {
@@ -97,9 +97,10 @@ public final class TimelineChunk implements AutoCloseable {
     }
 
     /**
-     * Appends the chunk to {@code recording} (a finished .jfr file), placing it on the recording's
-     * time axis with {@code clock}. On failure the file is cut back to its former length, so the
-     * recording stays readable. Returns the bytes appended (0 when no event was written).
+     * Appends the events to {@code recording} (a finished .jfr file) as chunks of at most about
+     * {@value #MAX_CHUNK_EVENT_BYTES} bytes of events, placed on the recording's time axis with
+     * {@code clock}. On failure the file is cut back to its former length, so the recording stays
+     * readable. Returns the bytes appended (0 when no event was written).
      */
     public synchronized long appendTo(Path recording, ClockMapping clock) throws IOException {
         if (closed) throw new IllegalStateException("the timeline chunk is closed");
@@ -109,26 +110,14 @@ public final class TimelineChunk implements AutoCloseable {
         TypeIds ids = TypeIds.of(recording);
         long[] typeIds = new long[types.size()];
         for (int i = 0; i < typeIds.length; i++) typeIds[i] = ids.id(types.get(i).name());
-        long startTicks = clock.ticks(firstNanos);
-        Bytes constants = constantPool(ids, startTicks);
-        Bytes metadata = ChunkMetadata.event(types, ids, startTicks);
-        try (FileChannel ch = FileChannel.open(recording, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(recording, StandardOpenOption.WRITE);
+             InputStream in = new BufferedInputStream(Files.newInputStream(spill), SPILL_BUFFER)) {
             long origin = ch.size();
             try {
-                ch.position(origin + HEADER_SIZE);
-                OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
-                copyEvents(body, typeIds, clock);
-                body.flush();
-                long constantsAt = ch.position() - origin;
-                constants.writeSizedTo(body);
-                body.flush();
-                long metadataAt = ch.position() - origin;
-                metadata.writeSizedTo(body);
-                body.flush();
-                long size = ch.position() - origin;
-                ch.write(header(size, constantsAt, metadataAt, startTicks, clock), origin);
+                long left = events;
+                while (left > 0) left -= writeChunk(ch, in, left, typeIds, ids, clock);
                 ch.force(true);
-                return size;
+                return ch.size() - origin;
             } catch (IOException | RuntimeException x) {
                 ch.truncate(origin);
                 throw x;
@@ -137,37 +126,63 @@ public final class TimelineChunk implements AutoCloseable {
     }
 
     /**
-     * Copies the spilled events into the chunk: each type index becomes its type id, and the start,
-     * duration and kernel-time fields, spilled as CLOCK_MONOTONIC nanoseconds, become the
-     * recording's ticks (known only once the JVM's recording is finished).
+     * Writes one chunk at the channel's end: events from the spill until about
+     * {@value #MAX_CHUNK_EVENT_BYTES} bytes or {@code left} events, then the constant pool, the
+     * metadata and finally the header, which needs their offsets and the events' time span. Chunks
+     * are kept small because the JDK's ordered readers ({@code EventStream}, {@code jfr view}) hold
+     * a whole chunk's events in memory to sort them. Returns the events written.
      */
-    private void copyEvents(OutputStream body, long[] typeIds, ClockMapping clock) throws IOException {
+    private long writeChunk(FileChannel ch, InputStream in, long left, long[] typeIds, TypeIds ids, ClockMapping clock) throws IOException {
+        long start = ch.size();
+        ch.position(start + HEADER_SIZE);
+        OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
         Bytes event = new Bytes(256);
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(spill), SPILL_BUFFER)) {
-            for (long i = 0; i < events; i++) {
-                readLong(in); // size: the event is re-encoded, its size recomputed
-                int index = (int) readLong(in);
-                TimelineType type = types.get(index);
-                event.clear();
-                event.writeLong(typeIds[index]);
-                event.writeLong(clock.ticks(readLong(in)));
-                event.writeLong(clock.ticksOfNanos(readLong(in)));
-                event.writeLong(readLong(in)); // eventThread
-                event.writeLong(readLong(in)); // stackTrace
-                for (TimelineType.Field f : type.fields()) {
-                    switch (f.kind()) {
-                        case KERNEL_TIME -> {
-                            long t = readLong(in);
-                            event.writeLong(t < 0 ? t : clock.ticks(t));
-                        }
-                        case BOOLEAN -> event.writeByte(readByte(in));
-                        case STRING -> copyString(in, event);
-                        case INT, LONG, NANOS -> event.writeLong(readLong(in));
-                    }
+        long written = 0, bytes = 0, first = Long.MAX_VALUE, last = Long.MIN_VALUE;
+        while (written < left && bytes < MAX_CHUNK_EVENT_BYTES) {
+            long[] span = copyEvent(in, event, typeIds, clock);
+            bytes += event.writeSizedTo(body);
+            first = Math.min(first, span[0]);
+            last = Math.max(last, span[1]);
+            written++;
+        }
+        long constantsAt = HEADER_SIZE + bytes;
+        Bytes constants = constantPool(ids, first);
+        Bytes metadata = ChunkMetadata.event(types, ids, first);
+        long metadataAt = constantsAt + constants.writeSizedTo(body);
+        long size = metadataAt + metadata.writeSizedTo(body);
+        body.flush();
+        ch.write(header(size, constantsAt, metadataAt, first, last, clock), start);
+        return written;
+    }
+
+    /**
+     * Re-encodes one spilled event into {@code event}: its type index becomes its type id, and the
+     * start, duration and kernel-time fields, spilled as CLOCK_MONOTONIC nanoseconds, become the
+     * recording's ticks (known only once the JVM's recording is finished). Returns its {start, end} in ticks.
+     */
+    private long[] copyEvent(InputStream in, Bytes event, long[] typeIds, ClockMapping clock) throws IOException {
+        readLong(in); // size: the event is re-encoded, its size recomputed
+        int index = (int) readLong(in);
+        TimelineType type = types.get(index);
+        event.clear();
+        event.writeLong(typeIds[index]);
+        long start = clock.ticks(readLong(in)), duration = clock.ticksOfNanos(readLong(in));
+        event.writeLong(start);
+        event.writeLong(duration);
+        event.writeLong(readLong(in)); // eventThread
+        event.writeLong(readLong(in)); // stackTrace
+        for (TimelineType.Field f : type.fields()) {
+            switch (f.kind()) {
+                case KERNEL_TIME -> {
+                    long t = readLong(in);
+                    event.writeLong(t < 0 ? t : clock.ticks(t));
                 }
-                event.writeSizedTo(body);
+                case BOOLEAN -> event.writeByte(readByte(in));
+                case STRING -> copyString(in, event);
+                case INT, LONG, NANOS -> event.writeLong(readLong(in));
             }
         }
+        return new long[] {start, start + duration};
     }
 
     private static void copyString(InputStream in, Bytes to) throws IOException {
@@ -222,7 +237,7 @@ public final class TimelineChunk implements AutoCloseable {
         return b;
     }
 
-    private ByteBuffer header(long size, long constantsAt, long metadataAt, long startTicks, ClockMapping clock) {
+    private ByteBuffer header(long size, long constantsAt, long metadataAt, long startTicks, long endTicks, ClockMapping clock) {
         ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE); // big-endian, as the header is
         h.put(new byte[] {'F', 'L', 'R', 0});
         h.putShort((short) 2).putShort((short) 1);
@@ -230,7 +245,7 @@ public final class TimelineChunk implements AutoCloseable {
         // JMC converts ticks with each chunk's own header, the JDK with the first chunk's: both agree
         // when this header is a point of the first chunk's tick line.
         h.putLong(clock.epochNanosOfTicks(startTicks));
-        h.putLong(lastNanos - firstNanos);
+        h.putLong(clock.epochNanosOfTicks(endTicks) - clock.epochNanosOfTicks(startTicks));
         h.putLong(startTicks);
         h.putLong(clock.ticksPerSecond());
         h.put((byte) 0); // file state: finished

@@ -12,7 +12,6 @@ public final class TimelineEvent {
     private final TimelineType type;
     private final List<TimelineType.Field> fields;
     final Bytes body = new Bytes(96);
-    final long startNanos, endNanos;
     private int next;
 
     TimelineEvent(TimelineChunk chunk, TimelineType type, int typeIndex, long startNanos, long durationNanos, TimelineThread thread) {
@@ -20,8 +19,6 @@ public final class TimelineEvent {
         this.chunk = chunk;
         this.type = type;
         this.fields = type.fields();
-        this.startNanos = startNanos;
-        this.endNanos = startNanos + durationNanos;
         body.writeLong(typeIndex);
         body.writeLong(startNanos);
         body.writeLong(durationNanos);

@@ -218,6 +218,39 @@ class TimelineChunkTest {
     }
 
     @Test
+    void manyEventsAreSplitIntoChunksThatOrderedReadersCanHold(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("many.jfr");
+        int n = 400_000; // about 10 MiB of events: two appended chunks
+        try (Recording r = new Recording(); TimelineChunk chunk = TimelineChunk.open(dir.resolve("many.spill"))) {
+            r.setDestination(f);
+            r.start();
+            ClockMapping.mark();
+            long base = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long at = base + i * 1_000L;
+                chunk.event(MOMENT, at, 0, null).putLong("kernelTime", at).putInt("cpu", i).putString("note", "n").commit();
+            }
+            r.stop();
+            ClockMapping c = ClockMapping.read(f);
+            chunk.appendTo(f, c);
+        }
+        String summary = Readers.jfr("summary", f.toString());
+        java.util.regex.Matcher chunks = Pattern.compile("Chunks: (\\d+)").matcher(summary);
+        assertTrue(chunks.find(), summary);
+        assertTrue(Integer.parseInt(chunks.group(1)) >= 1 + 2, summary);
+        long[] seen = {0, -1};
+        try (var s = jdk.jfr.consumer.EventStream.openFile(f)) { // ordered: sorts each chunk in memory
+            s.onEvent(MOMENT.name(), e -> {
+                assertTrue(e.getInt("cpu") > seen[1], "events out of order across chunks");
+                seen[1] = e.getInt("cpu");
+                seen[0]++;
+            });
+            s.start();
+        }
+        assertEquals(n, seen[0]);
+    }
+
+    @Test
     void wrongFieldsAreRefusedBeforeTheyReachTheFile(@TempDir Path dir) throws Exception {
         try (TimelineChunk c = TimelineChunk.open(dir.resolve("x.spill"))) {
             assertThrows(IllegalStateException.class, () -> c.event(SLICE, 1, 0, null).putInt("vm", 1));
