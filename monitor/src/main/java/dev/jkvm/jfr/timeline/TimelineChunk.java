@@ -2,7 +2,6 @@ package dev.jkvm.jfr.timeline;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,8 +18,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jdk.jfr.EventType;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Writes back-dated events (start time and thread of our choosing) as JFR chunks appended to a
@@ -49,7 +46,7 @@ public final class TimelineChunk implements AutoCloseable {
     private final Map<TimelineType, Integer> typeIndexes = new IdentityHashMap<>();
     private final List<TimelineType> types = new ArrayList<>();
     private final Map<Long, TimelineThread> threads = new LinkedHashMap<>();
-    private long events, spilled;
+    private long events;
     private IOException failure;
     private boolean closed;
 
@@ -84,7 +81,7 @@ public final class TimelineChunk implements AutoCloseable {
         if (closed) throw new IllegalStateException("the timeline chunk is closed");
         if (failure != null) return;
         try {
-            spilled += e.body.writeSizedTo(out);
+            e.body.writeSizedTo(out);
         } catch (IOException x) {
             failure = x;
             return;

@@ -52,8 +52,10 @@ final class TypeIds {
     private static long annotations(List<AnnotationElement> list, Map<String, Long> ids) {
         long max = 0;
         for (AnnotationElement a : list) {
-            ids.putIfAbsent(a.getTypeName(), a.getTypeId());
             max = Math.max(max, a.getTypeId());
+            if (ids.putIfAbsent(a.getTypeName(), a.getTypeId()) == null) {
+                max = Math.max(max, annotations(a.getAnnotationElements(), ids)); // @ContentType on @Timestamp …
+            }
         }
         return max;
     }
