@@ -35,7 +35,7 @@ public final class GuestGap extends jdk.jfr.Event {
 
     @KernelTime @Timestamp(Timestamp.TICKS)
     @Label("Estimated Kernel Time") @Description("Host time of the gap's start, mapped from the guest TSC; the event's start time is"
-            + " this moment too (-1, and the event at the end of the run, when no mapping could be measured)")
+            + " this moment too (none, and the event at the end of the run, when no mapping could be measured)")
     public long estimatedStart;
 
     @Label("Monotonic Nanoseconds") @Description("Estimated Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock), -1 when unknown")

@@ -113,6 +113,7 @@ class JkvmTimelineTest {
             if (!type.startsWith("jkvm.") || type.equals("jkvm.ClockReference")) continue;
             String field = type.equals("jkvm.GuestGap") ? "estimatedStart" : "kernelTime";
             if (e.getLong(field) < 0) {
+                assertEquals(Instant.MIN, e.getInstant(field), "an unknown kernel time reads as no instant");
                 assertEquals(-1, e.getLong("monotonicNanos"));
                 assertEquals(instant(t0 + 30 * MS), e.getStartTime(), "an unmapped gap sits where it was read");
                 continue;
@@ -130,6 +131,8 @@ class JkvmTimelineTest {
         String view = Readers.jfr("view", "--width", "220", "jkvm.VcpuOnCpu", file.toString());
         assertTrue(view.contains("vCPU On CPU") && view.contains("vm0-vcpu0"), view);
         assertTrue(Readers.jfr("summary", file.toString()).contains("jkvm.VcpuRunnable"));
+        String gaps = Readers.jfr("print", "--events", "jkvm.GuestGap", file.toString());
+        assertTrue(gaps.contains("estimatedStart = N/A"), gaps);
         JmcView jmc = JmcView.load(file.toFile(), "kernelTime");
         List<JmcView.Item> on = jmc.of("jkvm.VcpuOnCpu");
         assertEquals(3, on.size());

@@ -171,8 +171,8 @@ public final class TimelineChunk implements AutoCloseable {
         for (TimelineType.Field f : type.fields()) {
             switch (f.kind()) {
                 case KERNEL_TIME -> {
-                    long t = readLong(in);
-                    event.writeLong(t < 0 ? t : clock.ticks(t));
+                    long t = readLong(in); // negative: unknown, which readers show as N/A for Long.MIN_VALUE
+                    event.writeLong(t < 0 ? Long.MIN_VALUE : clock.ticks(t));
                 }
                 case BOOLEAN -> event.writeByte(readByte(in));
                 case STRING -> copyString(in, event);

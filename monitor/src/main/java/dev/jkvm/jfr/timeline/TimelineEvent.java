@@ -51,7 +51,7 @@ public final class TimelineEvent {
         return this;
     }
 
-    /** A long field; a {@code @Timestamp(TICKS)} one takes CLOCK_MONOTONIC nanoseconds (negative: unknown, kept as is). */
+    /** A long field; a {@code @Timestamp(TICKS)} one takes CLOCK_MONOTONIC nanoseconds (negative: unknown, written as Long.MIN_VALUE). */
     public TimelineEvent putLong(String name, long v) {
         expect(name, TimelineType.Kind.LONG, TimelineType.Kind.KERNEL_TIME, TimelineType.Kind.NANOS);
         body.writeLong(v);
