@@ -101,8 +101,7 @@ final class GuestSampler implements AutoCloseable {
             Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(r.entries.stream()
                     .map(e -> new long[] {e[1], e[2]}).toList(), offCpu));
             long readAt = System.nanoTime();
-            for (long[] e : r.entries) {
-                if (timeline == null) break;
+            for (long[] e : timeline == null ? List.<long[]>of() : r.entries) {
                 timeline.guestGap(r.vm, e[1], e[2], clock.isPresent() ? clock.get().nanos(e[2]) : toNanos(e[2], r.tscHz), r.tscHz,
                         clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1,
                         clock.isPresent() ? clock.get().hostNanos(e[1]) : -1, e[0], readAt);
