@@ -73,10 +73,6 @@ public final class JkvmTimeline implements AutoCloseable {
         }
     }
 
-    public long events() {
-        return chunk.eventCount();
-    }
-
     @Override
     public void close() {
         chunk.close();
@@ -106,7 +102,8 @@ public final class JkvmTimeline implements AutoCloseable {
     public void onCpu(VcpuRef v, int cpu, long in, long out, String switchClass, boolean inKvmRun, boolean preempted, long exits) {
         event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
-                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in).commit();
+                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in)
+                .commit();
     }
 
     /** A wait for the CPU, from the preempting sched-out {@code out} to the sched-in {@code in}; drawn on the vCPU's thread. */
@@ -132,9 +129,12 @@ public final class JkvmTimeline implements AutoCloseable {
     /** A sched:sched_switch on the experiment CPU; drawn on the vCPU thread switched in, if one is. */
     public void kernelSchedSwitch(int cpu, long time, int prevTid, String prevComm, String prevState, VcpuRef prev,
                                   int nextTid, String nextComm, VcpuRef next) {
-        event(KERNEL_SCHED_SWITCH, time, 0, next == null ? null : next.thread()).putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time)
-                .putInt("prevTid", prevTid).putString("prevComm", prevComm).putString("prevState", prevState).putString("prevVm", prev == null ? "" : prev.vm())
-                .putInt("nextTid", nextTid).putString("nextComm", nextComm).putString("nextVm", next == null ? "" : next.vm()).commit();
+        event(KERNEL_SCHED_SWITCH, time, 0, next == null ? null : next.thread()).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time)
+                .putInt("prevTid", prevTid).putString("prevComm", prevComm).putString("prevState", prevState)
+                .putString("prevVm", prev == null ? "" : prev.vm())
+                .putInt("nextTid", nextTid).putString("nextComm", nextComm).putString("nextVm", next == null ? "" : next.vm())
+                .commit();
     }
 
     /**
@@ -143,8 +143,9 @@ public final class JkvmTimeline implements AutoCloseable {
      */
     public void guestGap(String vm, long guestTsc, long gapCycles, long gap, long tscHz, long measuredTscHz, long start,
                          long sequence, long readAt) {
-        event(GUEST_GAP, start >= 0 ? start : readAt, 0, null).putString("vm", vm).putLong("guestTsc", guestTsc).putLong("gapCycles", gapCycles).putLong("gap", gap)
-                .putLong("tscHz", tscHz).putLong("measuredTscHz", measuredTscHz).putLong("estimatedStart", start).putLong("monotonicNanos", start).putLong("sequence", sequence).commit();
+        event(GUEST_GAP, start >= 0 ? start : readAt, 0, null).putString("vm", vm).putLong("guestTsc", guestTsc)
+                .putLong("gapCycles", gapCycles).putLong("gap", gap).putLong("tscHz", tscHz).putLong("measuredTscHz", measuredTscHz)
+                .putLong("estimatedStart", start).putLong("monotonicNanos", start).putLong("sequence", sequence).commit();
     }
 
     private TimelineEvent event(TimelineType type, long start, long duration, TimelineThread thread) {
