@@ -6,6 +6,8 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
 import dev.jkvm.jfr.JfrSession;
+import dev.jkvm.jfr.JkvmTimeline;
+import dev.jkvm.jfr.timeline.TimelineThread;
 import dev.jkvm.sched.KernelProbes;
 import dev.jkvm.sched.MonitorThreads;
 import dev.jkvm.sched.SchedRecorder;
@@ -58,7 +60,8 @@ public final class Experiment {
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              Recording recording = JfrSession.start(spec.jfr(), spec.profile());
-             SchedRecorder recorder = new SchedRecorder(out, elsewhere);
+             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
+             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
@@ -86,11 +89,15 @@ public final class Experiment {
             strays.report(out);
             recorder.stopAndFlush();
             noteReloadLatency(recorder);
-            sampler.finish(recorder::offCpuIntervals);
+            sampler.finish(recorder::offCpuIntervals, timeline);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
-            if (recording != null) JfrSession.finish(recording, spec.jfr(), out);
+            if (recording != null) {
+                timeline.beforeRecordingStops();
+                JfrSession.finish(recording, spec.jfr(), out);
+                JfrSession.appendTimeline(timeline, spec.jfr(), out);
+            }
             return report;
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running
@@ -117,7 +124,8 @@ public final class Experiment {
     private void place(VmInstance vm, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
         int tid = vm.thread().tid();
-        recorder.attach(new VcpuId(vm.name(), 0, tid), vm.trace(), vm.guest().manifest().tscRing().isPresent());
+        recorder.attach(new VcpuId(vm.name(), 0, tid), vm.trace(), vm.guest().manifest().tscRing().isPresent(),
+                new TimelineThread(vm.thread().javaThreadId(), tid, vm.thread().name()));
         spec.cpu().ifPresent(cpu -> {
             BitSet only = new BitSet();
             only.set(cpu);

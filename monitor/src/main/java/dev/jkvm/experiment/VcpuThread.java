@@ -78,6 +78,11 @@ final class VcpuThread {
         return thread.getName();
     }
 
+    /** The Java thread id, which names this thread's lane in JFR readers. */
+    long javaThreadId() {
+        return thread.threadId();
+    }
+
     void start() {
         thread.start();
     }

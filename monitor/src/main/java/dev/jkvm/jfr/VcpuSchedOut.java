@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSchedOut")
 @Label("vCPU Sched Out")
@@ -25,9 +26,12 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU the thread was switched out from")
     public int cpu;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the switch happened: CLOCK_MONOTONIC nanoseconds (see Stamped By)")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("When the switch happened (see Stamped By); the event's start time is this moment too")
     public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
 
     @Label("Preempted") @Description("The thread was still runnable (preempted); false means it blocked or slept")
     public boolean preempted;
@@ -42,6 +46,6 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     public boolean late;
 
     @Timespan(Timespan.NANOSECONDS)
-    @Label("Commit Lag") @Description("Time from the kernel's timestamp to this event's commit")
+    @Label("Recorder Lag") @Description("Time from the kernel's timestamp to when the recorder wrote this event")
     public long lag;
 }

@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSwitch")
 @Label("vCPU Switch")
@@ -15,7 +16,7 @@ import jdk.jfr.Timespan;
 @Category({"jkvm", "Scheduling"})
 @StackTrace(false)
 public final class VcpuSwitch extends jdk.jfr.Event {
-    @Label("VM") @Description("The VM switched in")
+    @Label("VM") @Description("The VM switched in; the event is on its vCPU thread")
     public String vm;
 
     @Label("vCPU") @Description("The vCPU index switched in")
@@ -24,9 +25,12 @@ public final class VcpuSwitch extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the sched-in happened (CLOCK_MONOTONIC nanoseconds)")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("When the sched-in happened; the event's start time is this moment too")
     public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
 
     @Label("Switch Class") @Description("first load on this CPU, same vCPU reloaded, another vCPU was loaded, outside KVM_RUN, or unknown (records lost)")
     public String switchClass;

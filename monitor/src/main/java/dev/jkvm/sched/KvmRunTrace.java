@@ -61,6 +61,19 @@ public final class KvmRunTrace {
         return next < n && times[(int) (next & MASK)] <= to ? INSIDE : OUTSIDE;
     }
 
+    /**
+     * How many times the thread left KVM_RUN (each an exit jkvm handled) after {@code from} and up to
+     * {@code to}; {@link #UNKNOWN} when that history is overwritten.
+     */
+    public long leavesBetween(long from, long to) {
+        long n = written.get();
+        if (n == 0 || to <= from) return 0;
+        long a = lastAtOrBefore(from, n), b = lastAtOrBefore(to, n);
+        if (a == TOO_OLD || b == TOO_OLD) return UNKNOWN;
+        // Leaves have odd sequence numbers; count those in (a, b] (a is -1 before the first transition).
+        return (b + 1) / 2 - (a + 1) / 2;
+    }
+
     private static final long TOO_OLD = Long.MIN_VALUE;
 
     /** The sequence number of the last transition at or before {@code nanos}, -1 if none ever, {@link #TOO_OLD} if overwritten. */

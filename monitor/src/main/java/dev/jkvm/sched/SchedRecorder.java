@@ -1,6 +1,8 @@
 package dev.jkvm.sched;
 
 import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.jfr.JkvmTimeline;
+import dev.jkvm.jfr.timeline.TimelineThread;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -34,7 +36,7 @@ public final class SchedRecorder implements AutoCloseable {
     private static final int RING_PAGES = 16;
 
     /** One vCPU thread's ring and schedule. */
-    private record Source(VcpuAccount account, PerfEvent event) {}
+    private record Source(VcpuAccount account, PerfEvent event, JkvmTimeline.VcpuRef ref) {}
 
     /** A record waiting for its turn: a switch or a loss of a vCPU ring, or a probe sample or loss. */
     private record Item(Source source, SwitchRecord record, long lost, ProbeSource probe, ProbeSample sample) {}
@@ -44,7 +46,9 @@ public final class SchedRecorder implements AutoCloseable {
     private final List<ProbeSource> probes = new ArrayList<>();
     private final SwitchClassifier classifier = new SwitchClassifier();
     private final CpuHistory cpus = new CpuHistory();
-    private final SwitchEventEmitter emitter = new SwitchEventEmitter();
+    private final SwitchEventEmitter emitter;
+    /** Where kernel-moment events go, at their time and on their vCPU's thread; null when not recording. */
+    private final JkvmTimeline timeline;
     private final CommitLag lag = new CommitLag();
     private final TimeOrderer<Item> orderer = new TimeOrderer<>(new TimeOrderer.Sink<>() {
         @Override
@@ -72,8 +76,10 @@ public final class SchedRecorder implements AutoCloseable {
      * @param recorderCpus where the recorder thread may run (the allowed CPUs minus the experiment
      *                     CPU); empty to leave it unpinned
      */
-    public SchedRecorder(PrintWriter notices, BitSet recorderCpus) {
+    public SchedRecorder(PrintWriter notices, BitSet recorderCpus, JkvmTimeline timeline) {
         this.notices = notices;
+        this.timeline = timeline;
+        this.emitter = new SwitchEventEmitter(timeline);
         this.recorderCpus = recorderCpus;
         this.thread = Thread.ofPlatform().name("jkvm-recorder").daemon(true).unstarted(this::loop);
     }
@@ -85,14 +91,16 @@ public final class SchedRecorder implements AutoCloseable {
      * run goes on without switch events.
      *
      * @param keepOffCpuIntervals keep this vCPU's off-CPU intervals for {@link #offCpuIntervals}
+     * @param thread              the vCPU's Java thread, on whose lane its events are drawn
      */
-    public void attach(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals) {
+    public void attach(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals, TimelineThread thread) {
         if (started) throw new IllegalStateException("attach " + id + " before the recorder starts");
         if (openFailure != null) return;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = PerfAttributes.contextSwitches(arena);
             PerfEvent event = PerfEvent.open(attr, id.tid(), -1, RING_PAGES, "switches of " + id);
-            Source s = new Source(new VcpuAccount(id, trace, keepOffCpuIntervals), event);
+            Source s = new Source(new VcpuAccount(id, trace, keepOffCpuIntervals), event,
+                    new JkvmTimeline.VcpuRef(id.vm(), id.vcpu(), id.tid(), thread));
             sources.add(s);
             byTid.put(id.tid(), s);
         } catch (RuntimeException e) {
@@ -119,6 +127,17 @@ public final class SchedRecorder implements AutoCloseable {
     VcpuId vcpuOfTid(int tid) {
         Source s = byTid.get(tid);
         return s == null ? null : s.account().id;
+    }
+
+    /** The vCPU a TID belongs to, as the timeline names it, or null. */
+    JkvmTimeline.VcpuRef refOfTid(int tid) {
+        Source s = byTid.get(tid);
+        return s == null ? null : s.ref();
+    }
+
+    /** Where kernel-moment events go; null when the run is not recorded. */
+    JkvmTimeline timeline() {
+        return timeline;
     }
 
     public boolean recordingSwitches() {
@@ -214,11 +233,11 @@ public final class SchedRecorder implements AutoCloseable {
         }
         switchRecords++;
         if (late) s.account().late++;
-        switchRecord(s.account(), item.record(), late);
+        switchRecord(s.account(), s.ref(), item.record(), late);
         lag.add(System.nanoTime() - item.record().time());
     }
 
-    private void switchRecord(VcpuAccount a, SwitchRecord r, boolean late) {
+    private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
         VcpuId id = a.id;
         int cpu = r.cpu();
         int state = a.trace.stateAt(r.time());
@@ -227,7 +246,7 @@ public final class SchedRecorder implements AutoCloseable {
             long time = tp >= 0 ? tp : r.time();
             String source = tp >= 0 ? SwitchEventEmitter.TRACEPOINT : SwitchEventEmitter.PERF;
             if (late) {
-                emitter.schedOut(id, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, true, null);
+                emitter.schedOut(ref, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, true, null, 0);
                 return;
             }
             VcpuAccount.Slice slice = a.schedOut(time, cpu, r.preempted());
@@ -235,13 +254,14 @@ public final class SchedRecorder implements AutoCloseable {
             long sliceStart = slice.start() >= 0 ? slice.start() : r.time();
             classifier.sliceEnded(id, slice.cpu(), a.trace.insideDuring(sliceStart, r.time()));
             cpus.vcpuOut(cpu, id.tid(), r.time());
-            emitter.schedOut(id, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, false, slice);
+            long exits = slice.start() >= 0 ? a.trace.leavesBetween(slice.start(), slice.end()) : KvmRunTrace.UNKNOWN;
+            emitter.schedOut(ref, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, false, slice, exits);
         } else {
             long tp = cpus.switchInTime(cpu, id.tid(), r.time());
             long time = tp >= 0 ? tp : r.time();
             String source = tp >= 0 ? SwitchEventEmitter.TRACEPOINT : SwitchEventEmitter.PERF;
             if (late) {
-                emitter.schedIn(id, cpu, time, source, state == KvmRunTrace.INSIDE, true, null);
+                emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, true, null, null, false, 0);
                 return;
             }
             SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
@@ -250,8 +270,10 @@ public final class SchedRecorder implements AutoCloseable {
                 a.reloadFrom = time;
                 a.reloadClass = c.switchClass();
             }
-            emitter.schedIn(id, cpu, time, source, state == KvmRunTrace.INSIDE, false, wait);
-            emitter.classified(id, cpu, time, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
+            boolean waitInKvmRun = wait.start() >= 0 && a.trace.stateAt(wait.start()) == KvmRunTrace.INSIDE;
+            long waitExits = wait.start() >= 0 ? a.trace.leavesBetween(wait.start(), wait.end()) : KvmRunTrace.UNKNOWN;
+            emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, false, wait, c.switchClass(), waitInKvmRun, waitExits);
+            emitter.classified(ref, cpu, time, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
                     wait.start() >= 0 ? time - wait.start() : 0);
         }
     }
@@ -264,7 +286,7 @@ public final class SchedRecorder implements AutoCloseable {
         VcpuAccount a = s.account();
         a.entries++;
         if (a.reloadFrom >= 0 && entry.time() >= a.reloadFrom) {
-            emitter.reload(a.id, entry.cpu(), a.reloadFrom, a.reloadClass, entry.time() - a.reloadFrom);
+            emitter.reload(s.ref(), entry.cpu(), a.reloadFrom, a.reloadClass, entry.time() - a.reloadFrom);
             a.reloads++;
             a.reloadFrom = -1;
         }

@@ -1,92 +1,74 @@
 package dev.jkvm.sched;
 
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.PerfRecordsLost;
 import dev.jkvm.jfr.RecorderSummary;
-import dev.jkvm.jfr.VcpuReload;
-import dev.jkvm.jfr.VcpuSchedIn;
-import dev.jkvm.jfr.VcpuSchedOut;
-import dev.jkvm.jfr.VcpuSwitch;
 import dev.jkvm.jfr.VcpuSwitchSummary;
 
 /**
- * Writes what the recorder concluded about the vCPU threads' switches as JFR events: one per
- * sched-in and sched-out, one per classified sched-in, the per-vCPU summaries and the recorder's
- * own health. Policy-free: every value arrives computed; this class only fills events.
+ * Writes what the recorder concluded about the vCPU threads' switches as events: one per sched-in
+ * and sched-out, one per classified sched-in, one per slice on CPU and per runnable wait (these on
+ * the timeline, at their kernel time and on the vCPU's thread), the per-vCPU summaries and the
+ * recorder's own health. Policy-free: every value arrives computed; this class only fills events.
  */
 final class SwitchEventEmitter {
     static final String PERF = "perf switch record";
     static final String TRACEPOINT = "sched:sched_switch";
 
+    /** Where kernel-moment events go; null when the run is not recorded. */
+    private final JkvmTimeline timeline;
+
+    SwitchEventEmitter(JkvmTimeline timeline) {
+        this.timeline = timeline;
+    }
+
     /** Loads and registers the event classes: the first use of one costs JFR tens of milliseconds. */
     static void warmUp() {
-        new VcpuSchedIn().shouldCommit();
-        new VcpuSchedOut().shouldCommit();
-        new VcpuSwitch().shouldCommit();
+        JkvmTimeline.declare();
         new VcpuSwitchSummary().shouldCommit();
         new PerfRecordsLost().shouldCommit();
         new RecorderSummary().shouldCommit();
-        new VcpuReload().shouldCommit();
     }
 
-    void schedOut(VcpuId id, int cpu, long time, String stampedBy, boolean preempted, boolean inKvmRun, boolean late,
-                  VcpuAccount.Slice slice) {
-        VcpuSchedOut e = new VcpuSchedOut();
-        if (!e.shouldCommit()) return;
-        e.vm = id.vm();
-        e.vcpu = id.vcpu();
-        e.tid = id.tid();
-        e.cpu = cpu;
-        e.kernelTime = time;
-        e.stampedBy = stampedBy;
-        e.preempted = preempted;
-        e.inKvmRun = inKvmRun;
-        e.late = late;
-        e.lag = System.nanoTime() - time;
-        e.commit();
+    /**
+     * A sched-out; with the slice it closed ({@code slice.start()} -1 when its sched-in was not
+     * seen, null for a late record) and the exits jkvm handled during it.
+     */
+    void schedOut(JkvmTimeline.VcpuRef v, int cpu, long time, String stampedBy, boolean preempted, boolean inKvmRun, boolean late,
+                  VcpuAccount.Slice slice, long exits) {
+        if (timeline == null) return;
+        timeline.schedOut(v, cpu, time, preempted, inKvmRun, stampedBy, late, System.nanoTime() - time);
+        if (slice != null && slice.start() >= 0) {
+            timeline.onCpu(v, slice.cpu(), slice.start(), slice.end(), label(slice.startClass()), slice.startedInKvmRun(), preempted, exits);
+        }
     }
 
-    void schedIn(VcpuId id, int cpu, long time, String stampedBy, boolean inKvmRun, boolean late, VcpuAccount.Wait wait) {
-        VcpuSchedIn e = new VcpuSchedIn();
-        if (!e.shouldCommit()) return;
-        e.vm = id.vm();
-        e.vcpu = id.vcpu();
-        e.tid = id.tid();
-        e.cpu = cpu;
-        e.kernelTime = time;
-        e.stampedBy = stampedBy;
-        e.inKvmRun = inKvmRun;
-        e.late = late;
-        e.lag = System.nanoTime() - time;
-        e.commit();
+    /**
+     * A sched-in; with the wait it closed (drawn when it began with a preemption; null for a late
+     * record), the class of this sched-in, and the KVM_RUN state and exits of the wait.
+     */
+    void schedIn(JkvmTimeline.VcpuRef v, int cpu, long time, String stampedBy, boolean inKvmRun, boolean late,
+                 VcpuAccount.Wait wait, SwitchClassifier.SwitchClass switchClass, boolean waitInKvmRun, long waitExits) {
+        if (timeline == null) return;
+        timeline.schedIn(v, cpu, time, inKvmRun, stampedBy, late, System.nanoTime() - time);
+        if (wait != null && wait.start() >= 0 && wait.preempted()) {
+            timeline.runnable(v, cpu, wait.start(), wait.end(), label(switchClass), waitInKvmRun, waitExits);
+        }
     }
 
-    void classified(VcpuId id, int cpu, long time, SwitchClassifier.Classified c, String ranBefore, long offCpu) {
-        VcpuSwitch w = new VcpuSwitch();
-        if (!w.shouldCommit()) return;
-        w.vm = id.vm();
-        w.vcpu = id.vcpu();
-        w.tid = id.tid();
-        w.cpu = cpu;
-        w.kernelTime = time;
-        w.switchClass = c.switchClass().label();
-        w.fromVm = c.loadedBefore() == null ? "" : c.loadedBefore().vm();
-        w.fromVcpu = c.loadedBefore() == null ? -1 : c.loadedBefore().vcpu();
-        w.ranBefore = ranBefore;
-        w.offCpu = offCpu;
-        w.commit();
+    void classified(JkvmTimeline.VcpuRef v, int cpu, long time, SwitchClassifier.Classified c, String ranBefore, long offCpu) {
+        if (timeline == null) return;
+        timeline.vcpuSwitch(v, cpu, time, label(c.switchClass()), c.loadedBefore() == null ? "" : c.loadedBefore().vm(),
+                c.loadedBefore() == null ? -1 : c.loadedBefore().vcpu(), ranBefore, offCpu);
     }
 
-    void reload(VcpuId id, int cpu, long schedIn, SwitchClassifier.SwitchClass c, long latency) {
-        VcpuReload e = new VcpuReload();
-        if (!e.shouldCommit()) return;
-        e.vm = id.vm();
-        e.vcpu = id.vcpu();
-        e.tid = id.tid();
-        e.cpu = cpu;
-        e.kernelTime = schedIn;
-        e.switchClass = c.label();
-        e.latency = latency;
-        e.commit();
+    private static String label(SwitchClassifier.SwitchClass c) {
+        return c == null ? SwitchClassifier.SwitchClass.UNKNOWN.label() : c.label();
+    }
+
+    void reload(JkvmTimeline.VcpuRef v, int cpu, long schedIn, SwitchClassifier.SwitchClass c, long latency) {
+        if (timeline == null) return;
+        timeline.reload(v, cpu, schedIn, label(c), latency);
     }
 
     void lost(String source, long count) {

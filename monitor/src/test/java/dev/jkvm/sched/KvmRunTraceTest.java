@@ -34,6 +34,33 @@ class KvmRunTraceTest {
     }
 
     @Test
+    void leavesBetweenCountsTheExitsInAnInterval() {
+        KvmRunTrace t = new KvmRunTrace();
+        for (int i = 0; i < 10; i++) {
+            t.enter(100 * i + 10);
+            t.leave(100 * i + 60); // leaves at 60, 160, …, 960
+        }
+        assertEquals(10, t.leavesBetween(0, 1_000));
+        assertEquals(0, t.leavesBetween(61, 159));
+        assertEquals(1, t.leavesBetween(60, 160), "after from, up to and including to");
+        assertEquals(3, t.leavesBetween(100, 400));
+        assertEquals(0, t.leavesBetween(0, 59));
+        assertEquals(0, t.leavesBetween(500, 500));
+    }
+
+    @Test
+    void leavesBetweenIsUnknownBeyondTheRetainedWindow() {
+        KvmRunTrace t = new KvmRunTrace();
+        for (int i = 0; i < KvmRunTrace.CAPACITY; i++) {
+            t.enter(10L * i + 1);
+            t.leave(10L * i + 5);
+        }
+        assertEquals(UNKNOWN, t.leavesBetween(0, 100));
+        long last = 10L * (KvmRunTrace.CAPACITY - 1);
+        assertEquals(1, t.leavesBetween(last, last + 9));
+    }
+
+    @Test
     void afterTheLastEnterTheThreadIsStillInside() {
         KvmRunTrace t = new KvmRunTrace();
         t.enter(100);

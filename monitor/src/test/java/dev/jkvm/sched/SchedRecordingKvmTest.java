@@ -134,7 +134,7 @@ class SchedRecordingKvmTest {
             List<RecordedEvent> mine = new ArrayList<>();
             ins.stream().filter(e -> e.getInt("tid") == tid && e.getInt("cpu") == cpu).forEach(mine::add);
             outs.stream().filter(e -> e.getInt("tid") == tid && e.getInt("cpu") == cpu).forEach(mine::add);
-            mine.sort((a, b) -> Long.compare(a.getLong("kernelTime"), b.getLong("kernelTime")));
+            mine.sort((a, b) -> Long.compare(a.getLong("monotonicNanos"), b.getLong("monotonicNanos")));
             // The kernel's view of the same thread on this CPU, its whole life: every sched_switch naming it.
             List<TraceFsCapture.Switch> theirs = new ArrayList<>();
             List<Boolean> theirsIn = new ArrayList<>();
@@ -157,7 +157,7 @@ class SchedRecordingKvmTest {
                 if (!isIn && !k.implied()) {
                     assertEquals(k.prevState().startsWith("R"), e.getBoolean("preempted"), vm.name() + " switch " + i + ": preempted differs from prev_state " + k.prevState());
                 }
-                long t = e.getLong("kernelTime");
+                long t = e.getLong("monotonicNanos");
                 if (k.implied()) {
                     assertTrue(t >= k.earliestNanos() && t <= k.timeNanos() + 1_000, vm.name() + " switch " + i + " at " + t
                             + " is outside its implied window [" + k.earliestNanos() + ", " + k.timeNanos() + "]");
@@ -169,14 +169,14 @@ class SchedRecordingKvmTest {
                 }
                 if (isIn && haveFpu) {
                     long key = KernelClasses.key(tid, k.timeNanos());
-                    RecordedEvent c = classified.stream().filter(w -> w.getInt("tid") == tid && w.getLong("kernelTime") == t).findFirst()
+                    RecordedEvent c = classified.stream().filter(w -> w.getInt("tid") == tid && w.getLong("monotonicNanos") == t).findFirst()
                             .orElseThrow(() -> new AssertionError(vm.name() + ": no VcpuSwitch for the sched-in at " + t));
                     if (!c.getString("switchClass").equals(expectedClass.get(key))) {
                         StringBuilder near = new StringBuilder();
                         for (TraceFsCapture.Switch x : run.kernel()) if (Math.abs(x.timeNanos() - t) < 8_000_000) near.append("\n  ").append(x);
                         for (TraceFsCapture.KvmFpu x : run.fpu()) if (Math.abs(x.timeNanos() - t) < 8_000_000) near.append("\n  ").append(x);
-                        for (RecordedEvent x : classified) if (Math.abs(x.getLong("kernelTime") - t) < 8_000_000)
-                            near.append("\n  jkvm ").append(x.getInt("tid")).append(" ").append(x.getLong("kernelTime")).append(" ").append(x.getString("switchClass"))
+                        for (RecordedEvent x : classified) if (Math.abs(x.getLong("monotonicNanos") - t) < 8_000_000)
+                            near.append("\n  jkvm ").append(x.getInt("tid")).append(" ").append(x.getLong("monotonicNanos")).append(" ").append(x.getString("switchClass"))
                                     .append(" loaded ").append(x.getString("fromVm")).append(" before ").append(x.getString("ranBefore"));
                         throw new AssertionError(vm.name() + " sched-in " + i + " at " + t + ": kernel says " + expectedClass.get(key) + ", jkvm "
                                 + c.getString("switchClass") + near);
@@ -301,10 +301,10 @@ class SchedRecordingKvmTest {
         int first = 0;
         while (first < Math.min(mine.size(), theirs.size())
                 && mine.get(first).getEventType().getName().equals("jkvm.VcpuSchedIn") == theirsIn.get(first)
-                && Math.abs(mine.get(first).getLong("kernelTime") - theirs.get(first).timeNanos()) < 1_000_000) first++;
+                && Math.abs(mine.get(first).getLong("monotonicNanos") - theirs.get(first).timeNanos()) < 1_000_000) first++;
         StringBuilder ctx = new StringBuilder("\n first difference at " + first + ":");
         for (int c = Math.max(0, first - 3); c < Math.min(mine.size(), first + 4); c++) {
-            ctx.append(String.format("%n jkvm %d %s %d", c, mine.get(c).getEventType().getName(), mine.get(c).getLong("kernelTime")));
+            ctx.append(String.format("%n jkvm %d %s %d", c, mine.get(c).getEventType().getName(), mine.get(c).getLong("monotonicNanos")));
         }
         for (int c = Math.max(0, first - 3); c < Math.min(theirs.size(), first + 4); c++) {
             ctx.append(String.format("%n kern %d %s %s", c, theirsIn.get(c) ? "in " : "out", theirs.get(c)));
