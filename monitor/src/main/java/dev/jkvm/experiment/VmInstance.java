@@ -69,6 +69,7 @@ final class VmInstance implements AutoCloseable {
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
             CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg);
+            memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
             return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null);
         } catch (RuntimeException e) {
