@@ -42,7 +42,7 @@ public final class ForeignTasksRule extends JkvmRule {
         if (!run.health().kernelSwitches()) {
             return Verdict.notApplicable("No jkvm.KernelSchedSwitch events: record as root to capture the experiment CPU's sched_switch.");
         }
-        double limit = preferences.getPreferenceValue(SHARE_LIMIT).doubleValueIn(UnitLookup.NUMBER_UNITY);
+        double limit = preferences.getPreferenceValue(SHARE_LIMIT).doubleValueIn(UnitLookup.PERCENT_UNITY);
         long total = run.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
         double share = run.windowNanos() == 0 ? 0 : (double) total / run.windowNanos();
         if (total == 0) return new Verdict(0, "Only the vCPUs (and idle) ran on the experiment CPU.", "No foreign task was switched in.", null);
