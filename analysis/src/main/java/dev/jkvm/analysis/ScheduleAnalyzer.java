@@ -246,14 +246,46 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     // ---- the replay ----
 
     /** Replays the switches in kernel-time order and returns the summary; {@code sink} (may be null) gets the timeline. */
-    public RunSummary finish(TimelineSink sink) {
+    public RunSummary finish(TimelineSink picture) {
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
         long[] anomalies = {0};
         long[] ins = {0};
         LogHistogram gap = new LogHistogram();
         Map<Integer, CpuState> cpus = new HashMap<>();
         Map<Integer, Long> foreign = new HashMap<>();
-        if (sink != null) sink.start(vcpus.stream().map(v -> v.vm + "/" + v.vcpu).toList(), spool.count(), spool.firstTime(), spool.lastTime());
+        // The picture's lanes in the summary's order (by VM, then vCPU), whatever order the vCPUs appeared in.
+        List<Integer> byName = new ArrayList<>();
+        for (int i = 0; i < vcpus.size(); i++) byName.add(i);
+        byName.sort(Comparator.comparing((Integer i) -> vcpus.get(i).vm).thenComparingInt(i -> vcpus.get(i).vcpu));
+        int[] laneOf = new int[vcpus.size()];
+        for (int i = 0; i < byName.size(); i++) laneOf[byName.get(i)] = i;
+        TimelineSink sink = picture == null ? null : new TimelineSink() {
+            @Override
+            public void start(List<String> lanes, long records, long firstTime, long lastTime) {
+                picture.start(lanes, records, firstTime, lastTime);
+            }
+
+            @Override
+            public void segment(int lane, int state, long start, long end) {
+                picture.segment(laneOf[lane], state, start, end);
+            }
+
+            @Override
+            public void mark(int lane, long time, int switchClass) {
+                picture.mark(laneOf[lane], time, switchClass);
+            }
+
+            @Override
+            public void exit(int lane, long time, String reason) {
+                picture.exit(laneOf[lane], time, reason);
+            }
+
+            @Override
+            public void end(long windowStart, long windowEnd, long clockOffset) {
+                picture.end(windowStart, windowEnd, clockOffset);
+            }
+        };
+        if (sink != null) sink.start(byName.stream().map(i -> vcpus.get(i).vm + "/" + vcpus.get(i).vcpu).toList(), spool.count(), spool.firstTime(), spool.lastTime());
         spool.drain(record -> {
             long t = spool.time(record);
             int kind = TimeSpool.kind(record);
