@@ -18,6 +18,12 @@ import jdk.jfr.consumer.RecordingFile;
 public final class RecordingAnalysis {
     private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, OTHER }
 
+    /**
+     * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
+     * commit lag, and it spares an Instant per event (the mapping only places exits in the picture).
+     */
+    private static final long CLOCK_SAMPLE_MASK = 7;
+
     private RecordingAnalysis() {}
 
     public static RunSummary analyze(Path file) {
@@ -41,6 +47,8 @@ public final class RecordingAnalysis {
     /** Streams every event of the file into the analyzer; returns how many events were read. */
     public static long read(Path file, ScheduleAnalyzer a) {
         Map<EventType, Kind> kinds = new IdentityHashMap<>();
+        // Each field read by name scans the event's fields, so fields are read only when needed.
+        Map<EventType, Boolean> hasLag = new IdentityHashMap<>();
         long n = 0;
         try (RecordingFile in = new RecordingFile(file)) {
             while (in.hasMoreEvents()) {
@@ -50,13 +58,18 @@ public final class RecordingAnalysis {
                 switch (k) {
                     case SCHED_IN -> {
                         long t = e.getLong("kernelTime");
-                        a.schedIn(e.getString("vm"), e.getInt("vcpu"), e.getInt("tid"), e.getInt("cpu"), t, lag(e));
-                        a.clockSample(epochNanos(e.getStartTime()), t);
+                        String vm = e.getString("vm");
+                        int vcpu = e.getInt("vcpu");
+                        a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, lag(e, hasLag));
+                        if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
                     }
                     case SCHED_OUT -> {
                         long t = e.getLong("kernelTime");
-                        a.schedOut(e.getString("vm"), e.getInt("vcpu"), e.getInt("tid"), e.getInt("cpu"), t, e.getBoolean("preempted"), lag(e));
-                        a.clockSample(epochNanos(e.getStartTime()), t);
+                        String vm = e.getString("vm");
+                        int vcpu = e.getInt("vcpu");
+                        a.schedOut(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, e.getBoolean("preempted"),
+                                lag(e, hasLag));
+                        if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
                     }
                     case SWITCH -> a.switchClass(e.getString("vm"), e.getInt("vcpu"), e.getInt("cpu"), e.getLong("kernelTime"), e.getString("switchClass"));
                     case VM_START -> a.vmStart(e.getString("vm"), e.getInt("tid"), e.getInt("nice"));
@@ -80,8 +93,8 @@ public final class RecordingAnalysis {
         return n;
     }
 
-    private static long lag(RecordedEvent e) {
-        return e.hasField("lag") ? e.getLong("lag") : 0;
+    private static long lag(RecordedEvent e, Map<EventType, Boolean> hasLag) {
+        return hasLag.computeIfAbsent(e.getEventType(), t -> t.getField("lag") != null) ? e.getLong("lag") : 0;
     }
 
     private static long epochNanos(Instant t) {

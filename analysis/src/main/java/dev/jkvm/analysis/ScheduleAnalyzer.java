@@ -43,6 +43,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private final Map<String, VmInfo> vms = new TreeMap<>();
     private final Map<String, Long> lostBySource = new TreeMap<>();
     private long clockOffset = Long.MAX_VALUE;
+    private String lastVm;
+    private int lastVcpu = Integer.MIN_VALUE, lastVcpuId;
     private long lateRecords, maxLag;
     private boolean recorderSummary, kernelSwitches;
     private long switchRecords, summaryLost;
@@ -68,6 +70,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         final int vcpu;
         int tid = -1, cpu = -1;
         int state = UNKNOWN;
+        /** The spool lane of this vCPU on the CPU it was last seen on. */
+        int lane, laneCpu = Integer.MIN_VALUE;
         long since, run, wait, sleep, schedIns, preemptedOuts, voluntaryOuts, foreignWhileRunnable, steal = -1;
         final long[] classes = new long[4];
         final LogHistogram slices = new LogHistogram();
@@ -111,16 +115,22 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         v.progress = progress;
     }
 
+    /** True once a vCPU's thread id is known: a reader may then pass -1 and skip reading it. */
+    public boolean knowsTid(String vm, int vcpu) {
+        return vcpus.get(vcpuId(vm, vcpu)).tid >= 0;
+    }
+
+    /** A sched-in; tid -1 keeps the one already known. */
     public void schedIn(String vm, int vcpu, int tid, int cpu, long kernelTime, long lagNanos) {
         int id = vcpuId(vm, vcpu);
-        vcpus.get(id).tid = tid;
+        if (tid >= 0) vcpus.get(id).tid = tid;
         spool.add(kernelTime, K_IN, lane(id, cpu, null));
         lag(lagNanos);
     }
 
     public void schedOut(String vm, int vcpu, int tid, int cpu, long kernelTime, boolean preempted, long lagNanos) {
         int id = vcpuId(vm, vcpu);
-        vcpus.get(id).tid = tid;
+        if (tid >= 0) vcpus.get(id).tid = tid;
         spool.add(kernelTime, preempted ? K_OUT_PREEMPTED : K_OUT_BLOCKED, lane(id, cpu, null));
         lag(lagNanos);
     }
@@ -219,6 +229,16 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     }
 
     private int vcpuId(String vm, int vcpu) {
+        // Most events come from the vCPU the previous one came from: skip building a key for them.
+        if (vcpu == lastVcpu && lastVm != null && lastVm.equals(vm)) return lastVcpuId;
+        int id = vcpuIdSlow(vm, vcpu);
+        lastVm = vm;
+        lastVcpu = vcpu;
+        lastVcpuId = id;
+        return id;
+    }
+
+    private int vcpuIdSlow(String vm, int vcpu) {
         String key = vm + "\u0000" + vcpu;
         Integer id = vcpuIds.get(key);
         if (id != null) return id;
@@ -230,13 +250,24 @@ public final class ScheduleAnalyzer implements AutoCloseable {
 
     /** The lane of a vCPU on a CPU, a foreign task on a CPU (comm non-empty), or a CPU (comm ""). */
     private int lane(int vcpu, int cpu, String comm) {
+        if (vcpu >= 0) {
+            Vcpu v = vcpus.get(vcpu);
+            if (v.laneCpu == cpu) return v.lane;
+            v.lane = laneSlow(vcpu, cpu, comm);
+            v.laneCpu = cpu;
+            return v.lane;
+        }
+        return laneSlow(vcpu, cpu, comm);
+    }
+
+    private int laneSlow(int vcpu, int cpu, String comm) {
         String key = vcpu + "/" + cpu + "/" + (comm == null ? "\u0000" : comm);
         Integer id = laneIds.get(key);
         if (id != null) return id;
         if (lanes.size() >= TimeSpool.MAX_LANES - 1) {
             if (vcpu >= 0) throw new BadRecordingException("more than " + (TimeSpool.MAX_LANES - 1) + " vCPU/CPU pairs");
             // Foreign tasks beyond the table share one lane per CPU-less bucket; the total stays right.
-            return lane(-1, cpu, "(other tasks)");
+            return laneSlow(-1, cpu, "(other tasks)");
         }
         lanes.add(new Lane(vcpu, cpu, comm));
         laneIds.put(key, lanes.size() - 1);

@@ -38,6 +38,8 @@ final class SyntheticSchedule {
     final Map<String, Integer> nice = new LinkedHashMap<>();
     final List<Runnable> extras = new ArrayList<>();
     boolean summary = true;
+    /** Commit in a random order (default), or in time order as the recorder does. */
+    boolean shuffle = true;
     long lost;
     private long t = T0;
     private String last;
@@ -152,7 +154,7 @@ final class SyntheticSchedule {
                 r.commit();
             });
         }
-        java.util.Collections.shuffle(commits, new Random(42));
+        if (shuffle) java.util.Collections.shuffle(commits, new Random(42));
         int per = (commits.size() + chunks - 1) / chunks;
         List<Path> parts = new ArrayList<>();
         // Later parts are written first, so the file's chunks are not in time order either.
