@@ -83,8 +83,14 @@ class RecordingAnalysisTest {
     @Test
     void exactSharesSlicePercentilesWaitsAndFairness(@TempDir Path dir) throws Exception {
         SyntheticSchedule s = varied();
+        // Two periodic exit-statistics samples: the later (larger) one counts.
+        s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 120, 4096, 9000));
+        s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 500, 8192, 20000));
         RunSummary r = RecordingAnalysis.analyze(s.write(dir.resolve("varied.jfr"), 1));
         assertMatches(s, r);
+        RunSummary.ExitSummary io = vcpu(r, "vm0").exits().get(0);
+        assertEquals(new RunSummary.ExitSummary("IO", 500, 500 / (s.window() / 1e9), -1, 8192, 20000, "stats"), io);
+        assertEquals(List.of(), vcpu(r, "vm1").exits());
         assertEquals(5_000_000, vcpu(r, "vm0").slices().p50());
         assertEquals(9_000_000, vcpu(r, "vm0").slices().p90());
         assertTrue(r.health().complete(), r.health().toString());
