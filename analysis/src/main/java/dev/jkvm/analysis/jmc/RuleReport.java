@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RunnableFuture;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.openjdk.jmc.common.item.IItemCollection;
 import org.openjdk.jmc.common.util.IPreferenceValueProvider;
 import org.openjdk.jmc.flightrecorder.CouldNotLoadRecordingException;
@@ -20,6 +22,7 @@ import org.openjdk.jmc.flightrecorder.rules.ResultProvider;
 import org.openjdk.jmc.flightrecorder.rules.ResultToolkit;
 import org.openjdk.jmc.flightrecorder.rules.RuleRegistry;
 import org.openjdk.jmc.flightrecorder.rules.Severity;
+import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit;
 
 /**
  * `jkvm analyze --rules`: loads the recording with JMC's parser and evaluates every rule JMC's
@@ -28,6 +31,8 @@ import org.openjdk.jmc.flightrecorder.rules.Severity;
  */
 public final class RuleReport {
     private static final int WIDTH = 100;
+    /** Held strongly so the level set on it stays. */
+    private static final Logger QUIET_PARSER = Logger.getLogger("org.openjdk.jmc.flightrecorder");
 
     /** One evaluated rule. */
     public record Outcome(IRule rule, IResult result, String error) {
@@ -54,7 +59,16 @@ public final class RuleReport {
                 out.add(new Outcome(rule, r, null));
             } catch (ExecutionException | RuntimeException e) {
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                out.add(new Outcome(rule, null, String.valueOf(cause)));
+                // Several of JMC's rules fail outright on a recording without the events they need (the
+                // desktop application does not run them then): that is "not applicable", not a failure.
+                if (!RulesToolkit.matchesEventAvailabilityMap(items, rule.getRequiredEvents())) {
+                    IResult na = RulesToolkit.getNotApplicableResult(rule, IPreferenceValueProvider.DEFAULT_VALUES,
+                            "The recording lacks events this rule needs: " + String.join(", ", rule.getRequiredEvents().keySet()) + ".");
+                    results.addResults(na);
+                    out.add(new Outcome(rule, na, null));
+                } else {
+                    out.add(new Outcome(rule, null, String.valueOf(cause)));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -64,6 +78,9 @@ public final class RuleReport {
     }
 
     public static IItemCollection load(Path file) {
+        // JMC's parser logs through java.util.logging about JDK fields it does not know (e.g. a thread's
+        // 'virtual'); that is noise on a terminal, so only its severe messages pass.
+        QUIET_PARSER.setLevel(Level.SEVERE);
         try {
             return JfrLoaderToolkit.loadEvents(file.toFile());
         } catch (IOException | CouldNotLoadRecordingException e) {
