@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 public final class CsvReport {
     static final String HEADER = "recording,vm,vcpu,tid,cpu,nice,share,run_ns,wait_ns,sleep_ns,slices,slice_p50_ns,slice_p90_ns,"
             + "slice_p99_ns,slice_max_ns,waits,wait_p50_ns,wait_p99_ns,wait_max_ns,sched_ins,preempted_outs,voluntary_outs,"
-            + "first_runs,same_vcpu_resumed,from_other_vcpu,exits,exits_by_reason,guest_gaps,steal_ns,result,"
+            + "first_runs,same_vcpu_resumed,from_other_vcpu,unclassified,exits,exits_by_reason,guest_gaps,steal_ns,result,"
             + "jain_index,weighted_jain_index,switches_per_s,gap_p50_ns,gap_p99_ns,lost_records,late_records,missing_sources";
 
     private CsvReport() {}
@@ -22,7 +22,7 @@ public final class CsvReport {
                 String byReason = v.exits().stream().map(e -> e.reason() + "=" + e.count()).collect(Collectors.joining(" "));
                 Object[] cells = {r.source(), v.vm(), v.vcpu(), v.tid(), v.cpu(), v.nice(), f(v.share()), v.runNanos(), v.waitNanos(),
                     v.sleepNanos(), s.count(), s.p50(), s.p90(), s.p99(), s.max(), w.count(), w.p50(), w.p99(), w.max(), v.schedIns(),
-                    v.preemptedOuts(), v.voluntaryOuts(), v.firstRuns(), v.sameVcpuResumed(), v.fromOtherVcpu(), exits, byReason,
+                    v.preemptedOuts(), v.voluntaryOuts(), v.firstRuns(), v.sameVcpuResumed(), v.fromOtherVcpu(), v.unclassified(), exits, byReason,
                     v.guest().gaps(), v.guest().stealNanos(), v.result(), f(r.jainIndex()), f(r.weightedJainIndex()),
                     f(r.switchesPerSecond()), r.vcpuToVcpuGap().p50(), r.vcpuToVcpuGap().p99(), r.health().lostRecords(),
                     r.health().lateRecords(), String.join("; ", r.health().missingSources())};

@@ -70,7 +70,8 @@ public final class JsonReport {
         sb.append(", \"schedIns\": ").append(v.schedIns()).append(", \"preemptedOuts\": ").append(v.preemptedOuts())
                 .append(", \"voluntaryOuts\": ").append(v.voluntaryOuts())
                 .append(", \"switchClasses\": {\"firstRun\": ").append(v.firstRuns()).append(", \"sameVcpuResumed\": ")
-                .append(v.sameVcpuResumed()).append(", \"fromOtherVcpu\": ").append(v.fromOtherVcpu()).append('}')
+                .append(v.sameVcpuResumed()).append(", \"fromOtherVcpu\": ").append(v.fromOtherVcpu())
+                .append(", \"unclassified\": ").append(v.unclassified()).append('}')
                 .append(", \"foreignWhileRunnableNanos\": ").append(v.foreignWhileRunnableNanos())
                 .append(", \"exits\": [");
         for (int i = 0; i < v.exits().size(); i++) {

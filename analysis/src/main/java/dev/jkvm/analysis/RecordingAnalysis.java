@@ -49,6 +49,7 @@ public final class RecordingAnalysis {
         Map<EventType, Kind> kinds = new IdentityHashMap<>();
         // Each field read by name scans the event's fields, so fields are read only when needed.
         Map<EventType, Boolean> hasLag = new IdentityHashMap<>();
+        Map<EventType, String> timeField = new IdentityHashMap<>();
         long n = 0;
         try (RecordingFile in = new RecordingFile(file)) {
             while (in.hasMoreEvents()) {
@@ -57,21 +58,22 @@ public final class RecordingAnalysis {
                 Kind k = kinds.computeIfAbsent(e.getEventType(), t -> kindOf(t.getName()));
                 switch (k) {
                     case SCHED_IN -> {
-                        long t = e.getLong("kernelTime");
+                        long t = e.getLong(timeField(e, timeField));
                         String vm = e.getString("vm");
                         int vcpu = e.getInt("vcpu");
                         a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, lag(e, hasLag));
                         if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
                     }
                     case SCHED_OUT -> {
-                        long t = e.getLong("kernelTime");
+                        long t = e.getLong(timeField(e, timeField));
                         String vm = e.getString("vm");
                         int vcpu = e.getInt("vcpu");
                         a.schedOut(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, e.getBoolean("preempted"),
                                 lag(e, hasLag));
                         if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
                     }
-                    case SWITCH -> a.switchClass(e.getString("vm"), e.getInt("vcpu"), e.getInt("cpu"), e.getLong("kernelTime"), e.getString("switchClass"));
+                    case SWITCH -> a.switchClass(e.getString("vm"), e.getInt("vcpu"), e.getInt("cpu"), e.getLong(timeField(e, timeField)),
+                            e.getString("switchClass"));
                     case VM_START -> a.vmStart(e.getString("vm"), e.getInt("tid"), e.getInt("nice"));
                     case VM_END -> a.vmEnd(e.getString("vm"), e.getString("result"), e.getLong("progress"));
                     case EXIT -> a.vmExit(e.getString("vm"), e.getInt("vcpu"), e.getString("reason"), e.getDuration().toNanos(), epochNanos(e.getStartTime()));
@@ -79,7 +81,8 @@ public final class RecordingAnalysis {
                             e.getLong("mean"), e.getLong("p99"), e.getLong("max"));
                     case GAP -> a.guestGap(e.getString("vm"), e.getLong("gap"));
                     case STEAL -> a.steal(e.getString("vm"), e.getInt("vcpu"), e.getLong("steal"));
-                    case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong("kernelTime"), e.getInt("nextTid"), e.getString("nextComm"), e.getString("nextVm"));
+                    case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong(timeField(e, timeField)), e.getInt("nextTid"),
+                            e.getString("nextComm"), e.getString("nextVm"));
                     case LOST -> a.recordsLost(e.getString("source"), e.getLong("lost"));
                     case SUMMARY -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"));
                     case OTHER -> { }
@@ -91,6 +94,14 @@ public final class RecordingAnalysis {
             throw new BadRecordingException(file + " is not a JFR recording (" + e.getMessage() + ")");
         }
         return n;
+    }
+
+    /**
+     * The field holding raw CLOCK_MONOTONIC nanoseconds: kernelTime in recordings where it is a plain
+     * nanosecond value, monotonicNanos where kernelTime became a timestamp in JFR ticks.
+     */
+    private static String timeField(RecordedEvent e, Map<EventType, String> cache) {
+        return cache.computeIfAbsent(e.getEventType(), t -> t.getField("monotonicNanos") != null ? "monotonicNanos" : "kernelTime");
     }
 
     private static long lag(RecordedEvent e, Map<EventType, Boolean> hasLag) {

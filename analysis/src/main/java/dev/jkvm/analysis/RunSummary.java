@@ -42,6 +42,7 @@ public record RunSummary(
             long firstRuns,
             long sameVcpuResumed,
             long fromOtherVcpu,
+            long unclassified,
             long foreignWhileRunnableNanos,
             List<ExitSummary> exits,
             GuestView guest,

@@ -138,14 +138,24 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     /** The switch class of a sched-in ("first run", "same vCPU resumed", "switched from another vCPU"). */
     public void switchClass(String vm, int vcpu, int cpu, long kernelTime, String switchClass) {
         int id = vcpuId(vm, vcpu);
-        int c = switch (switchClass == null ? "" : switchClass) {
-            case "first run" -> FIRST_RUN;
-            case "same vCPU resumed" -> SAME_VCPU;
-            case "switched from another vCPU" -> OTHER_VCPU;
-            default -> UNKNOWN_CLASS;
-        };
+        int c = classOf(switchClass);
         spool.add(kernelTime, K_CLASS + c, lane(id, cpu, null));
         vcpus.get(id).classes[c]++;
+    }
+
+    /**
+     * The class of a switch label, in both vocabularies jkvm recordings use: the earlier one (first run /
+     * same vCPU resumed / switched from another vCPU) and the one naming what KVM loaded (first load on
+     * this CPU / same vCPU reloaded / another vCPU was loaded); outside KVM_RUN and unknown count as
+     * unclassified.
+     */
+    static int classOf(String label) {
+        return switch (label == null ? "" : label) {
+            case "first run", "first load on this CPU" -> FIRST_RUN;
+            case "same vCPU resumed", "same vCPU reloaded" -> SAME_VCPU;
+            case "switched from another vCPU", "another vCPU was loaded" -> OTHER_VCPU;
+            default -> UNKNOWN_CLASS;
+        };
     }
 
     /** A sched event's start time (epoch nanoseconds) beside its kernel time: maps JFR time onto kernel time. */
@@ -414,7 +424,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             }
             out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, v.cpu, vm.nice, span > 0 ? (double) v.run / span : 0,
                     v.run, v.wait, v.sleep, v.slices.dist(), v.waits.dist(), v.schedIns, v.preemptedOuts, v.voluntaryOuts,
-                    v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.foreignWhileRunnable, exits, guest,
+                    v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.classes[UNKNOWN_CLASS], v.foreignWhileRunnable, exits, guest,
                     vm.result, vm.progress));
         }
         double jain = jain(out, false), weighted = jain(out, true);

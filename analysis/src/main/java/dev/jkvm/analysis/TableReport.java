@@ -48,7 +48,8 @@ public final class TableReport {
                 put(rows, runs.size(), i, p + "wait p50/p99/max", w.count() == 0 ? MISSING
                         : millis(w.p50()) + "/" + millis(w.p99()) + "/" + millis(w.max()) + " ms");
                 put(rows, runs.size(), i, p + "out preempted/voluntary", v.preemptedOuts() + "/" + v.voluntaryOuts());
-                put(rows, runs.size(), i, p + "in first/same/other", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu());
+                put(rows, runs.size(), i, p + "in first/same/other/unclass.", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
+                        + "/" + v.unclassified());
                 for (RunSummary.ExitSummary e : v.exits()) {
                     String lat = e.p50Nanos() < 0 ? "p99≤" + micros(e.p99Nanos()) : micros(e.p50Nanos()) + "/" + micros(e.p99Nanos());
                     put(rows, runs.size(), i, p + "exits " + e.reason(), e.count() + " " + fmt("%.0f/s", e.perSecond()) + " " + lat

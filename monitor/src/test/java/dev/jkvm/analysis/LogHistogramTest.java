@@ -53,4 +53,15 @@ class LogHistogramTest {
             assertTrue(Arrays.equals(expected, got), "out of order");
         }
     }
+
+    @Test
+    void switchClassesOfBothVocabularies() {
+        assertEquals(ScheduleAnalyzer.FIRST_RUN, ScheduleAnalyzer.classOf("first load on this CPU"));
+        assertEquals(ScheduleAnalyzer.FIRST_RUN, ScheduleAnalyzer.classOf("first run"));
+        assertEquals(ScheduleAnalyzer.SAME_VCPU, ScheduleAnalyzer.classOf("same vCPU reloaded"));
+        assertEquals(ScheduleAnalyzer.OTHER_VCPU, ScheduleAnalyzer.classOf("another vCPU was loaded"));
+        assertEquals(ScheduleAnalyzer.OTHER_VCPU, ScheduleAnalyzer.classOf("switched from another vCPU"));
+        assertEquals(ScheduleAnalyzer.UNKNOWN_CLASS, ScheduleAnalyzer.classOf("outside KVM_RUN"));
+        assertEquals(ScheduleAnalyzer.UNKNOWN_CLASS, ScheduleAnalyzer.classOf(null));
+    }
 }

@@ -44,14 +44,14 @@ public final class JmcRecording {
                 switch (it.getType().getIdentifier()) {
                     case "jkvm.VcpuSchedIn" -> {
                         for (IItem i : it) {
-                            long t = f.num(i, "kernelTime");
+                            long t = f.time(i);
                             a.schedIn(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "tid"), (int) f.num(i, "cpu"), t, f.num(i, "lag"));
                             a.clockSample(f.start(i), t);
                         }
                     }
                     case "jkvm.VcpuSchedOut" -> {
                         for (IItem i : it) {
-                            long t = f.num(i, "kernelTime");
+                            long t = f.time(i);
                             a.schedOut(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "tid"), (int) f.num(i, "cpu"), t,
                                     f.bool(i, "preempted"), f.num(i, "lag"));
                             a.clockSample(f.start(i), t);
@@ -59,7 +59,7 @@ public final class JmcRecording {
                     }
                     case "jkvm.VcpuSwitch" -> {
                         for (IItem i : it) {
-                            a.switchClass(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "cpu"), f.num(i, "kernelTime"), f.str(i, "switchClass"));
+                            a.switchClass(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "cpu"), f.time(i), f.str(i, "switchClass"));
                         }
                     }
                     case "jkvm.VmStart" -> {
@@ -87,7 +87,7 @@ public final class JmcRecording {
                     }
                     case "jkvm.KernelSchedSwitch" -> {
                         for (IItem i : it) {
-                            a.kernelSwitch((int) f.num(i, "cpu"), f.num(i, "kernelTime"), (int) f.num(i, "nextTid"), f.str(i, "nextComm"),
+                            a.kernelSwitch((int) f.num(i, "cpu"), f.time(i), (int) f.num(i, "nextTid"), f.str(i, "nextComm"),
                                     f.str(i, "nextVm"));
                         }
                     }
@@ -130,6 +130,11 @@ public final class JmcRecording {
 
         long num(IItem item, String field) {
             return value(get(item, field));
+        }
+
+        /** Raw CLOCK_MONOTONIC nanoseconds: monotonicNanos where kernelTime became a timestamp, else kernelTime. */
+        long time(IItem item) {
+            return num(item, byName.containsKey("monotonicNanos") ? "monotonicNanos" : "kernelTime");
         }
 
         long start(IItem item) {
