@@ -50,6 +50,7 @@ public final class RecordingAnalysis {
         // Each field read by name scans the event's fields, so fields are read only when needed.
         Map<EventType, Boolean> hasLag = new IdentityHashMap<>();
         Map<EventType, String> timeField = new IdentityHashMap<>();
+        Map<EventType, Boolean> hasLate = new IdentityHashMap<>();
         long n = 0;
         try (RecordingFile in = new RecordingFile(file)) {
             while (in.hasMoreEvents()) {
@@ -63,6 +64,7 @@ public final class RecordingAnalysis {
                         int vcpu = e.getInt("vcpu");
                         a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, lag(e, hasLag));
                         if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
+                        if (late(e, hasLate)) a.lateRecord();
                     }
                     case SCHED_OUT -> {
                         long t = e.getLong(timeField(e, timeField));
@@ -71,6 +73,7 @@ public final class RecordingAnalysis {
                         a.schedOut(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, e.getBoolean("preempted"),
                                 lag(e, hasLag));
                         if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
+                        if (late(e, hasLate)) a.lateRecord();
                     }
                     case SWITCH -> a.switchClass(e.getString("vm"), e.getInt("vcpu"), e.getInt("cpu"), e.getLong(timeField(e, timeField)),
                             e.getString("switchClass"));
@@ -102,6 +105,11 @@ public final class RecordingAnalysis {
      */
     private static String timeField(RecordedEvent e, Map<EventType, String> cache) {
         return cache.computeIfAbsent(e.getEventType(), t -> t.getField("monotonicNanos") != null ? "monotonicNanos" : "kernelTime");
+    }
+
+    /** The recorder's own late mark, in recordings that have it. */
+    private static boolean late(RecordedEvent e, Map<EventType, Boolean> hasLate) {
+        return hasLate.computeIfAbsent(e.getEventType(), t -> t.getField("late") != null) && e.getBoolean("late");
     }
 
     private static long lag(RecordedEvent e, Map<EventType, Boolean> hasLag) {

@@ -46,6 +46,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private String lastVm;
     private int lastVcpu = Integer.MIN_VALUE, lastVcpuId;
     private long lateRecords, maxLag;
+    private boolean lastLate;
     private boolean recorderSummary, kernelSwitches;
     private long switchRecords, summaryLost;
 
@@ -225,8 +226,18 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         this.summaryLost = lostRecords;
     }
 
+    /**
+     * The recorder marked the switch just passed to schedIn/schedOut late (it arrived after a later one
+     * had been committed); counted once even when its lag made it late already.
+     */
+    public void lateRecord() {
+        if (!lastLate) lateRecords++;
+        lastLate = true;
+    }
+
     private void lag(long lagNanos) {
-        if (lagNanos > LATE_NANOS) lateRecords++;
+        lastLate = lagNanos > LATE_NANOS;
+        if (lastLate) lateRecords++;
         maxLag = Math.max(maxLag, lagNanos);
     }
 

@@ -86,11 +86,15 @@ class RecordingAnalysisTest {
         // Two periodic exit-statistics samples: the later (larger) one counts.
         s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 120, 4096, 9000));
         s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 500, 8192, 20000));
+        s.also(() -> SyntheticSchedule.guestGap("vm1", 3_000_000));
+        s.also(() -> SyntheticSchedule.guestGap("vm1", 2_500_000));
         RunSummary r = RecordingAnalysis.analyze(s.write(dir.resolve("varied.jfr"), 1));
         assertMatches(s, r);
         RunSummary.ExitSummary io = vcpu(r, "vm0").exits().get(0);
         assertEquals(new RunSummary.ExitSummary("IO", 500, 500 / (s.window() / 1e9), -1, 8192, 20000, "stats"), io);
         assertEquals(List.of(), vcpu(r, "vm1").exits());
+        assertEquals(new RunSummary.GuestView(2, 5_500_000, 3_000_000, -1), vcpu(r, "vm1").guest());
+        assertEquals(RunSummary.GuestView.NONE, vcpu(r, "vm0").guest());
         assertEquals(5_000_000, vcpu(r, "vm0").slices().p50());
         assertEquals(9_000_000, vcpu(r, "vm0").slices().p90());
         assertTrue(r.health().complete(), r.health().toString());

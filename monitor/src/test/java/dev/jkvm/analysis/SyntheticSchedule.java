@@ -193,6 +193,12 @@ final class SyntheticSchedule {
         e.commit();
     }
 
+    static void guestGap(String vm, long gap) {
+        dev.jkvm.jfr.GuestGap g = new dev.jkvm.jfr.GuestGap();
+        g.vm = vm; g.gap = gap; g.gapCycles = gap * 3; g.tscHz = 3_000_000_000L;
+        g.commit();
+    }
+
     static void steal(String vm, long steal) {
         StealTime s = new StealTime();
         s.vm = vm; s.vcpu = 0; s.steal = steal; s.stealDelta = steal; s.version = 2;

@@ -47,6 +47,7 @@ public final class JmcRecording {
                             long t = f.time(i);
                             a.schedIn(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "tid"), (int) f.num(i, "cpu"), t, f.num(i, "lag"));
                             a.clockSample(f.start(i), t);
+                            if (f.bool(i, "late")) a.lateRecord();
                         }
                     }
                     case "jkvm.VcpuSchedOut" -> {
@@ -55,6 +56,7 @@ public final class JmcRecording {
                             a.schedOut(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "tid"), (int) f.num(i, "cpu"), t,
                                     f.bool(i, "preempted"), f.num(i, "lag"));
                             a.clockSample(f.start(i), t);
+                            if (f.bool(i, "late")) a.lateRecord();
                         }
                     }
                     case "jkvm.VcpuSwitch" -> {
