@@ -3,7 +3,6 @@ package dev.jkvm.analysis;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -471,18 +470,6 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             n++;
         }
         return n == 0 || squares == 0 ? 1 : sum * sum / (n * squares);
-    }
-
-    /** The mapping from JFR start times (epoch ns) to kernel time: kernel = epoch − offset; Long.MAX_VALUE if unknown. */
-    public long clockOffset() {
-        return clockOffset;
-    }
-
-    /** VMs in the recording, with their nice values, for callers that need them before {@link #finish}. */
-    public Map<String, Integer> niceByVm() {
-        Map<String, Integer> m = new LinkedHashMap<>();
-        vms.forEach((k, v) -> m.put(k, v.nice));
-        return m;
     }
 
     @Override
