@@ -50,7 +50,8 @@ public final class JsonReport {
             sb.append(i == 0 ? "" : ", ").append("{\"cpu\": ").append(f.cpu()).append(", \"comm\": ").append(q(f.comm()))
                     .append(", \"nanos\": ").append(f.nanos()).append('}');
         }
-        sb.append("],\n \"vcpus\": [");
+        sb.append("],\n \"idleNanos\": ").append(r.idleNanos());
+        sb.append(",\n \"vcpus\": [");
         for (int i = 0; i < r.vcpus().size(); i++) {
             sb.append(i == 0 ? "\n  " : ",\n  ");
             vcpu(sb, r.vcpus().get(i));

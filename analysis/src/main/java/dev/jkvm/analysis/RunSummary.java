@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * What one recording says about its run, as `jkvm analyze` reports it. Times are nanoseconds of
  * CLOCK_MONOTONIC (the recording's kernelTime fields); shares are fractions of the window from the
- * first to the last vCPU switch in the recording.
+ * first to the last vCPU switch in the recording. With the sched_switch copy, the vCPUs' run time,
+ * the foreign tasks' and the idle time (idleNanos; -1 without the copy) add up to the window on each
+ * CPU.
  */
 public record RunSummary(
         String source,
@@ -17,6 +19,7 @@ public record RunSummary(
         double switchesPerSecond,
         Dist vcpuToVcpuGap,
         List<ForeignTask> foreignTasks,
+        long idleNanos,
         Health health) {
 
     public long windowNanos() {

@@ -27,7 +27,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     public static final int FIRST_RUN = 0, SAME_VCPU = 1, OTHER_VCPU = 2, UNKNOWN_CLASS = 3;
 
     // Spool kinds, in the order records of one instant replay: outs, kernel switches, ins, classes.
-    private static final int K_OUT_PREEMPTED = 0, K_OUT_BLOCKED = 1, K_FOREIGN_IN = 2, K_OTHER_IN = 3, K_IN = 4, K_CLASS = 5;
+    private static final int K_OUT_PREEMPTED = 0, K_OUT_BLOCKED = 1, K_FOREIGN_IN = 2, K_OTHER_IN = 3, K_IDLE_IN = 4, K_IN = 5, K_CLASS = 6;
     private static final int UNKNOWN = -1;
 
     private final String source;
@@ -89,6 +89,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         long lastOutTime;
         int foreignLane = -1;
         long foreignSince;
+        long idleSince = -1;
     }
 
     public ScheduleAnalyzer(String source) {
@@ -211,7 +212,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         if (foreign) {
             spool.add(kernelTime, K_FOREIGN_IN, lane(-1, cpu, nextComm == null ? "?" : nextComm));
         } else {
-            spool.add(kernelTime, K_OTHER_IN, lane(-1, cpu, ""));
+            spool.add(kernelTime, nextTid == 0 ? K_IDLE_IN : K_OTHER_IN, lane(-1, cpu, ""));
         }
     }
 
@@ -301,6 +302,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
         long[] anomalies = {0};
         long[] ins = {0};
+        long[] idle = {0}, pendingIdle = {0};
+        Map<Integer, Long> pendingForeign = new HashMap<>();
         LogHistogram gap = new LogHistogram();
         Map<Integer, CpuState> cpus = new HashMap<>();
         Map<Integer, Long> foreign = new HashMap<>();
@@ -342,10 +345,14 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             int kind = TimeSpool.kind(record);
             Lane lane = lanes.get(TimeSpool.lane(record));
             CpuState cpu = cpus.computeIfAbsent(lane.cpu, k -> new CpuState());
-            if (kind == K_FOREIGN_IN || kind == K_OTHER_IN) {
+            if (kind == K_FOREIGN_IN || kind == K_OTHER_IN || kind == K_IDLE_IN) {
+                // Idle and foreign time count inside the window only: from the first vCPU switch, and up to
+                // the last one (time after the latest vCPU switch stays pending until another one comes).
+                if (cpu.idleSince >= 0) clip(cpu.idleSince, t, window, -1, idle, foreign, pendingIdle, pendingForeign);
+                cpu.idleSince = kind == K_IDLE_IN ? t : -1;
                 if (cpu.foreignLane >= 0) {
                     long d = t - cpu.foreignSince;
-                    foreign.merge(cpu.foreignLane, d, Long::sum);
+                    clip(cpu.foreignSince, t, window, cpu.foreignLane, idle, foreign, pendingIdle, pendingForeign);
                     for (Vcpu v : vcpus) {
                         if (v.state == RUNNABLE && v.cpu == lane.cpu) v.foreignWhileRunnable += d;
                     }
@@ -362,6 +369,10 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             }
             window[0] = Math.min(window[0], t);
             window[1] = Math.max(window[1], t);
+            idle[0] += pendingIdle[0];
+            pendingIdle[0] = 0;
+            pendingForeign.forEach((l, d) -> foreign.merge(l, d, Long::sum));
+            pendingForeign.clear();
             v.cpu = lane.cpu;
             if (kind == K_IN) {
                 ins[0]++;
@@ -408,10 +419,31 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         }
         if (exitTimes != null) exitTimes.close();
         if (sink != null) sink.end(window[0], window[1], clockOffset == Long.MAX_VALUE ? 0 : clockOffset);
-        return summarize(window[0], window[1], span, ins[0], anomalies[0], gap, foreign);
+        return summarize(window[0], window[1], span, ins[0], anomalies[0], gap, foreign, idle[0]);
     }
 
-    private RunSummary summarize(long start, long end, long span, long ins, long anomalies, LogHistogram gap, Map<Integer, Long> foreign) {
+    /**
+     * Adds the part of [start, end) inside the window so far: what lies before the first vCPU switch is
+     * dropped, what lies after the latest one is pending (committed when another vCPU switch comes).
+     * lane -1 is idle time, else a foreign task's lane.
+     */
+    private static void clip(long start, long end, long[] window, int lane, long[] idle, Map<Integer, Long> foreign,
+            long[] pendingIdle, Map<Integer, Long> pendingForeign) {
+        if (window[0] == Long.MAX_VALUE) return;
+        long from = Math.max(start, window[0]);
+        long inside = Math.max(0, Math.min(end, window[1]) - from);
+        long after = Math.max(0, end - Math.max(from, window[1]));
+        if (lane < 0) {
+            idle[0] += inside;
+            pendingIdle[0] += after;
+        } else {
+            if (inside > 0) foreign.merge(lane, inside, Long::sum);
+            if (after > 0) pendingForeign.merge(lane, after, Long::sum);
+        }
+    }
+
+    private RunSummary summarize(long start, long end, long span, long ins, long anomalies, LogHistogram gap, Map<Integer, Long> foreign,
+            long idle) {
         List<RunSummary.VcpuSummary> out = new ArrayList<>();
         List<Vcpu> sorted = new ArrayList<>(vcpus);
         sorted.sort(Comparator.comparing((Vcpu v) -> v.vm).thenComparingInt(v -> v.vcpu));
@@ -451,7 +483,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         List<String> lostSources = lostBySource.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
         RunSummary.Health health = new RunSummary.Health(recorderSummary, switchRecords, lost, lostSources, lateRecords, maxLag,
                 anomalies, kernelSwitches, missing);
-        return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks, health);
+        return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks,
+                kernelSwitches ? idle : -1, health);
     }
 
     /**

@@ -36,6 +36,7 @@ public final class TableReport {
             put(rows, runs.size(), i, "missing sources", h.missingSources().isEmpty() ? "none" : Integer.toString(h.missingSources().size()));
             long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
             put(rows, runs.size(), i, "foreign tasks on CPU", h.kernelSwitches() ? millis(foreign) + " ms" : MISSING);
+            put(rows, runs.size(), i, "CPU idle", r.idleNanos() >= 0 ? millis(r.idleNanos()) + " ms" : MISSING);
             for (RunSummary.VcpuSummary v : r.vcpus()) {
                 String p = v.name() + " ";
                 put(rows, runs.size(), i, p + "share", fmt("%.2f %%", 100 * v.share()) + (v.nice() != 0 ? " nice " + v.nice() : ""));

@@ -52,9 +52,18 @@ class AnalyzeRealRunKvmTest {
         assertEquals(2, r.vcpus().size(), r.vcpus().toString());
         double sum = r.vcpus().stream().mapToDouble(RunSummary.VcpuSummary::share).sum();
         double a = r.vcpus().get(0).share() / sum, b = r.vcpus().get(1).share() / sum;
-        System.out.printf("real run, equal nice: shares %.2f %% + %.2f %% = %.2f %% of the window, split %.1f/%.1f, Jain %.4f, %.0f switches/s%n",
-                100 * r.vcpus().get(0).share(), 100 * r.vcpus().get(1).share(), 100 * sum, 100 * a, 100 * b, r.jainIndex(), r.switchesPerSecond());
-        assertEquals(1.0, sum, 0.01, "shares do not add up to the whole window");
+        // Other tasks may take the CPU (this machine runs builds beside the tests): with the kernel's
+        // sched_switch copy the vCPUs' shares, the foreign tasks' and idle time must fill the window.
+        double foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum() / (double) r.windowNanos();
+        double idle = Math.max(0, r.idleNanos()) / (double) r.windowNanos();
+        System.out.printf("real run, equal nice: shares %.2f %% + %.2f %% = %.2f %% of the window, foreign tasks %.2f %%, idle %.2f %%, "
+                + "split %.1f/%.1f, Jain %.4f, %.0f switches/s%n", 100 * r.vcpus().get(0).share(), 100 * r.vcpus().get(1).share(), 100 * sum,
+                100 * foreign, 100 * idle, 100 * a, 100 * b, r.jainIndex(), r.switchesPerSecond());
+        if (r.health().kernelSwitches()) {
+            assertEquals(1.0, sum + foreign + idle, 0.01, "vCPU shares + foreign tasks + idle do not fill the window");
+        } else {
+            assertEquals(1.0, sum, 0.01, "vCPU shares do not fill the window (no sched_switch copy to account for other tasks)");
+        }
         assertEquals(0.5, a, 0.05, "2 spin VMs did not split 50/50");
         assertTrue(r.health().complete(), r.health().toString());
         IResult fair = rules(equal).get("jkvm.Fairness");
