@@ -117,17 +117,20 @@ final class SyntheticSchedule {
         for (Slice s : slices) {
             commits.add(() -> {
                 VcpuSchedIn in = new VcpuSchedIn();
-                in.vm = s.vm; in.vcpu = 0; in.tid = tid(s.vm); in.cpu = CPU; in.kernelTime = s.in; in.inKvmRun = true;
+                in.vm = s.vm; in.vcpu = 0; in.tid = tid(s.vm); in.cpu = CPU; in.inKvmRun = true;
+                at(in, s.in);
                 in.commit();
             });
             commits.add(() -> {
                 VcpuSwitch sw = new VcpuSwitch();
-                sw.vm = s.vm; sw.vcpu = 0; sw.cpu = CPU; sw.kernelTime = s.in; sw.switchClass = s.switchClass;
+                sw.vm = s.vm; sw.vcpu = 0; sw.cpu = CPU; sw.switchClass = s.switchClass;
+                at(sw, s.in);
                 sw.commit();
             });
             commits.add(() -> {
                 VcpuSchedOut out = new VcpuSchedOut();
-                out.vm = s.vm; out.vcpu = 0; out.tid = tid(s.vm); out.cpu = CPU; out.kernelTime = s.out; out.preempted = s.preempted;
+                out.vm = s.vm; out.vcpu = 0; out.tid = tid(s.vm); out.cpu = CPU; out.preempted = s.preempted;
+                at(out, s.out);
                 out.inKvmRun = true;
                 out.commit();
             });
@@ -176,13 +179,32 @@ final class SyntheticSchedule {
         return file;
     }
 
+    /**
+     * Sets an event's kernel moment: kernelTime, and monotonicNanos too where the event class has it
+     * (where kernelTime is a JFR timestamp the analysis reads the raw nanoseconds from monotonicNanos).
+     */
+    static void at(Object event, long monotonicNanos) {
+        try {
+            for (String name : new String[] {"kernelTime", "monotonicNanos"}) {
+                try {
+                    event.getClass().getField(name).setLong(event, monotonicNanos);
+                } catch (NoSuchFieldException absent) {
+                    // Not every jkvm recording format has both.
+                }
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static int tid(String vm) {
         return 1000 + Integer.parseInt(vm.replaceAll("\\D", ""));
     }
 
     static void kernelSwitch(long time, int nextTid, String nextComm, String nextVm) {
         KernelSchedSwitch k = new KernelSchedSwitch();
-        k.cpu = CPU; k.kernelTime = time; k.prevTid = 1; k.prevComm = "x"; k.prevState = "R"; k.prevVm = "";
+        at(k, time);
+        k.cpu = CPU; k.prevTid = 1; k.prevComm = "x"; k.prevState = "R"; k.prevVm = "";
         k.nextTid = nextTid; k.nextComm = nextComm; k.nextVm = nextVm;
         k.commit();
     }
