@@ -31,7 +31,7 @@ public final class TableReport {
             put(rows, runs.size(), i, "vCPU→vCPU gap p50/p99", g.count() == 0 ? MISSING : micros(g.p50()) + "/" + micros(g.p99()) + " µs");
             RunSummary.Health h = r.health();
             put(rows, runs.size(), i, "lost records", Long.toString(h.lostRecords()));
-            put(rows, runs.size(), i, "late records (>50 ms)", Long.toString(h.lateRecords()));
+            put(rows, runs.size(), i, "late records", Long.toString(h.lateRecords()));
             put(rows, runs.size(), i, "inconsistent switches", Long.toString(h.inconsistentSwitches()));
             put(rows, runs.size(), i, "missing sources", h.missingSources().isEmpty() ? "none" : Integer.toString(h.missingSources().size()));
             long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();

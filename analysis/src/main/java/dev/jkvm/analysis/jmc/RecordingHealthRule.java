@@ -38,8 +38,8 @@ public final class RecordingHealthRule extends JkvmRule {
         }
         if (h.lateRecords() > 0) {
             score = Math.max(score, 40);
-            problems.add(fmt("%d switch events were committed more than %s after they happened (longest %s)", h.lateRecords(),
-                    ms(ScheduleAnalyzer.LATE_NANOS), ms(h.maxLagNanos())));
+            problems.add(fmt("%d switch events came late: committed more than %s after they happened or marked late by the recorder"
+                    + " (longest lag %s)", h.lateRecords(), ms(ScheduleAnalyzer.LATE_NANOS), ms(h.maxLagNanos())));
         }
         String counts = fmt("%d switch records from %d vCPUs over %s; %s.", h.switchRecords(), running(run).size(), ms(run.windowNanos()),
                 h.kernelSwitches() ? "the sched_switch copy is present" : "no sched_switch copy (needs root)");
