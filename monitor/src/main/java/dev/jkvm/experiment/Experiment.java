@@ -38,6 +38,19 @@ public final class Experiment {
         this.out = out;
     }
 
+    private boolean statusLine;
+
+    /** Whether standard output is a terminal, where {@link #withStatusLine} makes sense. */
+    public static boolean outputIsTerminal() {
+        return StatusLine.terminal();
+    }
+
+    /** Keeps a status line refreshed on {@code out} while the guests run (only sensible on a terminal). */
+    public Experiment withStatusLine(boolean on) {
+        this.statusLine = on;
+        return this;
+    }
+
     /** Checks everything a user can get wrong, before anything starts. */
     public static void validate(ExperimentSpec spec) {
         if (spec.vms().isEmpty()) throw new UsageException("an experiment needs at least one VM");
@@ -65,9 +78,12 @@ public final class Experiment {
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
+            StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
+                    spec.duration() == null ? 0 : spec.duration().toNanos()) : null;
+            PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size(); i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut));
             }
             for (VmInstance vm : vms) vm.newThread(gate, elsewhere).start();
             for (VmInstance vm : vms) vm.thread().awaitReady();
@@ -82,7 +98,12 @@ public final class Experiment {
                 sampler.start();
                 printThreadMap(vms);
                 long opened = gate.open();
-                long stopAt = awaitEnd(vms, opened, strays);
+                long stopAt;
+                try {
+                    stopAt = awaitEnd(vms, opened, strays, status);
+                } finally {
+                    if (status != null) status.clear();
+                }
                 window = new RunWindow(opened, stopAt);
             }
             strays.sweep();
@@ -170,9 +191,10 @@ public final class Experiment {
      * Waits until every guest ended, the duration passed or a stop was requested; then stops every
      * VM still running at one instant and returns it (0 when all guests ended by themselves).
      */
-    private long awaitEnd(List<VmInstance> vms, long opened, StrayTasks strays) throws InterruptedException {
+    private long awaitEnd(List<VmInstance> vms, long opened, StrayTasks strays, StatusLine status) throws InterruptedException {
         long deadline = spec.duration() == null ? Long.MAX_VALUE : opened + spec.duration().toNanos();
         long nextSweep = opened + STRAY_SWEEP_NANOS;
+        long nextStatus = opened + StatusLine.PERIOD_NANOS;
         while (true) {
             if (vms.stream().noneMatch(vm -> vm.thread().isAlive())) return 0;
             long now = System.nanoTime();
@@ -181,6 +203,10 @@ public final class Experiment {
             if (now >= nextSweep) {
                 strays.sweep();
                 nextSweep = now + STRAY_SWEEP_NANOS;
+            }
+            if (status != null && now >= nextStatus) {
+                status.update(opened, now);
+                nextStatus = now + StatusLine.PERIOD_NANOS;
             }
             // Short sleeps while guests may end by themselves; the last one lands on the deadline.
             java.util.concurrent.locks.LockSupport.parkNanos(Math.min(deadline - now, 10_000_000));

@@ -45,7 +45,7 @@ final class VmInstance implements AutoCloseable {
         this.vcpuStats = vcpuStats;
         this.tscHz = vcpu.tscKhz() * 1000;
         this.index = index;
-        this.name = "vm" + index;
+        this.name = nameOf(index);
         this.guest = guest;
         this.vm = vm;
         this.vcpu = vcpu;
@@ -80,6 +80,15 @@ final class VmInstance implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** The names the VMs of an experiment of {@code count} VMs get: vm0, vm1, … */
+    static java.util.List<String> names(int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(VmInstance::nameOf).toList();
+    }
+
+    static String nameOf(int index) {
+        return "vm" + index;
     }
 
     int index() {

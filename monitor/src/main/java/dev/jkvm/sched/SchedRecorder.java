@@ -324,6 +324,20 @@ public final class SchedRecorder implements AutoCloseable {
         return out;
     }
 
+    /** The recorder's counts so far, read while it works (for a status display: values may be a pass old). */
+    public record Live(long switchRecords, long lostRecords, java.util.Map<String, Long> onCpu) {}
+
+    public Live live() {
+        java.util.Map<String, Long> onCpu = new java.util.HashMap<>();
+        long now = System.nanoTime();
+        for (Source s : sources) {
+            VcpuAccount a = s.account();
+            long open = a.openSliceStart();
+            onCpu.merge(a.id.vm(), a.onCpu + (open >= 0 && open < now ? now - open : 0), Long::sum);
+        }
+        return new Live(switchRecords, lostRecords, onCpu);
+    }
+
     /** What the recorder saw, for the run's summary line. */
     public record Totals(long switchRecords, long probeRecords, long lostRecords, long lateRecords, long lagP50, long lagP99, long lagMax) {}
 
