@@ -83,14 +83,15 @@ final class StatusLine {
      * goes above the status line, which is drawn again below it.
      */
     PrintWriter above() {
-        return new PrintWriter(out) {
+        PrintWriter terminal = out;
+        return new PrintWriter(terminal) {
             @Override
             public void println(String x) {
-                synchronized (out) {
-                    if (shown) out.print('\r' + " ".repeat(WIDTH) + '\r');
-                    out.println(x);
-                    if (shown) out.print('\r' + current);
-                    out.flush();
+                synchronized (terminal) {
+                    if (shown) terminal.print('\r' + " ".repeat(WIDTH) + '\r');
+                    terminal.println(x);
+                    if (shown) terminal.print('\r' + current);
+                    terminal.flush();
                 }
             }
         };
