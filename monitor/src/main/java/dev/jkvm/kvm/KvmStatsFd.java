@@ -17,7 +17,12 @@ import java.util.List;
  */
 public final class KvmStatsFd implements AutoCloseable {
     /** One statistic: its name, KVM's kind and unit, and where its first value sits in the data block. */
-    public record Descriptor(String name, String kind, String unit, int exponent, int offset) {}
+    public record Descriptor(String name, String kind, String unit, int exponent, int offset) {
+        /** The unit with its base-10 exponent when there is one, e.g. {@code seconds (10^-9)}. */
+        public String displayUnit() {
+            return exponent == 0 ? unit : unit + " (10^" + exponent + ")";
+        }
+    }
 
     private final int fd;
     private final String what;
@@ -70,10 +75,18 @@ public final class KvmStatsFd implements AutoCloseable {
 
     /** Current values, one per descriptor (the first element of array statistics such as histograms). */
     public long[] sample() {
-        Syscalls.pread(fd, data, dataOffset, "stats of " + what);
         long[] values = new long[descriptors.size()];
-        for (int i = 0; i < values.length; i++) values[i] = data.get(ValueLayout.JAVA_LONG, descriptors.get(i).offset());
+        sampleInto(values);
         return values;
+    }
+
+    /** Like {@link #sample} into {@code values} (one element per descriptor), for samplers that keep their arrays. */
+    public void sampleInto(long[] values) {
+        if (values.length != descriptors.size()) {
+            throw new IllegalArgumentException(values.length + " values for " + descriptors.size() + " statistics of " + what);
+        }
+        Syscalls.pread(fd, data, dataOffset, "stats of " + what);
+        for (int i = 0; i < values.length; i++) values[i] = data.get(ValueLayout.JAVA_LONG, descriptors.get(i).offset());
     }
 
     private static String kind(int flags) {
