@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Owner of a KVM binary statistics fd (KVM_GET_STATS_FD of a VM or vCPU). The descriptors are read
@@ -24,6 +26,8 @@ public final class KvmStatsFd implements AutoCloseable {
         }
     }
 
+    private static final Map<List<Descriptor>, List<Descriptor>> SHARED = new ConcurrentHashMap<>();
+
     private final int fd;
     private final String what;
     private final List<Descriptor> descriptors;
@@ -35,13 +39,14 @@ public final class KvmStatsFd implements AutoCloseable {
     private KvmStatsFd(int fd, String what) {
         this.fd = fd;
         this.what = what;
-        try {
-            MemorySegment header = arena.allocate(kvm_stats_header.layout());
+        try (Arena scratch = Arena.ofConfined()) {
+            // Header and descriptors are read once into scratch memory; only the data block stays allocated.
+            MemorySegment header = scratch.allocate(kvm_stats_header.layout());
             Syscalls.pread(fd, header, 0, "stats header of " + what);
             int nameSize = kvm_stats_header.name_size(header);
             int count = kvm_stats_header.num_desc(header);
             long descSize = kvm_stats_desc.layout().byteSize() + nameSize;
-            MemorySegment descs = arena.allocate(descSize * count, 8);
+            MemorySegment descs = scratch.allocate(descSize * count, 8);
             Syscalls.pread(fd, descs, kvm_stats_header.desc_offset(header), "stats descriptors of " + what);
             List<Descriptor> list = new ArrayList<>();
             long dataSize = 0;
@@ -54,7 +59,8 @@ public final class KvmStatsFd implements AutoCloseable {
                 dataSize = Math.max(dataSize, offset + 8L * Math.max(1, size));
                 list.add(new Descriptor(name, kind(flags), unit(flags), kvm_stats_desc.exponent(d), offset));
             }
-            this.descriptors = List.copyOf(list);
+            // Every VM (and every vCPU) of one kernel has the same statistics: one shared copy, not ~6 KiB per fd.
+            this.descriptors = SHARED.computeIfAbsent(List.copyOf(list), l -> l);
             this.dataOffset = kvm_stats_header.data_offset(header);
             this.data = arena.allocate(Math.max(8, dataSize), 8);
         } catch (RuntimeException e) {
