@@ -290,6 +290,8 @@ public final class KvmSuite {
         List<String> c = new ArrayList<>();
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.add("--enable-native-access=ALL-UNNAMED");
+        // The launcher's JVM flags (pom.xml jkvm.jvmFlags), so the KVM tests run jkvm the way users do.
+        for (String flag : System.getProperty("jkvm.jvmFlags", "").split("\\s+")) if (!flag.isBlank()) c.add(flag);
         // A crash of the test JVM leaves its report next to the test reports, where CI keeps it.
         c.add("-XX:ErrorFile=" + pass.reports().resolve("hs_err_pid%p.log"));
         c.add("-cp");
