@@ -51,6 +51,14 @@ public final class JsonReport {
                     .append(", \"nanos\": ").append(f.nanos()).append('}');
         }
         sb.append("],\n \"idleNanos\": ").append(r.idleNanos());
+        sb.append(",\n \"reloadLatency\": [");
+        for (int i = 0; i < r.reloadLatency().size(); i++) {
+            RunSummary.ReloadLatency l = r.reloadLatency().get(i);
+            sb.append(i == 0 ? "" : ", ").append("{\"switchClass\": ").append(q(l.switchClass())).append(", \"latency\": ");
+            dist(sb, l.latency());
+            sb.append('}');
+        }
+        sb.append(']');
         sb.append(",\n \"vcpus\": [");
         for (int i = 0; i < r.vcpus().size(); i++) {
             sb.append(i == 0 ? "\n  " : ",\n  ");

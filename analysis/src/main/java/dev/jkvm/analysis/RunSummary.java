@@ -20,7 +20,8 @@ public record RunSummary(
         Dist vcpuToVcpuGap,
         List<ForeignTask> foreignTasks,
         long idleNanos,
-        Health health) {
+        Health health,
+        List<ReloadLatency> reloadLatency) {
 
     public long windowNanos() {
         return Math.max(0, windowEnd - windowStart);
@@ -76,6 +77,12 @@ public record RunSummary(
 
     /** A task that was not a vCPU and ran on a CPU the vCPUs used (from jkvm.KernelSchedSwitch). */
     public record ForeignTask(int cpu, String comm, long nanos) {}
+
+    /**
+     * Sched-in inside KVM_RUN → first VM entry (jkvm.VcpuReload, where kvm:kvm_entry fires), per
+     * switch class: what reloading another vCPU's VMCS/VMCB costs against resuming the same one.
+     */
+    public record ReloadLatency(String switchClass, Dist latency) {}
 
     /**
      * Whether the recording is complete: records the kernel dropped, records committed later than

@@ -199,6 +199,13 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         v.gapMax = Math.max(v.gapMax, gapNanos);
     }
 
+    /** A jkvm.VcpuReload: the latency from a sched-in of class {@code switchClass} to the first VM entry. */
+    public void reload(String switchClass, long latencyNanos) {
+        reloads.computeIfAbsent(switchClass, k -> new LogHistogram()).record(latencyNanos);
+    }
+
+    private final java.util.TreeMap<String, LogHistogram> reloads = new java.util.TreeMap<>();
+
     /** A steal-time sample: the total so far; the largest one seen is kept. */
     public void steal(String vm, int vcpu, long stealNanos) {
         Vcpu v = vcpus.get(vcpuId(vm, vcpu));
@@ -484,7 +491,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         RunSummary.Health health = new RunSummary.Health(recorderSummary, switchRecords, lost, lostSources, lateRecords, maxLag,
                 anomalies, kernelSwitches, missing);
         return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks,
-                kernelSwitches ? idle : -1, health);
+                kernelSwitches ? idle : -1, health,
+                reloads.entrySet().stream().map(e -> new RunSummary.ReloadLatency(e.getKey(), e.getValue().dist())).toList());
     }
 
     /**

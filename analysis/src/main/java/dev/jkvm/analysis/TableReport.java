@@ -37,6 +37,10 @@ public final class TableReport {
             long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
             put(rows, runs.size(), i, "foreign tasks on CPU", h.kernelSwitches() ? millis(foreign) + " ms" : MISSING);
             put(rows, runs.size(), i, "CPU idle", r.idleNanos() >= 0 ? millis(r.idleNanos()) + " ms" : MISSING);
+            for (RunSummary.ReloadLatency l : r.reloadLatency()) {
+                Dist d = l.latency();
+                put(rows, runs.size(), i, "reload, " + l.switchClass(), d.count() + ", p50/p99 " + micros(d.p50()) + "/" + micros(d.p99()) + " µs");
+            }
             for (RunSummary.VcpuSummary v : r.vcpus()) {
                 String p = v.name() + " ";
                 put(rows, runs.size(), i, p + "share", fmt("%.2f %%", 100 * v.share()) + (v.nice() != 0 ? " nice " + v.nice() : ""));

@@ -19,7 +19,7 @@ final class KernelEvents {
                 case KVM_SCHED_IN -> timeline.kvmSched(true, v, s.tid(), s.cpu(), s.time());
                 case KVM_SCHED_OUT -> timeline.kvmSched(false, v, s.tid(), s.cpu(), s.time());
                 case ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD -> timeline.vcpuLoad(function, v, s.tid(), s.cpu(), s.time());
-                case SCHED_SWITCH, KVM_ENTRY -> throw new IllegalArgumentException(kind + " samples are not probe hits");
+                case SCHED_SWITCH, KVM_ENTRY, KVM_FPU -> throw new IllegalArgumentException(kind + " samples are not probe hits");
             }
         }
         recorder.recordLag(s.time());

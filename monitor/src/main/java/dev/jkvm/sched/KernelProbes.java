@@ -64,6 +64,23 @@ public final class KernelProbes {
             problems.add("kvm:kvm_entry: " + e.getMessage());
         }
         try {
+            // KVM loads the guest FPU right after vcpu_load at the start of every KVM_RUN and puts it back at its
+            // end: the kernel's own view of when a thread is inside KVM_RUN, used instead of jkvm's timestamps
+            // around the ioctl (a thread preempted between its timestamp and the ioctl would look inside).
+            Path dir = tracefs().resolve("events/kvm/kvm_fpu");
+            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
+            TracepointFormat format = TracepointFormat.parse(Files.readString(dir.resolve("format")));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, true);
+                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, "kvm:kvm_fpu on CPU " + cpu);
+                opened.add(new ProbeSource(ProbeSource.Kind.KVM_FPU, "kvm:kvm_fpu", ev, format));
+            }
+        } catch (IOException | NumberFormatException e) {
+            problems.add("kvm:kvm_fpu unavailable (" + e.getMessage() + "; KVM_RUN is then timed from user space)");
+        } catch (RuntimeException e) {
+            problems.add("kvm:kvm_fpu: " + e.getMessage());
+        }
+        try {
             Path dir = tracefs().resolve("events/sched/sched_switch");
             int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
             TracepointFormat format = TracepointFormat.parse(Files.readString(dir.resolve("format")));

@@ -6,7 +6,7 @@ package dev.jkvm.sched;
  */
 public final class ProbeSource implements AutoCloseable {
     /** What a probe's samples mean, and which event they become. */
-    public enum Kind { KVM_SCHED_IN, KVM_SCHED_OUT, ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD, SCHED_SWITCH, KVM_ENTRY }
+    public enum Kind { KVM_SCHED_IN, KVM_SCHED_OUT, ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD, SCHED_SWITCH, KVM_ENTRY, KVM_FPU }
 
     private final Kind kind;
     private final String function;
@@ -36,6 +36,12 @@ public final class ProbeSource implements AutoCloseable {
                 recorder.probeLost(this, SwitchRecord.lostTime(record), SwitchRecord.lostCount(record));
             }
         });
+    }
+
+    /** Whether a kvm_fpu sample is a load (KVM_RUN begins) rather than a put (it ends). */
+    boolean fpuLoad(ProbeSample s) {
+        if (kind != Kind.KVM_FPU) throw new IllegalStateException(function + " samples are not kvm_fpu lines");
+        return format.integer(s.raw(), "load") != 0;
     }
 
     /** The prev → next of a sched_switch sample. */

@@ -69,6 +69,8 @@ public final class SchedRecorder implements AutoCloseable {
     private long switchRecords;
     private long probeRecords;
     private long lostRecords;
+    /** Whether KVM_RUN is known from kvm:kvm_fpu (kernel) rather than from the user-space trace. */
+    private boolean kernelKvmRun;
     private long vmEntries;
     private String openFailure;
 
@@ -118,6 +120,8 @@ public final class SchedRecorder implements AutoCloseable {
 
     public void start() {
         started = true;
+        // The kernel's view of KVM_RUN is complete only when its tracepoint was open before any vCPU ran.
+        kernelKvmRun = hasProbe(ProbeSource.Kind.KVM_FPU);
         SwitchEventEmitter.warmUp();
         KernelEvents.warmUp();
         thread.start();
@@ -210,11 +214,21 @@ public final class SchedRecorder implements AutoCloseable {
             if (item.sample() == null) {
                 lost(item.probe().what(), item.lost());
                 if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) cpus.tracepointLost();
+                if (item.probe().kind() == ProbeSource.Kind.KVM_FPU) kernelKvmRun = false; // from now on, user-space times
                 return;
             }
             probeRecords++;
             if (item.probe().kind() == ProbeSource.Kind.KVM_ENTRY) {
                 vmEntry(item.sample());
+                return;
+            }
+            if (item.probe().kind() == ProbeSource.Kind.KVM_FPU) {
+                Source s = byTid.get(item.sample().tid());
+                if (s != null && !late) {
+                    boolean load = item.probe().fpuLoad(item.sample());
+                    s.account().kernelInside = load;
+                    if (load) s.account().enteredInSlice = true;
+                }
                 return;
             }
             if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) {
@@ -240,7 +254,7 @@ public final class SchedRecorder implements AutoCloseable {
     private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
         VcpuId id = a.id;
         int cpu = r.cpu();
-        int state = a.trace.stateAt(r.time());
+        int state = kernelKvmRun ? (a.kernelInside ? KvmRunTrace.INSIDE : KvmRunTrace.OUTSIDE) : a.trace.stateAt(r.time());
         if (r.out()) {
             long tp = cpus.switchOutTime(cpu, id.tid(), r.time());
             long time = tp >= 0 ? tp : r.time();
@@ -252,7 +266,9 @@ public final class SchedRecorder implements AutoCloseable {
             VcpuAccount.Slice slice = a.schedOut(time, cpu, r.preempted());
             a.reloadFrom = -1; // no VM entry in that slice: nothing to measure
             long sliceStart = slice.start() >= 0 ? slice.start() : r.time();
-            classifier.sliceEnded(id, slice.cpu(), a.trace.insideDuring(sliceStart, r.time()));
+            int entered = kernelKvmRun ? (a.enteredInSlice || a.kernelInside ? KvmRunTrace.INSIDE : KvmRunTrace.OUTSIDE)
+                    : a.trace.insideDuring(sliceStart, r.time());
+            classifier.sliceEnded(id, slice.cpu(), entered);
             cpus.vcpuOut(cpu, id.tid(), r.time());
             long exits = slice.start() >= 0 ? a.trace.leavesBetween(slice.start(), slice.end()) : KvmRunTrace.UNKNOWN;
             emitter.schedOut(ref, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, false, slice, exits);
@@ -265,6 +281,7 @@ public final class SchedRecorder implements AutoCloseable {
                 return;
             }
             SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
+            a.enteredInSlice = false;
             VcpuAccount.Wait wait = a.schedIn(time, cpu, state == KvmRunTrace.INSIDE, c.switchClass());
             if (state == KvmRunTrace.INSIDE) {
                 a.reloadFrom = time;

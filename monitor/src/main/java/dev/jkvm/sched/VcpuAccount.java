@@ -21,6 +21,11 @@ final class VcpuAccount {
     SwitchClassifier.SwitchClass reloadClass;
     /** VM entries seen (kvm:kvm_entry samples of this thread) and reload latencies measured. */
     long entries, reloads;
+    /**
+     * The kernel's view of KVM_RUN from kvm:kvm_fpu (when recorded): inside now, and whether the thread
+     * entered KVM_RUN during its open slice. Without it, {@link #trace}'s user-space times answer.
+     */
+    boolean kernelInside, enteredInSlice;
     /** When the thread last went off CPU, whether preempted, or -1. */
     private long lastOut = -1;
     private boolean lastOutPreempted;

@@ -125,6 +125,50 @@ class RecordingAnalysisTest {
         assertEquals(json(jdk), json(jmc));
     }
 
+    @Test
+    void reloadLatencyIsSummarisedPerSwitchClassByBothParsers(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("reloads.jfr");
+        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+            r.enable(dev.jkvm.jfr.VcpuReload.class);
+            r.enable(dev.jkvm.jfr.VcpuSchedIn.class);
+            r.enable(dev.jkvm.jfr.VcpuSchedOut.class);
+            r.start();
+            dev.jkvm.jfr.VcpuSchedIn in = new dev.jkvm.jfr.VcpuSchedIn();
+            in.vm = "vm0"; in.tid = 100; in.cpu = 1; in.inKvmRun = true;
+            SyntheticSchedule.at(in, 1_000);
+            in.commit();
+            dev.jkvm.jfr.VcpuSchedOut out = new dev.jkvm.jfr.VcpuSchedOut();
+            out.vm = "vm0"; out.tid = 100; out.cpu = 1; out.inKvmRun = true; out.preempted = true;
+            SyntheticSchedule.at(out, 50_000);
+            out.commit();
+            long[] other = {4_000, 5_000, 6_000, 7_000}, same = {1_000, 1_000};
+            for (long l : other) reload("another vCPU was loaded", l);
+            for (long l : same) reload("same vCPU reloaded", l);
+            r.stop();
+            r.dump(file);
+        }
+        RunSummary jdk = RecordingAnalysis.analyze(file);
+        assertEquals(2, jdk.reloadLatency().size());
+        RunSummary.ReloadLatency other = jdk.reloadLatency().get(0), same = jdk.reloadLatency().get(1);
+        assertEquals("another vCPU was loaded", other.switchClass());
+        assertEquals(4, other.latency().count());
+        assertEquals(5_000, other.latency().p50(), "nearest rank: the 2nd of 4");
+        assertEquals(7_000, other.latency().max());
+        assertEquals("same vCPU reloaded", same.switchClass());
+        assertEquals(1_000, same.latency().p99());
+        String table = TableReport.render(List.of(jdk));
+        assertTrue(table.contains("reload, another vCPU was loaded"), table);
+        assertEquals(json(jdk), json(JmcRecording.summary(RuleReport.load(file))));
+    }
+
+    private static void reload(String switchClass, long latency) {
+        dev.jkvm.jfr.VcpuReload e = new dev.jkvm.jfr.VcpuReload();
+        e.vm = "vm0";
+        e.switchClass = switchClass;
+        e.latency = latency;
+        e.commit();
+    }
+
     /** The JSON of a summary without its source name. */
     static String json(RunSummary r) {
         return JsonReport.render(List.of(r)).replace(JsonReport.q(r.source()), "\"x\"");

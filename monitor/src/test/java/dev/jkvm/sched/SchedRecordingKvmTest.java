@@ -209,8 +209,8 @@ class SchedRecordingKvmTest {
      * kvm_fpu for who is inside KVM_RUN). Start: nothing of a vCPU thread runs on the experiment CPU
      * before the gate opens, and no thread blocks between the gate and its first KVM_RUN (each enters
      * it in its first slice there; the spread of the first entries is then the scheduler's, printed).
-     * Stop: after the one stop instant every vCPU thread leaves KVM_RUN in the first slice it gets (a
-     * stop one VM at a time would let the others run slice after slice), within a scheduler tick (how
+     * Stop: after the one stop instant every vCPU thread leaves KVM_RUN within its first slices there
+     * (a stop one VM at a time would let the others run slice after slice), within a tick or two (how
      * soon a pending signal takes a resumed guest out is the host's: on kvm_pvm a preempted guest runs
      * on until the next tick, measured 4 ms), so every VM's run time is the same.
      */
@@ -286,9 +286,14 @@ class SchedRecordingKvmTest {
         // tracefs prints microseconds: a switch in the gate's own microsecond is allowed.
         assertTrue(earliestIn >= opened - 1_000, "a vCPU thread ran on the experiment CPU " + (opened - earliestIn) + " ns before the gate opened");
         assertEquals(java.util.Set.of(), blockedBeforeKvmRun, "vCPU threads that blocked between the gate and their first KVM_RUN");
-        slicesAfterStop.forEach((tid, n) -> assertEquals(1, n, "TID " + tid + " got " + n + " slices inside KVM_RUN after the stop instant"));
-        // A tick at HZ=100 is 10 ms; one more for the signal's way.
-        assertTrue(worstAfter <= 11_000_000, "a vCPU switched in after the stop instant ran on inside KVM_RUN for " + worstAfter + " ns");
+        // A stop one VM at a time lets the VMs not yet stopped run slice after slice. Stopped at one instant,
+        // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
+        // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
+        int most = slicesAfterStop.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant%n", most);
+        slicesAfterStop.forEach((tid, n) -> assertTrue(n <= 2, "TID " + tid + " got " + n + " slices inside KVM_RUN after the stop instant"));
+        // A tick at HZ=100 is 10 ms, two of them at most; one more for the signal's way.
+        assertTrue(worstAfter <= 21_000_000, "a vCPU switched in after the stop instant ran on inside KVM_RUN for " + worstAfter + " ns");
         assertTrue(worstSpanning <= 11_000_000, "the vCPU running at the stop instant left KVM_RUN only " + worstSpanning + " ns later");
     }
 

@@ -84,6 +84,9 @@ public final class JmcRecording {
                     case "jkvm.GuestGap" -> {
                         for (IItem i : it) a.guestGap(f.str(i, "vm"), f.num(i, "gap"));
                     }
+                    case "jkvm.VcpuReload" -> {
+                        for (IItem i : it) a.reload(f.str(i, "switchClass"), f.num(i, "latency"));
+                    }
                     case "jkvm.StealTime" -> {
                         for (IItem i : it) a.steal(f.str(i, "vm"), (int) f.num(i, "vcpu"), f.num(i, "steal"));
                     }
