@@ -29,6 +29,7 @@ import java.util.List;
 public final class Experiment {
     private final ExperimentSpec spec;
     private final PrintWriter out;
+    private volatile String stopRequest;
 
     public Experiment(ExperimentSpec spec, PrintWriter out) {
         this.spec = spec;
@@ -60,7 +61,7 @@ public final class Experiment {
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
-            for (int i = 0; i < spec.vms().size(); i++) {
+            for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
             }
@@ -77,10 +78,17 @@ public final class Experiment {
             }
             recorder.stopAndFlush();
             sampler.finish(recorder::offCpuIntervals);
+            for (String w : sampler.warnings()) out.println(w);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
-            if (recording != null) JfrSession.finish(recording, spec.jfr(), out);
+            if (recording != null) {
+                try {
+                    JfrSession.finish(recording, spec.jfr(), out);
+                } catch (JfrSession.NotWritten e) {
+                    return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+                }
+            }
             return report;
         } finally {
             for (VmInstance vm : vms) {
@@ -126,17 +134,25 @@ public final class Experiment {
         out.flush();
     }
 
+    /**
+     * Ends the run early (a signal, from any thread): the waiting for the guests ends, and the normal
+     * end runs — every VM stopped, the recorder drained, the end events and summaries written.
+     */
+    public void requestStop(String why) {
+        if (stopRequest == null) stopRequest = why;
+    }
+
     private void awaitEnd(List<VmInstance> vms) throws InterruptedException {
         long deadline = spec.duration() == null ? Long.MAX_VALUE : System.nanoTime() + spec.duration().toNanos();
         for (VmInstance vm : vms) {
-            while (vm.thread().isAlive()) {
+            while (vm.thread().isAlive() && stopRequest == null) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) break;
                 vm.thread().join(Math.max(1, Math.min(left / 1_000_000, 100)));
             }
         }
         for (VmInstance vm : vms) {
-            if (vm.thread().isAlive()) vm.thread().stopAndJoin("duration elapsed");
+            if (vm.thread().isAlive()) vm.thread().stopAndJoin(stopRequest != null ? stopRequest : "duration elapsed");
         }
     }
 

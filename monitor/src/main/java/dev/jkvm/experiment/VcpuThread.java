@@ -32,6 +32,7 @@ final class VcpuThread {
     private final Placement placement;
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
+    private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
 
     private final KvmRunTrace trace;
@@ -152,8 +153,8 @@ final class VcpuThread {
             try {
                 tid = Syscalls.gettid();
                 placement.apply(tid);
-            } catch (RuntimeException e) {
-                result = new GuestResult.MonitorError(e.getMessage());
+            } catch (Throwable e) {
+                result = new GuestResult.MonitorError(String.valueOf(e.getMessage()));
                 return;
             } finally {
                 started.countDown();
@@ -162,9 +163,13 @@ final class VcpuThread {
             long allocatedBefore = allocatedBytes();
             result = loop(capture);
             loopAllocatedBytes = allocatedBytes() - allocatedBefore;
-        } catch (RuntimeException e) {
-            result = new GuestResult.MonitorError(String.valueOf(e.getMessage()));
+        } catch (Throwable t) {
+            // Anything (OutOfMemoryError, StackOverflowError, a bug) ends this VM only, as a monitor
+            // error; the run and the other VMs go on. Nothing is rethrown, so no stack trace escapes.
+            result = new GuestResult.MonitorError(t.getMessage() == null ? t.toString() : t.getClass().getSimpleName() + ": " + t.getMessage());
         } finally {
+            // Made up front: when memory ran out, building the error above may itself have failed.
+            if (result == null) result = NO_RESULT;
             endNanos = System.nanoTime();
         }
     }
