@@ -124,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
         if (memory != null) {
             mem = Sizes.parse(memory);
             String bad = GuestLayout.memoryProblem(mem);
-            if (bad != null) throw new UsageException("--memory " + bad.replace(" bytes", " bytes ('" + memory + "')"));
+            if (bad != null) throw new UsageException("--memory " + bad + ", got " + memory);
         }
         HostLimits.requireRoomFor(n);
         Map<Integer, Integer> niceByVm = new LinkedHashMap<>();

@@ -79,13 +79,13 @@ final class PublishedRing {
             return 0;
         }
         if (written - read > capacity) { // the guest overwrote entries before we got to them
-            missed += written - read - capacity;
+            missed = saturatingAdd(missed, written - read - capacity);
             read = written - capacity;
         }
         int copied = 0;
         for (; read < written; read++) {
             if (!store.hasRoom()) {
-                dropped += written - read;
+                dropped = saturatingAdd(dropped, written - read);
                 read = written;
                 break;
             }
@@ -103,6 +103,12 @@ final class PublishedRing {
         }
         if (written < read) return "write count went back from " + read + " to " + written;
         return null;
+    }
+
+    /** Counts a guest drives (it can rewind and replay huge counts) stop at Long.MAX_VALUE instead of wrapping. */
+    private static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     private long word(long offset) {

@@ -64,7 +64,7 @@ public final class GuestCatalog {
 
     static GuestImage fromPath(Path image, OptionalLong memory) {
         if (Files.isDirectory(image)) throw new UsageException("guest image " + image + " is a directory; give the image file inside it");
-        if (!Files.exists(image)) throw new UsageException("guest image not found: " + image + " (no such file)");
+        if (!Files.exists(image)) throw new UsageException("guest image not found: " + image);
         if (!Files.isRegularFile(image)) throw new UsageException("guest image " + image + " is not a regular file");
         Path manifestPath = siblingManifest(image);
         GuestManifest manifest = Files.isRegularFile(manifestPath) ? readManifest(manifestPath) : null;

@@ -39,10 +39,8 @@ public final class GuestLayout {
      * {@code memory} and for {@code --memory}.
      */
     public static String memoryProblem(long bytes) {
-        if (bytes % PAGE != 0) return "must be a multiple of 4 KiB, got " + bytes + " bytes";
-        if (bytes < MIN_MEMORY || bytes > MAX_MEMORY) {
-            return "must be between 1M and 1G (what the long-mode identity map covers), got " + bytes + " bytes";
-        }
+        if (bytes % PAGE != 0) return "must be a multiple of 4 KiB";
+        if (bytes < MIN_MEMORY || bytes > MAX_MEMORY) return "must be between 1M and 1G";
         return null;
     }
 

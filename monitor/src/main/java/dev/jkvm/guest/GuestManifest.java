@@ -65,7 +65,7 @@ public record GuestManifest(
             long entry = format == ImageFormat.FLAT ? address(kv, "entry", load, source) : 0;
             long memory = kv.containsKey("memory") ? Sizes.parse(kv.get("memory")) : 4L << 20;
             String badMemory = GuestLayout.memoryProblem(memory);
-            if (badMemory != null) throw new InvalidGuestException(source + ": 'memory' " + badMemory);
+            if (badMemory != null) throw new InvalidGuestException(source + ": 'memory' " + badMemory + ", got " + kv.get("memory"));
             return new GuestManifest(
                     name,
                     kv.getOrDefault("description", ""),
