@@ -151,8 +151,13 @@ public final class Experiment {
                 vm.thread().join(Math.max(1, Math.min(left / 1_000_000, 100)));
             }
         }
+        String why = stopRequest != null ? stopRequest : "duration elapsed";
+        // Ask every VM first, then wait: stopping one at a time waits for each thread's turn on a shared CPU.
         for (VmInstance vm : vms) {
-            if (vm.thread().isAlive()) vm.thread().stopAndJoin(stopRequest != null ? stopRequest : "duration elapsed");
+            if (vm.thread().isAlive()) vm.thread().stop(why);
+        }
+        for (VmInstance vm : vms) {
+            if (vm.thread().isAlive()) vm.thread().stopAndJoin(why);
         }
     }
 
