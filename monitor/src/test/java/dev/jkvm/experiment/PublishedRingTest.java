@@ -6,17 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jkvm.testing.Property;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -157,64 +151,60 @@ class PublishedRingTest {
         }
     }
 
-    @Provide
-    Arbitrary<Long> headerWords() {
-        return Arbitraries.oneOf(
-                Arbitraries.longs(),
-                Arbitraries.longs().between(-3, 70_000),
-                Arbitraries.of(0L, 1L, PublishedRing.MAX_CAPACITY, PublishedRing.MAX_CAPACITY + 1, Long.MAX_VALUE, Long.MIN_VALUE, -1L));
-    }
-
     /** Any sequence of headers a guest can write: no exception, at most a ringful a poll, never past the store's limit. */
-    @Property(tries = 300)
-    void anyHeaderIsReadWithBoundedWork(
-            @ForAll @Size(min = 1, max = 20) List<@net.jqwik.api.From("headerWords") Long> capacities,
-            @ForAll @Size(min = 1, max = 20) List<@net.jqwik.api.From("headerWords") Long> counts,
-            @ForAll @IntRange(min = 0, max = (int) (RAM / 8) - 8) int baseWord,
-            @ForAll @IntRange(min = 0, max = 50_000) int limit) {
-        long base = baseWord * 8L;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ram = arena.allocate(RAM);
-            PublishedRing ring = new PublishedRing("vm0", ram, base);
-            GapStore store = new GapStore(limit);
-            ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base, PublishedRing.MAGIC);
-            for (int i = 0; i < Math.max(capacities.size(), counts.size()); i++) {
-                ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base + 16, capacities.get(i % capacities.size()));
-                ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base + 24, counts.get(i % counts.size()));
-                int copied = ring.poll(store);
-                assertTrue(copied >= 0 && copied <= PublishedRing.MAX_CAPACITY, "copied " + copied);
-                assertTrue(store.size() <= limit, store.size() + " > " + limit);
+    @Test
+    void anyHeaderIsReadWithBoundedWork() {
+        Property.forAll(300, gen -> {
+            long base = gen.between(0, (int) (RAM / 8) - 8) * 8L;
+            int limit = gen.between(0, 50_000);
+            long[] interesting = {PublishedRing.MAX_CAPACITY, PublishedRing.MAX_CAPACITY + 1, 4096};
+            List<Long> capacities = gen.list(1, 20, g -> g.anyLong(interesting));
+            List<Long> counts = gen.list(1, 20, g -> g.anyLong(interesting));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment ram = arena.allocate(RAM);
+                PublishedRing ring = new PublishedRing("vm0", ram, base);
+                GapStore store = new GapStore(limit);
+                ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base, PublishedRing.MAGIC);
+                for (int i = 0; i < Math.max(capacities.size(), counts.size()); i++) {
+                    ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base + 16, capacities.get(i % capacities.size()));
+                    ram.set(ValueLayout.JAVA_LONG_UNALIGNED, base + 24, counts.get(i % counts.size()));
+                    int copied = ring.poll(store);
+                    assertTrue(copied >= 0 && copied <= PublishedRing.MAX_CAPACITY, "copied " + copied);
+                    assertTrue(store.size() <= limit, store.size() + " > " + limit);
+                }
+                assertTrue(ring.missed() >= 0 && ring.dropped() >= 0, "counts " + ring.missed() + ", " + ring.dropped());
             }
-            assertTrue(ring.missed() >= 0 && ring.dropped() >= 0);
-        }
+        });
     }
 
     /** A well-behaved guest writing bursts of any size: every entry still in the ring is read, exactly once, in order. */
-    @Property(tries = 200)
-    void aWellBehavedRingIsReadExactly(
-            @ForAll @IntRange(min = 1, max = 64) int capacity,
-            @ForAll @Size(min = 1, max = 30) List<@IntRange(min = 0, max = 100) Integer> bursts) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ram = arena.allocate(RAM);
-            GuestRing guest = new GuestRing(ram, BASE, capacity);
-            PublishedRing ring = new PublishedRing("vm0", ram, BASE);
-            GapStore store = new GapStore(1 << 16);
-            long expectedMissed = 0;
-            for (int burst : bursts) {
-                for (int i = 0; i < burst; i++) guest.log(guest.count * 3, guest.count * 5);
-                expectedMissed += Math.max(0, burst - capacity);
-                ring.poll(store);
+    @Test
+    void aWellBehavedRingIsReadExactly() {
+        Property.forAll(200, gen -> {
+            int capacity = gen.between(1, 64);
+            List<Integer> bursts = gen.list(1, 30, g -> g.between(0, 100));
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment ram = arena.allocate(RAM);
+                GuestRing guest = new GuestRing(ram, BASE, capacity);
+                PublishedRing ring = new PublishedRing("vm0", ram, BASE);
+                GapStore store = new GapStore(1 << 16);
+                long expectedMissed = 0;
+                for (int burst : bursts) {
+                    for (int i = 0; i < burst; i++) guest.log(guest.count * 3, guest.count * 5);
+                    expectedMissed += Math.max(0, burst - capacity);
+                    ring.poll(store);
+                }
+                assertEquals(expectedMissed, ring.missed());
+                assertEquals(guest.count - expectedMissed, store.size());
+                long previous = -1;
+                for (int i = 0; i < store.size(); i++) {
+                    long seq = store.sequence(i);
+                    assertTrue(seq > previous, "in order, each once");
+                    assertEquals(seq * 3, store.tsc(i));
+                    assertEquals(seq * 5, store.cycles(i));
+                    previous = seq;
+                }
             }
-            assertEquals(expectedMissed, ring.missed());
-            assertEquals(guest.count - expectedMissed, store.size());
-            long previous = -1;
-            for (int i = 0; i < store.size(); i++) {
-                long seq = store.sequence(i);
-                assertTrue(seq > previous, "in order, each once");
-                assertEquals(seq * 3, store.tsc(i));
-                assertEquals(seq * 5, store.cycles(i));
-                previous = seq;
-            }
-        }
+        });
     }
 }

@@ -1,21 +1,14 @@
 package dev.jkvm.guest;
 
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import dev.jkvm.testing.Property;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * The ELF and manifest loaders on random and mutated inputs: they load, or they fail with
@@ -25,24 +18,17 @@ import net.jqwik.api.constraints.Size;
 class LoaderPropertiesTest {
     private static final GuestManifest ELF = GuestImageTest.manifest(CpuMode.LONG, GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20);
 
-    /** One mutation of a file: a byte, a 16-bit or a 64-bit value written at an offset. */
-    record Mutation(int offset, int width, long value) {
-        void apply(ByteBuffer b) {
-            int at = Math.floorMod(offset, Math.max(1, b.capacity() - width + 1));
-            if (at + width > b.capacity()) return;
-            switch (width) {
-                case 1 -> b.put(at, (byte) value);
-                case 2 -> b.putShort(at, (short) value);
-                default -> b.putLong(at, value);
-            }
+    /** Writes a byte, a 16-bit or a 64-bit value (biased to boundaries) at a random offset of {@code b}. */
+    private static void mutate(Property.Gen gen, ByteBuffer b) {
+        int width = gen.oneOf(List.of(1, 2, 8));
+        if (b.capacity() < width) return;
+        int at = gen.between(0, Math.min(400, b.capacity() - width));
+        long value = gen.anyLong(56, 64, 0xFFFF, 0x100000, 0x200000, b.capacity());
+        switch (width) {
+            case 1 -> b.put(at, (byte) value);
+            case 2 -> b.putShort(at, (short) value);
+            default -> b.putLong(at, value);
         }
-    }
-
-    @Provide
-    Arbitrary<Mutation> mutations() {
-        Arbitrary<Long> values = Arbitraries.oneOf(Arbitraries.longs(), Arbitraries.longs().between(-2, 0x200000),
-                Arbitraries.of(0L, 1L, 56L, 64L, 0xFFFFL, Long.MAX_VALUE, Long.MIN_VALUE, 0x7fffffffL, 0x100000L));
-        return Combinators.combine(Arbitraries.integers().between(0, 400), Arbitraries.of(1, 2, 8), values).as(Mutation::new);
     }
 
     private static void loadsOrFailsTyped(GuestManifest manifest, byte[] file) {
@@ -56,32 +42,39 @@ class LoaderPropertiesTest {
         image.check("again", manifest.memory()); // what loaded fits, and still does
     }
 
-    @Property(tries = 1000)
-    void randomBytesAreNeverMoreThanAnInvalidGuest(@ForAll @Size(max = 600) byte[] file) {
-        loadsOrFailsTyped(ELF, file);
+    @Test
+    void randomBytesAreNeverMoreThanAnInvalidGuest() {
+        Property.forAll(1000, gen -> loadsOrFailsTyped(ELF, gen.bytes(600)));
     }
 
-    @Property(tries = 1000)
-    void randomBytesBehindAnElfMagicAreNeverMoreThanAnInvalidGuest(@ForAll @Size(min = 0, max = 600) byte[] tail) {
-        byte[] file = new byte[4 + tail.length];
-        file[0] = 0x7f; file[1] = 'E'; file[2] = 'L'; file[3] = 'F';
-        System.arraycopy(tail, 0, file, 4, tail.length);
-        loadsOrFailsTyped(ELF, file);
+    @Test
+    void randomBytesBehindAnElfMagicAreNeverMoreThanAnInvalidGuest() {
+        Property.forAll(1000, gen -> {
+            byte[] tail = gen.bytes(600);
+            byte[] file = new byte[4 + tail.length];
+            file[0] = 0x7f; file[1] = 'E'; file[2] = 'L'; file[3] = 'F';
+            System.arraycopy(tail, 0, file, 4, tail.length);
+            loadsOrFailsTyped(ELF, file);
+        });
     }
 
-    @Property(tries = 2000)
-    void mutatedSmallElfsLoadOrFailTyped(@ForAll @Size(min = 1, max = 6) List<@net.jqwik.api.From("mutations") Mutation> changes) {
-        ByteBuffer b = ByteBuffer.wrap(new GuestImageTest.Elf().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        for (Mutation m : changes) m.apply(b);
-        loadsOrFailsTyped(ELF, b.array());
+    @Test
+    void mutatedSmallElfsLoadOrFailTyped() {
+        Property.forAll(3000, gen -> {
+            ByteBuffer b = ByteBuffer.wrap(new GuestImageTest.Elf().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = gen.between(1, 6); i > 0; i--) mutate(gen, b);
+            loadsOrFailsTyped(ELF, b.array());
+        });
     }
 
-    @Property(tries = 500)
-    void mutatedBuiltInElfsLoadOrFailTyped(@ForAll @Size(min = 1, max = 6) List<@net.jqwik.api.From("mutations") Mutation> changes)
-            throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(GuestImageTest.builtIn("hello64.elf")).order(ByteOrder.LITTLE_ENDIAN);
-        for (Mutation m : changes) m.apply(b);
-        loadsOrFailsTyped(ELF, b.array());
+    @Test
+    void mutatedBuiltInElfsLoadOrFailTyped() throws Exception {
+        byte[] hello64 = GuestImageTest.builtIn("hello64.elf");
+        Property.forAll(1000, gen -> {
+            ByteBuffer b = ByteBuffer.wrap(hello64.clone()).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = gen.between(1, 6); i > 0; i--) mutate(gen, b);
+            loadsOrFailsTyped(ELF, b.array());
+        });
     }
 
     // ---- manifests ----
@@ -99,6 +92,10 @@ class LoaderPropertiesTest {
             steal-time = 0x201000
             """;
 
+    private static final List<String> VALUES = List.of("4M", "3K", "16G", "0", "-1", "1G", "1025M", "0x", "0xZZ",
+            "99999999999999999999", "long", "real", "protected", "elf", "flat", "", "=", "#", "4097", "9223372036854775807K",
+            "0x3ffff8", "0x3fffc0", "0x7fffffffffffffff", "0xffffffffffffffff", "0x201010", "0x5000", "0x4fff");
+
     private static void parsesOrFailsTyped(String text) {
         GuestManifest m;
         try {
@@ -107,7 +104,7 @@ class LoaderPropertiesTest {
             assertTrue(expected.getMessage().startsWith("t.manifest"), expected.getMessage());
             return;
         }
-        assertTrue(GuestLayout.memoryProblem(m.memory()) == null, "accepted memory " + m.memory());
+        assertNull(GuestLayout.memoryProblem(m.memory()), "accepted memory " + m.memory());
         // Whatever parsed, loading a small image against it is a load or a typed failure too.
         try {
             GuestImage.load(m, new byte[64], "t.bin");
@@ -116,37 +113,36 @@ class LoaderPropertiesTest {
         }
     }
 
-    @Property(tries = 1000)
-    void randomTextIsNeverMoreThanAnInvalidGuest(@ForAll @Size(max = 300) String text) {
-        parsesOrFailsTyped(text);
+    @Test
+    void randomTextIsNeverMoreThanAnInvalidGuest() {
+        Property.forAll(1000, gen -> parsesOrFailsTyped(gen.text(300)));
     }
 
-    @Provide
-    Arbitrary<String> values() {
-        return Arbitraries.oneOf(
-                Arbitraries.strings().ofMaxLength(12),
-                Arbitraries.longs().map(v -> Long.toString(v)),
-                Arbitraries.longs().map(v -> "0x" + Long.toHexString(v)),
-                Arbitraries.of("4M", "3K", "16G", "0", "-1", "1G", "1025M", "0x", "0xZZ", "99999999999999999999", "long", "real",
-                        "elf", "flat", "", "=", "#", "4097", "9223372036854775807K"));
+    @Test
+    void manifestsWithRandomValuesParseOrFailTyped() {
+        Property.forAll(3000, gen -> {
+            String[] lines = VALID.split("\n");
+            for (int i = gen.between(1, 3); i > 0; i--) {
+                int line = gen.between(0, lines.length - 1);
+                String value = switch (gen.between(0, 3)) {
+                    case 0 -> gen.text(12);
+                    case 1 -> Long.toString(gen.anyLong());
+                    case 2 -> "0x" + Long.toHexString(gen.anyLong(0x3ffff8, 0x400000, 0x100000));
+                    default -> gen.oneOf(VALUES);
+                };
+                lines[line] = lines[line].substring(0, lines[line].indexOf('=') + 1) + " " + value;
+            }
+            parsesOrFailsTyped(String.join("\n", lines));
+        });
     }
 
-    @Property(tries = 2000)
-    void manifestsWithRandomValuesParseOrFailTyped(
-            @ForAll @IntRange(min = 0, max = 9) int line,
-            @ForAll("values") String value,
-            @ForAll @IntRange(min = 0, max = 9) int line2,
-            @ForAll("values") String value2) {
-        String[] lines = VALID.split("\n");
-        lines[line] = lines[line].substring(0, lines[line].indexOf('=') + 1) + " " + value;
-        lines[line2] = lines[line2].substring(0, lines[line2].indexOf('=') + 1) + " " + value2;
-        parsesOrFailsTyped(String.join("\n", lines));
-    }
-
-    @Property(tries = 500)
-    void manifestBytesMutatedParseOrFailTyped(@ForAll @LongRange(min = 0, max = 1000) long seed, @ForAll @Size(min = 1, max = 4) List<@IntRange(min = 0, max = 255) Integer> bytes) {
-        byte[] raw = VALID.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < bytes.size(); i++) raw[(int) ((seed * 31 + i * 97) % raw.length)] = (byte) (int) bytes.get(i);
-        parsesOrFailsTyped(new String(raw, StandardCharsets.UTF_8));
+    @Test
+    void manifestBytesMutatedParseOrFailTyped() {
+        byte[] valid = VALID.getBytes(StandardCharsets.UTF_8);
+        Property.forAll(1000, gen -> {
+            byte[] raw = valid.clone();
+            for (int i = gen.between(1, 4); i > 0; i--) raw[gen.between(0, raw.length - 1)] = (byte) gen.between(0, 255);
+            parsesOrFailsTyped(new String(raw, StandardCharsets.UTF_8));
+        });
     }
 }
