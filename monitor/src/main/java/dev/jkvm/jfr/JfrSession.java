@@ -31,11 +31,17 @@ public final class JfrSession {
      * nothing behind.
      */
     public static void requireWritable(Path file) {
+        if (file.toString().isEmpty()) throw new UsageException("--jfr needs a file name, e.g. --jfr run.jfr");
+        Path parent = file.toAbsolutePath().getParent();
+        for (Path p = parent; p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new UsageException("cannot write the recording to " + file + ": " + p + " is not a directory; choose another --jfr path");
+            }
+        }
         if (Files.isDirectory(file)) {
             throw new UsageException("cannot write the recording to " + file + ": it is a directory; give a file name such as " + file.resolve("run.jfr"));
         }
         try {
-            Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
             boolean existed = Files.exists(file);
             try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {

@@ -124,6 +124,9 @@ class BadInputTest {
     @Test
     void anUnwritableRecordingIsNamedWithItsReason() throws Exception {
         assertContains(usageError("run", "--guest", "hello", "--jfr", dir.toString()).err(), "it is a directory");
+        assertContains(usageError("run", "--guest", "hello", "--jfr", "").err(), "--jfr needs a file name");
+        assertContains(usageError("run", "--guest", "hello", "--jfr", "/dev/null/x.jfr").err(),
+                "cannot write the recording to /dev/null/x.jfr: /dev/null is not a directory");
         assertContains(usageError("run", "--guest", "hello", "--jfr", "/sys/x.jfr").err(),
                 "cannot write the recording to /sys/x.jfr: permission denied; choose another --jfr path");
         try (Tmpfs ro = Tmpfs.mount("ro,size=16k")) {
