@@ -30,6 +30,8 @@ public final class Experiment {
     private final ExperimentSpec spec;
     private final PrintWriter out;
     private volatile String stopRequest;
+    /** The VMs whose threads have started, for {@link #requestStop} (empty before). */
+    private volatile List<VmInstance> running = List.of();
 
     public Experiment(ExperimentSpec spec, PrintWriter out) {
         this.spec = spec;
@@ -73,6 +75,7 @@ public final class Experiment {
                 sampler.start();
                 for (VmInstance vm : vms) vm.thread().start();
                 for (VmInstance vm : vms) vm.thread().awaitStarted();
+                running = List.copyOf(vms);
                 printThreadMap(vms);
                 awaitEnd(vms);
             }
@@ -140,6 +143,8 @@ public final class Experiment {
      */
     public void requestStop(String why) {
         if (stopRequest == null) stopRequest = why;
+        // Stop the guests now rather than at awaitEnd's next look, so the recording ends at the signal.
+        for (VmInstance vm : running) vm.thread().stop(why);
     }
 
     private void awaitEnd(List<VmInstance> vms) throws InterruptedException {
