@@ -3,127 +3,136 @@ package dev.jkvm.bench;
 import dev.jkvm.experiment.Experiment;
 import dev.jkvm.experiment.ExperimentSpec;
 import dev.jkvm.experiment.VmReport;
-import dev.jkvm.guest.GuestCatalog;
 import dev.jkvm.guest.GuestImage;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalInt;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The cost of one port-I/O exit round trip (guest OUT → KVM → monitor → KVM_RUN again), jkvm's Java
- * loop side by side with a C reference monitor built from io_ping_reference.c, both running the same
- * io-ping image in the same process run, rounds alternating so that machine noise hits both.
+ * loop side by side with the C reference monitor, both running the same io-ping image in the same
+ * process run, rounds alternating so that machine noise hits both. Beside the wall time per exit:
+ * user CPU per exit of each whole process (getrusage), and the bytes the Java loop allocated per exit.
  */
 public final class ExitBenchmark {
-    private static final Pattern C_RESULT = Pattern.compile("exits=(\\d+) pings=(\\d+) ns=(\\d+)");
 
-    /** One round: nanoseconds per exit for Java and for C. */
-    public record Round(double javaNanosPerExit, double cNanosPerExit) {
+    /** One round: nanoseconds per exit for Java and for C, wall and user CPU, and the Java loop's allocation. */
+    public record Round(double javaNanosPerExit, double cNanosPerExit, double javaUserNanosPerExit, double cUserNanosPerExit,
+                        double javaBytesPerExit) {
         public double ratio() {
             return javaNanosPerExit / cNanosPerExit;
+        }
+
+        public double userRatio() {
+            return javaUserNanosPerExit / cUserNanosPerExit;
         }
     }
 
     /** All rounds and their medians. */
     public record Result(long exitsPerRun, List<Round> rounds) {
         public double medianJava() {
-            return median(rounds.stream().mapToDouble(Round::javaNanosPerExit).toArray());
+            return Stats.median(rounds.stream().mapToDouble(Round::javaNanosPerExit).toArray());
         }
 
         public double medianC() {
-            return median(rounds.stream().mapToDouble(Round::cNanosPerExit).toArray());
+            return Stats.median(rounds.stream().mapToDouble(Round::cNanosPerExit).toArray());
         }
 
         public double medianRatio() {
-            return median(rounds.stream().mapToDouble(Round::ratio).toArray());
+            return Stats.median(rounds.stream().mapToDouble(Round::ratio).toArray());
         }
 
-        private static double median(double[] v) {
-            java.util.Arrays.sort(v);
-            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        public double medianJavaUser() {
+            return Stats.median(rounds.stream().mapToDouble(Round::javaUserNanosPerExit).toArray());
+        }
+
+        public double medianCUser() {
+            return Stats.median(rounds.stream().mapToDouble(Round::cUserNanosPerExit).toArray());
+        }
+
+        public double maxJavaBytesPerExit() {
+            return rounds.stream().mapToDouble(Round::javaBytesPerExit).max().orElse(0);
+        }
+
+        public String summary() {
+            return String.format(Locale.ROOT, "exits: %d exits a run, %d rounds: median Java %.0f ns/exit, C %.0f ns/exit, Java/C %.3f; "
+                            + "user CPU per exit Java %.0f ns, C %.0f ns; Java loop allocated %.1f bytes/exit (max of rounds)",
+                    exitsPerRun, rounds.size(), medianJava(), medianC(), medianRatio(), medianJavaUser(), medianCUser(), maxJavaBytesPerExit());
+        }
+
+        public Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("exitsPerRun", exitsPerRun);
+            m.put("medianJavaNanosPerExit", medianJava());
+            m.put("medianCNanosPerExit", medianC());
+            m.put("medianRatio", medianRatio());
+            m.put("medianJavaUserNanosPerExit", medianJavaUser());
+            m.put("medianCUserNanosPerExit", medianCUser());
+            m.put("userRatio", medianJavaUser() / medianCUser());
+            m.put("maxJavaBytesPerExit", maxJavaBytesPerExit());
+            List<Object> rs = new ArrayList<>();
+            for (Round r : rounds) {
+                rs.add(Map.of("javaNanosPerExit", r.javaNanosPerExit(), "cNanosPerExit", r.cNanosPerExit(),
+                        "javaUserNanosPerExit", r.javaUserNanosPerExit(), "cUserNanosPerExit", r.cUserNanosPerExit(),
+                        "javaBytesPerExit", r.javaBytesPerExit()));
+            }
+            m.put("rounds", rs);
+            return m;
         }
     }
 
     private ExitBenchmark() {}
 
-    public static Result run(long exits, int rounds, String compiler, PrintWriter progress) throws IOException, InterruptedException {
+    public static Result run(long exits, int rounds, CReference c, PrintWriter progress) throws IOException, InterruptedException {
         if (exits < 1) throw new UsageException("--exits must be at least 1");
         if (rounds < 1) throw new UsageException("--rounds must be at least 1");
-        Path dir = Files.createTempDirectory("jkvm-bench-");
-        try {
-            Path reference = buildReference(dir, compiler);
-            GuestImage ioPing = GuestCatalog.resolve("io-ping");
-            Path image = dir.resolve("io-ping.bin");
-            Files.write(image, ioPing.segments().get(0).bytes());
-            progress.println("bench: warming up the JIT (" + Math.max(1, exits / 10) + " exits)…");
+        GuestImage ioPing = c.ioPing();
+        progress.println("bench: exits: warming up the JIT (" + Math.max(1, exits / 10) + " exits)…");
+        progress.flush();
+        javaRun(ioPing, Math.max(1, exits / 10));
+        List<Round> all = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            double[] java;
+            double[] cee;
+            if (r % 2 == 0) {
+                java = javaRun(ioPing, exits);
+                cee = cRun(c, exits);
+            } else {
+                cee = cRun(c, exits);
+                java = javaRun(ioPing, exits);
+            }
+            all.add(new Round(java[0], cee[0], java[1], cee[1], java[2]));
+            progress.printf(Locale.ROOT, "bench: exits: round %d: Java %.0f ns/exit (user %.0f), C %.0f ns/exit (user %.0f)%n",
+                    r + 1, java[0], java[1], cee[0], cee[1]);
             progress.flush();
-            javaRun(ioPing, Math.max(1, exits / 10));
-            List<Round> all = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
-                double javaNs, cNs;
-                if (r % 2 == 0) {
-                    javaNs = javaRun(ioPing, exits);
-                    cNs = cRun(reference, image, exits);
-                } else {
-                    cNs = cRun(reference, image, exits);
-                    javaNs = javaRun(ioPing, exits);
-                }
-                all.add(new Round(javaNs, cNs));
-                progress.printf(Locale.ROOT, "bench: round %d: Java %.0f ns/exit, C %.0f ns/exit%n", r + 1, javaNs, cNs);
-                progress.flush();
-            }
-            return new Result(exits + 1, all);
-        } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
+        return new Result(exits + 1, all);
     }
 
-    private static double javaRun(GuestImage ioPing, long pings) throws InterruptedException {
+    /** Wall ns per exit, user CPU ns per exit (whole JVM), bytes allocated per exit by the loop. */
+    private static double[] javaRun(GuestImage ioPing, long pings) throws InterruptedException {
         ExperimentSpec spec = new ExperimentSpec(List.of(new ExperimentSpec.VmSpec(ioPing, ioPing.manifest().memory(), pings, null)),
                 null, OptionalInt.empty(), null, null, false);
+        ProcessUsage.Cpu before = ProcessUsage.cpu();
         VmReport vm = new Experiment(spec, new PrintWriter(new StringWriter())).run().vm(0);
+        ProcessUsage.Cpu used = ProcessUsage.cpu().minus(before);
         if (vm.pings() != pings) throw new IllegalStateException("Java run made " + vm.pings() + " pings, expected " + pings);
-        return (double) vm.runNanos() / vm.exits().total();
+        double exits = vm.exits().total();
+        return new double[] {vm.runNanos() / exits, used.userNanos() / exits, Math.max(0, vm.loopAllocatedBytes()) / exits};
     }
 
-    private static double cRun(Path reference, Path image, long pings) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(reference.toString(), image.toString(), Long.toString(pings)).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException("the C reference failed: " + out.strip());
-        Matcher m = C_RESULT.matcher(out);
-        if (!m.find()) throw new IllegalStateException("the C reference printed no result: " + out.strip());
-        if (Long.parseLong(m.group(2)) != pings) throw new IllegalStateException("the C reference made " + m.group(2) + " pings, expected " + pings);
-        return Double.parseDouble(m.group(3)) / Long.parseLong(m.group(1));
-    }
-
-    private static Path buildReference(Path dir, String compiler) throws IOException, InterruptedException {
-        Path source = dir.resolve("io_ping_reference.c");
-        try (InputStream in = ExitBenchmark.class.getResourceAsStream("io_ping_reference.c")) {
-            if (in == null) throw new IllegalStateException("io_ping_reference.c is missing from the jar");
-            Files.copy(in, source);
-        }
-        Path binary = dir.resolve("io_ping_reference");
-        Process cc;
-        try {
-            cc = new ProcessBuilder(compiler, "-O2", "-o", binary.toString(), source.toString()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new UsageException("the C reference needs a C compiler: '" + compiler + "' cannot be run (apt-get install gcc, or --cc)");
-        }
-        String log = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (cc.waitFor() != 0) throw new IllegalStateException("compiling the C reference failed:\n" + log);
-        return binary;
+    /** Wall ns per exit and user CPU ns per exit (whole process) of the C reference. */
+    private static double[] cRun(CReference c, long pings) throws IOException, InterruptedException {
+        Map<String, Long> r = c.run("IMAGE", Long.toString(pings));
+        if (r.get("pings") != pings) throw new IllegalStateException("the C reference made " + r.get("pings") + " pings, expected " + pings);
+        double exits = r.get("exits");
+        return new double[] {r.get("ns") / exits, r.get("user_ns") / exits};
     }
 }

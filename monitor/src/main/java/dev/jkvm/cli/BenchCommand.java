@@ -1,9 +1,11 @@
 package dev.jkvm.cli;
 
-import dev.jkvm.bench.ExitBenchmark;
+import dev.jkvm.bench.BenchSuites;
+import dev.jkvm.util.Durations;
+import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,19 +13,44 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** `jkvm bench`: the exit round trip in Java against a C reference, side by side in one run. */
+/** `jkvm bench`: suites that each measure jkvm against a reference in the same run and print the ratio. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure one port-I/O exit round trip: jkvm's Java KVM_RUN loop and a C reference monitor",
-            "(built here with a C compiler) run the same io-ping guest, in alternating rounds; medians and the ratio are printed."})
+        description = {"Benchmarks, each against a reference measured in the same run (rounds alternate so noise hits both):",
+            "  --exits N    one port-I/O exit round trip: the Java KVM_RUN loop vs a C reference monitor (built here)",
+            "  --start N    create N VMs and run each to its first exit: Java vs the C reference; memory per VM",
+            "  --record     exit round trip unrecorded vs each JFR profile; recording sizes",
+            "  --scale N,…  N spin VMs on one CPU for --duration: wall time, start and run-time spreads, RSS, recorder lag, bytes/switch",
+            "Without a suite, --exits 100000 runs. Numbers are reported, never judged: the exit code is 0 unless a run broke."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--exits", paramLabel = "N", defaultValue = "100000", description = "Exits per run (default: ${DEFAULT-VALUE}).")
-    long exits;
+    @Option(names = "--exits", paramLabel = "N", description = "Exit round-trip suite with N exits per run (the default suite, 100000).")
+    Long exits;
 
-    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "Rounds, each one Java run and one C run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--start", paramLabel = "N", description = "VM create → first exit suite with N VMs per run.")
+    Integer start;
+
+    @Option(names = "--record", description = "Recording overhead suite (io-ping, --pings per run).")
+    boolean record;
+
+    @Option(names = "--pings", paramLabel = "N", defaultValue = "200000", description = "Pings per run of --record (default: ${DEFAULT-VALUE}).")
+    long pings;
+
+    @Option(names = "--scale", paramLabel = "N", split = ",", description = "Scale suite, once per VM count (e.g. 8,64,256).")
+    List<Integer> scale;
+
+    @Option(names = "--duration", paramLabel = "D", defaultValue = "5s", description = "How long each --scale run lasts (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--cpu", paramLabel = "C", description = "The CPU --record and --scale pin their VMs to (default: the last CPU this process may use).")
+    Integer cpu;
+
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "Rounds of --exits, --start and --record (default: ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write every suite's results as JSON to FILE.")
+    Path json;
 
     @Option(names = "--cc", paramLabel = "COMPILER", defaultValue = "gcc", description = "C compiler for the reference (default: ${DEFAULT-VALUE}).")
     String compiler;
@@ -34,12 +61,16 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        // The options are checked first, so a mistake is reported here and not after booting the sandbox.
+        BenchSuites.Plan plan = new BenchSuites.Plan(
+                exits == null && start == null && !record && scale == null ? Long.valueOf(100_000) : exits,
+                start, record, pings, scale == null ? List.of() : scale, Durations.parse(duration), cpu, rounds, compiler, json);
+        if (plan.json() != null && plan.json().getParent() != null && !java.nio.file.Files.isDirectory(plan.json().toAbsolutePath().getParent())) {
+            throw new UsageException("--json: no directory " + plan.json().toAbsolutePath().getParent());
+        }
         if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());
         dev.jkvm.kvm.KvmAvailability.ensureUsable();
-        ExitBenchmark.Result r = ExitBenchmark.run(exits, rounds, compiler, out);
-        out.printf(Locale.ROOT, "bench: %d exits a run, %d rounds: median Java %.0f ns/exit, C %.0f ns/exit, Java/C %.2f%n",
-                r.exitsPerRun(), r.rounds().size(), r.medianJava(), r.medianC(), r.medianRatio());
-        out.flush();
+        BenchSuites.run(plan, out);
         return ExitCodes.OK;
     }
 }

@@ -97,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
             if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
             return sandbox.delegate(spec, out, writable);
         }
-        Experiment run = new Experiment(experiment, out);
+        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal());
         ExperimentReport report;
         try (StopSignals signals = StopSignals.install(run::requestStop, spec.commandLine().getErr())) {
             report = run.run();

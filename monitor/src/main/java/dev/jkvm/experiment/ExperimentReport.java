@@ -4,21 +4,23 @@ import dev.jkvm.exits.GuestResult;
 import java.util.List;
 
 /**
- * The outcome of an experiment, one {@link VmReport} per VM in VM order, and why the recording could
- * not be written ({@code null} when it was, or none was asked for).
+ * What an experiment did: each VM's report, when the start gate opened (every guest could run from
+ * then) and the one instant every VM still running was stopped (0 when all guests ended by
+ * themselves); both System.nanoTime, the kernel's CLOCK_MONOTONIC. {@code recordingProblem} says
+ * why the recording could not be written ({@code null} when it was, or none was asked for).
  */
-public record ExperimentReport(List<VmReport> vms, String recordingProblem) {
+public record ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos, String recordingProblem) {
 
     public ExperimentReport {
         vms = List.copyOf(vms);
     }
 
-    public ExperimentReport(List<VmReport> vms) {
-        this(vms, null);
+    public ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos) {
+        this(vms, startedNanos, stoppedNanos, null);
     }
 
     ExperimentReport withRecordingProblem(String problem) {
-        return new ExperimentReport(vms, problem);
+        return new ExperimentReport(vms, startedNanos, stoppedNanos, problem);
     }
 
     public VmReport vm(int index) {

@@ -2,6 +2,7 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.GuestGap;
+import dev.jkvm.jfr.JkvmTimeline;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.function.Function;
 /**
  * Reads the tsc-probe guests' gap rings while they run (often enough that the guest does not
  * overwrite entries before they are read), samples each guest's latest TSC against the host clock,
- * and at the end maps the gaps to host time ({@link TscClock}) and commits them as {@link GuestGap}
+ * and at the end maps the gaps to host time ({@link TscClock}) and writes them as {@link GuestGap}
  * events.
  *
  * <p>Rings are guest input ({@link PublishedRing}): what a guest can make the sampler keep is fixed
@@ -134,16 +135,16 @@ final class GuestSampler implements AutoCloseable {
      * gives a VM's off-CPU intervals ({out, in}, sorted) from the switch records. Returns the number
      * of gaps committed per VM.
      */
-    Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm) throws InterruptedException {
+    Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) throws InterruptedException {
         // Join before taking the lock: the sampler thread may be waiting for it to poll once more.
         stopping = true;
         if (thread.isAlive()) thread.join();
         synchronized (this) {
-            return commit(offCpuOfVm);
+            return commit(offCpuOfVm, timeline);
         }
     }
 
-    private Map<String, Integer> commit(Function<String, List<long[]>> offCpuOfVm) {
+    private Map<String, Integer> commit(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) {
         try {
             poll();
         } catch (Throwable t) {
@@ -154,17 +155,12 @@ final class GuestSampler implements AutoCloseable {
             List<long[]> offCpu = offCpuOfVm.apply(r.ring.vm());
             GapStore gaps = r.gaps;
             Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(gaps.asPairs(), offCpu));
-            for (int i = 0; i < gaps.size(); i++) {
-                GuestGap g = new GuestGap();
-                g.vm = r.ring.vm();
-                g.sequence = gaps.sequence(i);
-                g.guestTsc = gaps.tsc(i);
-                g.gapCycles = gaps.cycles(i);
-                g.gap = clock.isPresent() ? clock.get().nanos(g.gapCycles) : toNanos(g.gapCycles, r.tscHz);
-                g.tscHz = r.tscHz;
-                g.measuredTscHz = clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1;
-                g.estimatedStart = clock.isPresent() ? clock.get().hostNanos(g.guestTsc) : -1;
-                g.commit();
+            long readAt = System.nanoTime();
+            for (int i = 0; timeline != null && i < gaps.size(); i++) {
+                long tsc = gaps.tsc(i), cycles = gaps.cycles(i);
+                timeline.guestGap(r.ring.vm(), tsc, cycles, clock.isPresent() ? clock.get().nanos(cycles) : toNanos(cycles, r.tscHz), r.tscHz,
+                        clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1,
+                        clock.isPresent() ? clock.get().hostNanos(tsc) : -1, gaps.sequence(i), readAt);
             }
             committed.put(r.ring.vm(), gaps.size());
         }

@@ -5,7 +5,6 @@ import dev.jkvm.bindings.generated.kvm_steal_time;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.jfr.KvmStats;
 import dev.jkvm.jfr.StealTime;
-import dev.jkvm.kvm.KvmStatsFd;
 import java.lang.foreign.MemorySegment;
 import dev.jkvm.jfr.GuestProgress;
 import dev.jkvm.jfr.VcpuExitStats;
@@ -16,7 +15,8 @@ import jdk.jfr.FlightRecorder;
 
 /**
  * The periodic JFR events of a run, registered for its duration: exit statistics per vCPU and
- * reason, and the guests' progress counters. JFR calls the hooks on its own thread at the period
+ * reason, the guests' progress counters and steal time, and KVM's statistics (as changes, see
+ * {@link KvmStatsDeltas}). JFR calls the hooks on its own thread at the period
  * the profile sets; the values are read from the vCPU threads' counters without stopping them.
  */
 final class PeriodicEvents implements AutoCloseable {
@@ -24,12 +24,14 @@ final class PeriodicEvents implements AutoCloseable {
     private final Runnable progress;
     private final Runnable steal;
     private final Runnable kvmStats;
+    private final KvmStatsDeltas kvmStatsDeltas;
 
     private PeriodicEvents(List<VmInstance> vms) {
         this.exitStats = exitStats(vms);
         this.progress = progress(vms);
         this.steal = stealTime(vms);
-        this.kvmStats = kvmStats(vms);
+        this.kvmStatsDeltas = new KvmStatsDeltas(vms);
+        this.kvmStats = kvmStatsDeltas::sample;
     }
 
     private static Runnable exitStats(List<VmInstance> vms) {
@@ -96,30 +98,6 @@ final class PeriodicEvents implements AutoCloseable {
         };
     }
 
-    private static Runnable kvmStats(List<VmInstance> vms) {
-        return () -> {
-            for (VmInstance vm : vms) {
-                commitStats(vm.name(), "vm", vm.vmStats());
-                commitStats(vm.name(), "vcpu0", vm.vcpuStats());
-            }
-        };
-    }
-
-    private static void commitStats(String vm, String scope, KvmStatsFd fd) {
-        if (fd == null) return;
-        long[] values = fd.sample();
-        for (int i = 0; i < values.length; i++) {
-            KvmStatsFd.Descriptor d = fd.descriptors().get(i);
-            KvmStats e = new KvmStats();
-            e.vm = vm;
-            e.scope = scope;
-            e.name = d.name();
-            e.value = values[i];
-            e.unit = d.exponent() == 0 ? d.unit() : d.unit() + " (10^" + d.exponent() + ")";
-            e.kind = d.kind();
-            e.commit();
-        }
-    }
 
     static PeriodicEvents register(List<VmInstance> vms) {
         PeriodicEvents p = new PeriodicEvents(vms);
@@ -136,5 +114,12 @@ final class PeriodicEvents implements AutoCloseable {
         FlightRecorder.removePeriodicEvent(progress);
         FlightRecorder.removePeriodicEvent(steal);
         FlightRecorder.removePeriodicEvent(kvmStats);
+        // The run has ended (every vCPU stopped): the last change of every KVM statistic, so the
+        // final values are in the recording however long the profile's period is.
+        if (kvmStatsEnabled()) kvmStatsDeltas.sample();
+    }
+
+    private static boolean kvmStatsEnabled() {
+        return new KvmStats().isEnabled();
     }
 }

@@ -9,7 +9,8 @@ import jdk.jfr.StackTrace;
 
 @Name("jkvm.KvmStats")
 @Label("KVM Statistic")
-@Description("One of KVM's binary statistics (KVM_GET_STATS_FD) of a VM or vCPU, sampled")
+@Description("One of KVM's binary statistics (KVM_GET_STATS_FD) of a VM or vCPU that changed since its previous sample; "
+        + "statistics that did not change are not written")
 @Category({"jkvm", "KVM"})
 @StackTrace(false)
 @Period("1 s")
@@ -25,6 +26,9 @@ public final class KvmStats extends jdk.jfr.Event {
 
     @Label("Value") @Description("Its value (first element for arrays)")
     public long value;
+
+    @Label("Change") @Description("Value minus its value at the previous sample (the first sample counts from zero)")
+    public long delta;
 
     @Label("Unit") @Description("KVM's unit: none, bytes, seconds (with base exponent), cycles, boolean")
     public String unit;

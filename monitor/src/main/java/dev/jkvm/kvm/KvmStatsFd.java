@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Owner of a KVM binary statistics fd (KVM_GET_STATS_FD of a VM or vCPU). The descriptors are read
@@ -17,7 +19,14 @@ import java.util.List;
  */
 public final class KvmStatsFd implements AutoCloseable {
     /** One statistic: its name, KVM's kind and unit, and where its first value sits in the data block. */
-    public record Descriptor(String name, String kind, String unit, int exponent, int offset) {}
+    public record Descriptor(String name, String kind, String unit, int exponent, int offset) {
+        /** The unit with its base-10 exponent when there is one, e.g. {@code seconds (10^-9)}. */
+        public String displayUnit() {
+            return exponent == 0 ? unit : unit + " (10^" + exponent + ")";
+        }
+    }
+
+    private static final Map<List<Descriptor>, List<Descriptor>> SHARED = new ConcurrentHashMap<>();
 
     private final int fd;
     private final String what;
@@ -30,13 +39,14 @@ public final class KvmStatsFd implements AutoCloseable {
     private KvmStatsFd(int fd, String what) {
         this.fd = fd;
         this.what = what;
-        try {
-            MemorySegment header = arena.allocate(kvm_stats_header.layout());
+        try (Arena scratch = Arena.ofConfined()) {
+            // Header and descriptors are read once into scratch memory; only the data block stays allocated.
+            MemorySegment header = scratch.allocate(kvm_stats_header.layout());
             Syscalls.pread(fd, header, 0, "stats header of " + what);
             int nameSize = kvm_stats_header.name_size(header);
             int count = kvm_stats_header.num_desc(header);
             long descSize = kvm_stats_desc.layout().byteSize() + nameSize;
-            MemorySegment descs = arena.allocate(descSize * count, 8);
+            MemorySegment descs = scratch.allocate(descSize * count, 8);
             Syscalls.pread(fd, descs, kvm_stats_header.desc_offset(header), "stats descriptors of " + what);
             List<Descriptor> list = new ArrayList<>();
             long dataSize = 0;
@@ -49,7 +59,8 @@ public final class KvmStatsFd implements AutoCloseable {
                 dataSize = Math.max(dataSize, offset + 8L * Math.max(1, size));
                 list.add(new Descriptor(name, kind(flags), unit(flags), kvm_stats_desc.exponent(d), offset));
             }
-            this.descriptors = List.copyOf(list);
+            // Every VM (and every vCPU) of one kernel has the same statistics: one shared copy, not ~6 KiB per fd.
+            this.descriptors = SHARED.computeIfAbsent(List.copyOf(list), l -> l);
             this.dataOffset = kvm_stats_header.data_offset(header);
             this.data = arena.allocate(Math.max(8, dataSize), 8);
         } catch (RuntimeException e) {
@@ -70,10 +81,18 @@ public final class KvmStatsFd implements AutoCloseable {
 
     /** Current values, one per descriptor (the first element of array statistics such as histograms). */
     public long[] sample() {
-        Syscalls.pread(fd, data, dataOffset, "stats of " + what);
         long[] values = new long[descriptors.size()];
-        for (int i = 0; i < values.length; i++) values[i] = data.get(ValueLayout.JAVA_LONG, descriptors.get(i).offset());
+        sampleInto(values);
         return values;
+    }
+
+    /** Like {@link #sample} into {@code values} (one element per descriptor), for samplers that keep their arrays. */
+    public void sampleInto(long[] values) {
+        if (values.length != descriptors.size()) {
+            throw new IllegalArgumentException(values.length + " values for " + descriptors.size() + " statistics of " + what);
+        }
+        Syscalls.pread(fd, data, dataOffset, "stats of " + what);
+        for (int i = 0; i < values.length; i++) values[i] = data.get(ValueLayout.JAVA_LONG, descriptors.get(i).offset());
     }
 
     private static String kind(int flags) {

@@ -5,23 +5,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** `jkvm bench` builds the C reference and reports both sides; numbers are reported, never asserted as times. */
+/**
+ * `jkvm bench` smoke run: every suite, tiny sizes, builds the C reference and reports both sides and
+ * the JSON; numbers are reported, never asserted as times (benchmarks never fail CI on a number).
+ */
 @Tag("kvm")
 class BenchCommandKvmTest {
     @Test
-    void benchRunsJavaAndTheCReferenceSideBySide() {
+    void everySuiteRunsAgainstItsReferenceAndWritesJson(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), "bench", "--no-sandbox", "--exits", "2000", "--rounds", "2");
-        assertEquals(0, code, out + "\n" + err);
-        Matcher m = Pattern.compile("median Java (\\d+) ns/exit, C (\\d+) ns/exit").matcher(out.toString());
-        assertTrue(m.find(), out.toString());
-        assertTrue(Long.parseLong(m.group(1)) > 0 && Long.parseLong(m.group(2)) > 0, out.toString());
-        assertEquals(2, out.toString().lines().filter(l -> l.startsWith("bench: round")).count(), out.toString());
+        Path json = dir.resolve("bench.json");
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), "bench", "--no-sandbox", "--exits", "2000", "--rounds", "2",
+                "--start", "2", "--record", "--pings", "2000", "--scale", "2", "--duration", "300ms", "--json", json.toString());
+        String text = out.toString();
+        assertEquals(0, code, text + "\n" + err);
+        Matcher m = Pattern.compile("median Java (\\d+) ns/exit, C (\\d+) ns/exit").matcher(text);
+        assertTrue(m.find(), text);
+        assertTrue(Long.parseLong(m.group(1)) > 0 && Long.parseLong(m.group(2)) > 0, text);
+        assertEquals(2, text.lines().filter(l -> l.startsWith("bench: exits: round")).count(), text);
+        assertTrue(text.contains("bench: start: 2 VMs, create → first exit per VM: median Java"), text);
+        assertTrue(Pattern.compile("record: .*jkvm-sched \\d+ ns/exit .*jkvm-full \\d+ ns/exit").matcher(text).find(), text);
+        assertTrue(Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall [\\d.]+ s; \\d started").matcher(text).find(), text);
+        String j = Files.readString(json);
+        for (String key : new String[] {"\"exits\"", "\"start\"", "\"record\"", "\"scale\"", "\"medianRatio\"", "\"bytesPerSwitch\"",
+            "\"runTimeSpreadMillis\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {
+            assertTrue(j.contains(key), key + " missing from " + j);
+        }
         System.out.print(out);
     }
 

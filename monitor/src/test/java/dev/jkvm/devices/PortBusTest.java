@@ -65,6 +65,25 @@ class PortBusTest {
     }
 
     @Test
+    void rangesAcrossPagesReachTheirDeviceAndTheirNeighboursStayUnmapped() {
+        Recorder r = new Recorder();
+        PortBus bus = new PortBus().map(0x2FE, 0x301, r); // crosses from one 256-port page into the next
+        for (int p = 0x2FE; p <= 0x301; p++) assertEquals(p, bus.read(p, 1));
+        assertEquals(0xFF, bus.read(0x2FD, 1));
+        assertEquals(0xFF, bus.read(0x302, 1));
+        assertEquals(0xFF, bus.read(0x1FE, 1)); // the same offset in another page
+        assertEquals(4, r.calls.size());
+        assertEquals(3, bus.unknownReads());
+    }
+
+    @Test
+    void rangesOutsideThe64KiPortsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new PortBus().map(0xFFFF, 0x10000, new Recorder()));
+        assertThrows(IllegalArgumentException.class, () -> new PortBus().map(-1, 2, new Recorder()));
+        assertThrows(IllegalArgumentException.class, () -> new PortBus().map(5, 4, new Recorder()));
+    }
+
+    @Test
     void lastPortIsMappable() {
         Recorder r = new Recorder();
         PortBus bus = new PortBus().map(0xFFFF, 0xFFFF, r);

@@ -1,0 +1,63 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.jfr.KvmStats;
+import dev.jkvm.kvm.KvmStatsFd;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Samples KVM's binary statistics of every VM and vCPU as changes: a {@code jkvm.KvmStats} event is
+ * committed only for a statistic whose value moved since the previous sample (KVM offers about 60 per
+ * VM and vCPU, and most never move for a small guest), carrying the new value and the change. The
+ * first sample compares against zero, which is where KVM starts every statistic. The rate is the
+ * profile's period for the event; {@link #sample} at the end of a run adds a last sample so the
+ * recording always holds every VM's final values, whatever the rate.
+ */
+final class KvmStatsDeltas {
+    /** One stats fd and the values it had at the previous sample. */
+    private record Source(String vm, String scope, KvmStatsFd fd, long[] previous, long[] current) {}
+
+    private final List<Source> sources = new ArrayList<>();
+
+    KvmStatsDeltas(List<VmInstance> vms) {
+        for (VmInstance vm : vms) {
+            add(vm.name(), "vm", vm.vmStats());
+            add(vm.name(), "vcpu0", vm.vcpuStats());
+        }
+    }
+
+    private void add(String vm, String scope, KvmStatsFd fd) {
+        if (fd == null) return; // this KVM has no binary statistics
+        int n = fd.descriptors().size();
+        sources.add(new Source(vm, scope, fd, new long[n], new long[n]));
+    }
+
+    /**
+     * Commits one event per statistic that changed since the previous call and returns how many.
+     * Synchronized: JFR's periodic thread and the end of the run may both sample.
+     */
+    synchronized int sample() {
+        int committed = 0;
+        for (Source s : sources) {
+            s.fd().sampleInto(s.current());
+            for (int i = 0; i < s.current().length; i++) {
+                long value = s.current()[i];
+                long delta = value - s.previous()[i];
+                if (delta == 0) continue;
+                s.previous()[i] = value;
+                KvmStatsFd.Descriptor d = s.fd().descriptors().get(i);
+                KvmStats e = new KvmStats();
+                e.vm = s.vm();
+                e.scope = s.scope();
+                e.name = d.name();
+                e.value = value;
+                e.delta = delta;
+                e.unit = d.displayUnit();
+                e.kind = d.kind();
+                e.commit();
+                committed++;
+            }
+        }
+        return committed;
+    }
+}
