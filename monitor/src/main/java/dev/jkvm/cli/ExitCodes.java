@@ -13,5 +13,14 @@ public final class ExitCodes {
     /** At least one guest faulted (triple fault, failed entry, internal error) or exited non-zero. */
     public static final int GUEST_FAULT = 4;
 
+    /**
+     * Stopped by a signal (SIGINT, SIGTERM, SIGHUP): 128 + the signal's number, as shells report a
+     * process killed by it (130, 143, 129), but after a clean stop — every VM ended, the summary
+     * printed and the recording closed. A second signal exits at once with the same code.
+     */
+    public static int signalled(StopSignals.Received signal) {
+        return 128 + signal.number();
+    }
+
     private ExitCodes() {}
 }

@@ -47,11 +47,34 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(ErrorHandling::handleExecutionException);
         cli.setParameterExceptionHandler(ErrorHandling::handleParameterException);
         try {
+            String missing = missingAtFile(args);
+            if (missing != null) {
+                err.println("jkvm: option file " + missing);
+                return ExitCodes.USAGE;
+            }
             return cli.execute(args);
         } finally {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * picocli reads {@code @FILE} arguments as option files, but keeps an {@code @FILE} that does not
+     * exist as a literal argument, so the user's real mistake turns into a confusing one later
+     * ("Missing required option"). Returns what is wrong with the first unreadable option file, or null.
+     * ({@code @@x} is picocli's escape for a literal {@code @x}; {@code --} ends the options.)
+     */
+    static String missingAtFile(String... args) {
+        for (String a : args) {
+            if (a.equals("--")) return null;
+            if (a.length() < 2 || a.charAt(0) != '@' || a.charAt(1) == '@') continue;
+            java.nio.file.Path p = java.nio.file.Path.of(a.substring(1));
+            if (!java.nio.file.Files.exists(p)) return p + " not found (" + a + " names a file of options, one per line)";
+            if (!java.nio.file.Files.isRegularFile(p)) return p + " is not a regular file (" + a + " names a file of options)";
+            if (!java.nio.file.Files.isReadable(p)) return p + " cannot be read: permission denied";
+        }
+        return null;
     }
 
     public static void main(String[] args) {

@@ -15,11 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import dev.jkvm.guest.GuestLayout;
 import dev.jkvm.jfr.JfrProfiles;
+import dev.jkvm.jfr.JfrSession;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.StringJoiner;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +43,8 @@ import picocli.CommandLine.Spec;
             "1:internal error",
             "2:usage error (nothing was started)",
             "3:KVM unavailable (and the sandbox could not be used)",
-            "4:a guest faulted or exited with a non-zero status"
+            "4:a guest faulted or exited with a non-zero status",
+            "130/143/129:stopped by SIGINT/SIGTERM/SIGHUP (128 + the signal): every VM stopped, summary printed, recording complete; a second signal exits at once with the same code"
         })
 final class RunCommand implements Callable<Integer> {
 
@@ -94,8 +97,19 @@ final class RunCommand implements Callable<Integer> {
             if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
             return sandbox.delegate(spec, out, writable);
         }
-        ExperimentReport report = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal()).run();
-        printSummary(out, report);
+        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal());
+        ExperimentReport report;
+        try (StopSignals signals = StopSignals.install(run::requestStop, spec.commandLine().getErr())) {
+            report = run.run();
+            printSummary(out, report);
+            if (report.recordingProblem() != null) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("jkvm: " + report.recordingProblem());
+                err.flush();
+                return ExitCodes.INTERNAL;
+            }
+            if (signals.received() != null) return ExitCodes.signalled(signals.received());
+        }
         if (report.anyMonitorError()) return ExitCodes.INTERNAL;
         return report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
     }
@@ -109,22 +123,26 @@ final class RunCommand implements Callable<Integer> {
         Long mem = null;
         if (memory != null) {
             mem = Sizes.parse(memory);
-            if (mem % 4096 != 0) throw new UsageException("--memory must be a multiple of 4 KiB, got " + memory);
-            if (mem < GuestLayout.MIN_MEMORY || mem > GuestLayout.MAX_MEMORY) {
-                throw new UsageException("--memory must be between 1M and 1G, got " + memory);
-            }
+            String bad = GuestLayout.memoryProblem(mem);
+            if (bad != null) throw new UsageException("--memory " + bad + ", got " + memory);
         }
+        HostLimits.requireRoomFor(n);
         Map<Integer, Integer> niceByVm = new LinkedHashMap<>();
         nice.forEach((k, v) -> {
             if (!k.matches("vm\\d+")) throw new UsageException("--nice takes vmI=K (e.g. vm1=5), got '" + k + "=" + v + "'");
-            int vm = Integer.parseInt(k.substring(2));
-            if (vm >= n) throw new UsageException("--nice names " + k + " but the run has vm0..vm" + (n - 1));
-            niceByVm.put(vm, v);
+            // Compare as text first: vm99999999999 is a name the run does not have, not a number to overflow.
+            String digits = k.substring(2).replaceFirst("^0+(?=\\d)", "");
+            if (digits.length() > 9 || Integer.parseInt(digits) >= n) {
+                throw new UsageException("--nice names " + k + " but the run has vm0..vm" + (n - 1));
+            }
+            niceByVm.put(Integer.parseInt(digits), v);
         });
+        if (jfr != null) JfrSession.requireWritable(jfr);
+        OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), GuestCatalog::resolve);
+            GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), g -> GuestCatalog.resolve(g, memOverride));
             specs.add(new ExperimentSpec.VmSpec(image, mem != null ? mem : image.manifest().memory(),
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i)));
         }

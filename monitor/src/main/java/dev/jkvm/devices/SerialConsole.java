@@ -5,16 +5,21 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A VM's serial output: kept whole for the run's report and, when a terminal is given, streamed
- * line by line with the VM's name in front ({@code vm0| Hello}). Lines of several VMs never
- * interleave inside a line because each complete line is printed under the terminal's lock.
+ * A VM's serial output: streamed line by line with the VM's name in front ({@code vm0| Hello}) when a
+ * terminal is given, and its last {@link #TAIL_BYTES} bytes kept for the run's report. A guest can
+ * write for as long as it runs, so what is kept is bounded: older bytes are counted, not kept. Lines
+ * of several VMs never interleave inside a line because each complete line is printed under the
+ * terminal's lock.
  */
 public final class SerialConsole implements SerialSink {
     private static final int MAX_LINE = 4096;
+    /** Bytes of output kept per VM for the report (the newest ones). */
+    public static final int TAIL_BYTES = 64 << 10;
 
     private final String prefix;
     private final PrintWriter terminal;
-    private final ByteArrayOutputStream all = new ByteArrayOutputStream();
+    private byte[] tail = new byte[0]; // grows to TAIL_BYTES: a quiet guest costs nothing
+    private long written;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
     /** @param terminal where lines are streamed, or null to only keep them */
@@ -25,7 +30,12 @@ public final class SerialConsole implements SerialSink {
 
     @Override
     public synchronized void write(byte b) {
-        all.write(b);
+        if (written == tail.length && tail.length < TAIL_BYTES) {
+            tail = java.util.Arrays.copyOf(tail, Math.min(TAIL_BYTES, Math.max(256, 2 * tail.length)));
+        }
+        tail[(int) (written % TAIL_BYTES)] = b;
+        written++;
+        if (terminal == null) return;
         if (b == '\n') {
             flushLine();
         } else if (b != '\r') {
@@ -40,9 +50,28 @@ public final class SerialConsole implements SerialSink {
         if (line.size() > 0) flushLine();
     }
 
-    /** Everything the guest wrote, exactly. */
+    /** Bytes the guest wrote in all. */
+    public synchronized long bytesWritten() {
+        return written;
+    }
+
+    /** Bytes written but no longer kept (everything before the tail). */
+    public synchronized long bytesDropped() {
+        return Math.max(0, written - TAIL_BYTES);
+    }
+
+    /**
+     * What the guest wrote, exactly, when it wrote at most {@link #TAIL_BYTES}; otherwise a first line
+     * saying how many bytes were not kept, then the last {@link #TAIL_BYTES}.
+     */
     public synchronized String text() {
-        return all.toString(StandardCharsets.UTF_8);
+        if (written <= TAIL_BYTES) return new String(tail, 0, (int) written, StandardCharsets.UTF_8);
+        int start = (int) (written % TAIL_BYTES);
+        byte[] ordered = new byte[TAIL_BYTES];
+        System.arraycopy(tail, start, ordered, 0, TAIL_BYTES - start);
+        System.arraycopy(tail, 0, ordered, TAIL_BYTES - start, start);
+        return "[jkvm: " + bytesDropped() + " earlier bytes of serial output not kept]\n"
+                + new String(ordered, StandardCharsets.UTF_8);
     }
 
     private void flushLine() {

@@ -81,7 +81,7 @@ public final class Experiment {
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
                     spec.duration() == null ? 0 : spec.duration().toNanos()) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
-            for (int i = 0; i < spec.vms().size(); i++) {
+            for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut));
             }
@@ -111,13 +111,18 @@ public final class Experiment {
             recorder.stopAndFlush();
             noteReloadLatency(recorder);
             sampler.finish(recorder::offCpuIntervals, timeline);
+            for (String w : sampler.warnings()) out.println(w);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
             if (recording != null) {
                 timeline.beforeRecordingStops();
-                JfrSession.finish(recording, spec.jfr(), out);
-                JfrSession.appendTimeline(timeline, spec.jfr(), out);
+                try {
+                    JfrSession.finish(recording, spec.jfr(), out);
+                    JfrSession.appendTimeline(timeline, spec.jfr(), out);
+                } catch (JfrSession.NotWritten e) {
+                    return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+                }
             }
             return report;
         } finally {

@@ -3,16 +3,24 @@ package dev.jkvm.experiment;
 import dev.jkvm.exits.GuestResult;
 import java.util.List;
 
-/** The outcome of an experiment, one {@link VmReport} per VM in VM order. */
 /**
  * What an experiment did: each VM's report, when the start gate opened (every guest could run from
  * then) and the one instant every VM still running was stopped (0 when all guests ended by
- * themselves); both System.nanoTime, the kernel's CLOCK_MONOTONIC.
+ * themselves); both System.nanoTime, the kernel's CLOCK_MONOTONIC. {@code recordingProblem} says
+ * why the recording could not be written ({@code null} when it was, or none was asked for).
  */
-public record ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos) {
+public record ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos, String recordingProblem) {
 
     public ExperimentReport {
         vms = List.copyOf(vms);
+    }
+
+    public ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos) {
+        this(vms, startedNanos, stoppedNanos, null);
+    }
+
+    ExperimentReport withRecordingProblem(String problem) {
+        return new ExperimentReport(vms, startedNanos, stoppedNanos, problem);
     }
 
     public VmReport vm(int index) {

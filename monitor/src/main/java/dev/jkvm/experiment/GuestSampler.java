@@ -3,7 +3,6 @@ package dev.jkvm.experiment;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.GuestGap;
 import dev.jkvm.jfr.JkvmTimeline;
-import dev.jkvm.kvm.GuestMemory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,41 +15,69 @@ import java.util.function.Function;
  * and at the end maps the gaps to host time ({@link TscClock}) and writes them as {@link GuestGap}
  * events.
  *
- * <p>Ring layout (guests/README.md): u64 magic "TSCPROBE", threshold, capacity, write_count,
- * iterations, latest_tsc, then 16-byte entries {tsc_before_gap, gap_cycles} from +0x40.
+ * <p>Rings are guest input ({@link PublishedRing}): what a guest can make the sampler keep is fixed
+ * before the run starts — {@link #GAP_BUDGET} gaps shared by all rings and {@link #MAX_CLOCK_SAMPLES}
+ * clock samples per ring (thinned, not dropped, when full) — and a ring that cannot be read stops
+ * being read, with a warning, while its VM and every other ring go on.
  */
 final class GuestSampler implements AutoCloseable {
-    static final long MAGIC = 0x45424f5250435354L; // "TSCPROBE" read as a little-endian u64
+    static final long MAGIC = PublishedRing.MAGIC;
     private static final long POLL_NANOS = 10_000_000;
+    /** Gaps kept in total over all rings: 24 bytes each, so at most 24 MiB. */
+    static final int GAP_BUDGET = 1 << 20;
+    /** Clock samples kept per ring; at 100 a second, 2¾ minutes before thinning starts. */
+    static final int MAX_CLOCK_SAMPLES = 1 << 14;
 
-    /** One VM's ring and what has been read of it. */
+    /** One VM's ring, what has been read of it, and its clock samples. */
     private static final class Ring {
-        final String vm;
-        final GuestMemory memory;
-        final long base;
+        final PublishedRing ring;
         final long tscHz;
-        long read;
-        long missed;
-        final List<long[]> entries = new ArrayList<>(); // {sequence, tsc, cycles}
+        final GapStore gaps;
         final List<TscClock.Sample> clock = new ArrayList<>();
+        int clockStride = 1;
+        long polls;
+        String failure;
 
-        Ring(String vm, GuestMemory memory, long base, long tscHz) {
-            this.vm = vm;
-            this.memory = memory;
-            this.base = base;
+        Ring(PublishedRing ring, long tscHz, int gapLimit) {
+            this.ring = ring;
             this.tscHz = tscHz;
+            this.gaps = new GapStore(gapLimit);
+        }
+
+        void addClockSample(TscClock.Sample s) {
+            if (polls++ % clockStride != 0) return;
+            if (clock.size() >= MAX_CLOCK_SAMPLES) { // keep every other sample: the fit still spans the whole run
+                List<TscClock.Sample> kept = new ArrayList<>(MAX_CLOCK_SAMPLES);
+                for (int i = 0; i < clock.size(); i += 2) kept.add(clock.get(i));
+                clock.clear();
+                clock.addAll(kept);
+                clockStride *= 2;
+            }
+            clock.add(s);
         }
     }
 
     private final List<Ring> rings = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
 
     GuestSampler(List<VmInstance> vms) {
+        List<PublishedRing> found = new ArrayList<>();
+        List<Long> hz = new ArrayList<>();
         for (VmInstance vm : vms) {
             GuestManifest m = vm.guest().manifest();
-            if (m.tscRing().isPresent()) rings.add(new Ring(vm.name(), vm.memory(), m.tscRing().getAsLong(), vm.tscHz()));
+            if (m.tscRing().isEmpty()) continue;
+            String bad = PublishedRing.placementProblem(m.tscRing().getAsLong(), vm.memory().size());
+            if (bad != null) { // checked when the guest was loaded; this guards a caller that skipped the check
+                warnings.add("jkvm: " + vm.name() + ": " + bad + "; its ring is not read");
+                continue;
+            }
+            found.add(new PublishedRing(vm.name(), vm.memory().segment(), m.tscRing().getAsLong()));
+            hz.add(vm.tscHz());
         }
+        int perRing = found.isEmpty() ? 0 : GAP_BUDGET / found.size();
+        for (int i = 0; i < found.size(); i++) rings.add(new Ring(found.get(i), hz.get(i), perRing));
         thread = Thread.ofPlatform().name("jkvm-guest-sampler").daemon(true).unstarted(this::loop);
     }
 
@@ -59,31 +86,48 @@ final class GuestSampler implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stopping) {
-            poll();
-            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+        try {
+            while (!stopping) {
+                poll();
+                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+            }
+        } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their rings are lost
+            synchronized (this) {
+                for (Ring r : rings) if (r.failure == null) r.failure = "sampler failed: " + t;
+            }
         }
     }
 
     private synchronized void poll() {
         for (Ring r : rings) {
-            if (r.memory.readLong(r.base) != MAGIC) continue; // the guest has not initialised its ring yet
-            long before = System.nanoTime();
-            long latest = r.memory.readLong(r.base + 40);
-            long after = System.nanoTime();
-            r.clock.add(new TscClock.Sample((before + after) >>> 1, after - before, latest));
-            long capacity = r.memory.readLong(r.base + 16);
-            long written = r.memory.readLong(r.base + 24);
-            if (capacity <= 0 || capacity > (1 << 20)) continue; // a guest's garbage is not our index
-            if (written - r.read > capacity) {
-                r.missed += written - r.read - capacity;
-                r.read = written - capacity;
-            }
-            for (; r.read < written; r.read++) {
-                long at = r.base + 0x40 + (r.read % capacity) * 16;
-                r.entries.add(new long[] {r.read, r.memory.readLong(at), r.memory.readLong(at + 8)});
+            if (r.failure != null) continue;
+            try {
+                if (!r.ring.alive()) continue; // the guest has not initialised its ring yet
+                long before = System.nanoTime();
+                long latest = r.ring.latestTsc();
+                long after = System.nanoTime();
+                r.addClockSample(new TscClock.Sample((before + after) >>> 1, after - before, latest));
+                r.ring.poll(r.gaps);
+            } catch (RuntimeException e) {
+                r.failure = String.valueOf(e.getMessage());
             }
         }
+    }
+
+    /** One line per ring that lost entries or could not be read, for the run's output. */
+    synchronized List<String> warnings() {
+        List<String> all = new ArrayList<>(warnings);
+        for (Ring r : rings) {
+            PublishedRing p = r.ring;
+            if (r.failure != null) all.add("jkvm: " + p.vm() + ": tsc ring no longer read: " + r.failure);
+            if (p.badHeaders() > 0) {
+                all.add("jkvm: " + p.vm() + ": tsc ring header ignored " + p.badHeaders() + " time(s): " + p.problem());
+            }
+            if (p.dropped() > 0) {
+                all.add("jkvm: " + p.vm() + ": tsc ring: " + p.dropped() + " gaps not kept (limit " + r.gaps.limit() + " per VM)");
+            }
+        }
+        return all;
     }
 
     /**
@@ -91,28 +135,40 @@ final class GuestSampler implements AutoCloseable {
      * gives a VM's off-CPU intervals ({out, in}, sorted) from the switch records. Returns the number
      * of gaps committed per VM.
      */
-    synchronized Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) throws InterruptedException {
+    Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) throws InterruptedException {
+        // Join before taking the lock: the sampler thread may be waiting for it to poll once more.
         stopping = true;
         if (thread.isAlive()) thread.join();
-        poll();
+        synchronized (this) {
+            return commit(offCpuOfVm, timeline);
+        }
+    }
+
+    private Map<String, Integer> commit(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) {
+        try {
+            poll();
+        } catch (Throwable t) {
+            for (Ring r : rings) if (r.failure == null) r.failure = "last read failed: " + t;
+        }
         Map<String, Integer> committed = new java.util.LinkedHashMap<>();
         for (Ring r : rings) {
-            List<long[]> offCpu = offCpuOfVm.apply(r.vm);
-            Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(r.entries.stream()
-                    .map(e -> new long[] {e[1], e[2]}).toList(), offCpu));
+            List<long[]> offCpu = offCpuOfVm.apply(r.ring.vm());
+            GapStore gaps = r.gaps;
+            Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(gaps.asPairs(), offCpu));
             long readAt = System.nanoTime();
-            for (long[] e : timeline == null ? List.<long[]>of() : r.entries) {
-                timeline.guestGap(r.vm, e[1], e[2], clock.isPresent() ? clock.get().nanos(e[2]) : toNanos(e[2], r.tscHz), r.tscHz,
+            for (int i = 0; timeline != null && i < gaps.size(); i++) {
+                long tsc = gaps.tsc(i), cycles = gaps.cycles(i);
+                timeline.guestGap(r.ring.vm(), tsc, cycles, clock.isPresent() ? clock.get().nanos(cycles) : toNanos(cycles, r.tscHz), r.tscHz,
                         clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1,
-                        clock.isPresent() ? clock.get().hostNanos(e[1]) : -1, e[0], readAt);
+                        clock.isPresent() ? clock.get().hostNanos(tsc) : -1, gaps.sequence(i), readAt);
             }
-            committed.put(r.vm, r.entries.size());
+            committed.put(r.ring.vm(), gaps.size());
         }
         return committed;
     }
 
     static long toNanos(long cycles, long hz) {
-        return (long) (cycles * (1e9 / hz));
+        return hz <= 0 ? -1 : (long) (cycles * (1e9 / hz));
     }
 
     @Override

@@ -30,6 +30,7 @@ final class VcpuThread {
     private final java.util.BitSet leaveTo;
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
+    private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
 
     private final KvmRunTrace trace;
@@ -193,6 +194,8 @@ final class VcpuThread {
             // Anything, an Error included, ends this VM only, as a monitor error the report names.
             result = new GuestResult.MonitorError(e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
+            // Made up front: when memory ran out, building the error above may itself have failed.
+            if (result == null) result = NO_RESULT;
             endNanos = System.nanoTime();
             leaveExperimentCpu();
         }

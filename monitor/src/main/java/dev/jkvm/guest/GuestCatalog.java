@@ -1,5 +1,7 @@
 package dev.jkvm.guest;
 
+import dev.jkvm.util.IoErrors;
+import dev.jkvm.util.Sizes;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,8 +33,16 @@ public final class GuestCatalog {
         return all;
     }
 
-    /** Resolves a built-in name or a path to an image. */
+    /** Resolves a built-in name or a path to an image, checked against the manifest's memory. */
     public static GuestImage resolve(String nameOrPath) {
+        return resolve(nameOrPath, OptionalLong.empty());
+    }
+
+    /**
+     * Resolves a built-in name or a path to an image, checked against {@code memory} bytes of guest
+     * RAM when given (--memory), else against the manifest's memory.
+     */
+    public static GuestImage resolve(String nameOrPath, OptionalLong memory) {
         if (!nameOrPath.contains("/") && !nameOrPath.contains(".")) {
             GuestManifest m = builtInManifestOrNull(nameOrPath);
             if (m == null) {
@@ -40,37 +50,76 @@ public final class GuestCatalog {
                         + String.join(", ", builtIns().stream().map(GuestManifest::name).toList())
                         + "; or give a path to an image)");
             }
-            return GuestImage.load(m, resourceBytes(m.image()), "built-in guest " + m.name());
+            return GuestImage.load(m, resourceBytes(m.image()), "built-in guest " + m.name(), memory.orElse(m.memory()));
         }
-        return fromPath(Path.of(nameOrPath));
+        return fromPath(Path.of(nameOrPath), memory);
     }
 
     static GuestImage fromPath(Path image) {
-        if (!Files.isRegularFile(image)) throw new UsageException("guest image not found: " + image);
+        return fromPath(image, OptionalLong.empty());
+    }
+
+    /** The largest manifest read: a few hundred bytes is normal, anything near this is not a manifest. */
+    static final int MAX_MANIFEST_BYTES = 64 << 10;
+
+    static GuestImage fromPath(Path image, OptionalLong memory) {
+        if (Files.isDirectory(image)) throw new UsageException("guest image " + image + " is a directory; give the image file inside it");
+        if (!Files.exists(image)) throw new UsageException("guest image not found: " + image);
+        if (!Files.isRegularFile(image)) throw new UsageException("guest image " + image + " is not a regular file");
+        Path manifestPath = siblingManifest(image);
+        GuestManifest manifest = Files.isRegularFile(manifestPath) ? readManifest(manifestPath) : null;
+        // Bound what is read before reading it: a flat image must fit into guest memory, an ELF file
+        // into the largest guest memory (its sections beyond PT_LOAD are not loaded).
+        long limit = manifest != null && manifest.format() == GuestManifest.ImageFormat.FLAT
+                ? memory.orElse(manifest.memory()) : GuestLayout.MAX_MEMORY;
+        long size;
+        try {
+            size = Files.size(image);
+        } catch (IOException e) {
+            throw new UsageException("cannot read guest image " + image + ": " + IoErrors.reason(e));
+        }
+        if (size > limit) {
+            throw new InvalidGuestException(String.format("guest image %s is %d bytes, more than the %s of guest memory it must fit into%s",
+                    image, size, Sizes.format(limit), limit < GuestLayout.MAX_MEMORY ? " (use --memory)" : ""));
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(image);
         } catch (IOException e) {
-            throw new UsageException("cannot read guest image " + image + ": " + e.getMessage());
+            throw new UsageException("cannot read guest image " + image + ": " + IoErrors.reason(e));
+        } catch (OutOfMemoryError e) {
+            throw new UsageException("guest image " + image + " (" + size + " bytes) does not fit into jkvm's heap; give the JVM more (-Xmx) or use a smaller image");
         }
-        Path manifestPath = siblingManifest(image);
-        GuestManifest manifest;
-        if (Files.isRegularFile(manifestPath)) {
-            try {
-                manifest = GuestManifest.parse(Files.readString(manifestPath), manifestPath.toString());
-            } catch (IOException e) {
-                throw new UsageException("cannot read " + manifestPath + ": " + e.getMessage());
+        if (manifest == null) {
+            if (!ElfImage.looksLikeElf(bytes)) {
+                throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
+                        + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable");
             }
-        } else if (ElfImage.looksLikeElf(bytes)) {
             String name = image.getFileName().toString();
             manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
                     GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20, OptionalLong.empty(), OptionalLong.empty(),
                     OptionalLong.empty(), OptionalLong.empty(), "halt");
-        } else {
-            throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
-                    + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable");
         }
-        return GuestImage.load(manifest, bytes, image.toString());
+        return GuestImage.load(manifest, bytes, image.toString(), memory.orElse(manifest.memory()));
+    }
+
+    private static GuestManifest readManifest(Path manifestPath) {
+        byte[] raw;
+        try {
+            if (Files.size(manifestPath) > MAX_MANIFEST_BYTES) {
+                throw new InvalidGuestException(manifestPath + ": larger than " + (MAX_MANIFEST_BYTES >> 10) + " KiB, not a guest manifest");
+            }
+            raw = Files.readAllBytes(manifestPath);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + manifestPath + ": " + IoErrors.reason(e));
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(raw)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidGuestException(manifestPath + ": not a text manifest (not UTF-8); expected 'key = value' lines, see guests/README.md");
+        }
+        return GuestManifest.parse(text, manifestPath.toString());
     }
 
     private static Path siblingManifest(Path image) {

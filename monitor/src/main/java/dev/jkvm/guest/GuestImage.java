@@ -14,11 +14,16 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
     public record Segment(long address, byte[] bytes, long memSize) {}
 
     public static GuestImage load(GuestManifest manifest, byte[] file, String source) {
+        return load(manifest, file, source, manifest.memory());
+    }
+
+    /** Loads and checks the image against {@code memory} bytes of guest RAM (--memory, else the manifest's). */
+    public static GuestImage load(GuestManifest manifest, byte[] file, String source, long memory) {
         GuestImage image = switch (manifest.format()) {
             case FLAT -> new GuestImage(manifest, List.of(new Segment(manifest.load(), file, file.length)), manifest.entry());
             case ELF -> ElfImage.parse(manifest, file, source);
         };
-        image.check(source, manifest.memory());
+        image.check(source, memory);
         return image;
     }
 
@@ -42,6 +47,27 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
         if (!entryInside) throw new InvalidGuestException(String.format("%s: entry point 0x%x is outside every loaded segment", source, entry));
         if (manifest.mode() == CpuMode.REAL && entry > 0xFFFF) {
             throw new InvalidGuestException(String.format("%s: real-mode entry 0x%x is above 64 KiB", source, entry));
+        }
+        checkShared(source, "counter", manifest.counter(), 8, 8, memory);
+        checkShared(source, "tsc-ring", manifest.tscRing(), GuestLayout.RING_HEADER_BYTES, 8, memory);
+        checkShared(source, "steal-time", manifest.stealTime(), GuestLayout.STEAL_TIME_BYTES, 64, memory);
+    }
+
+    /**
+     * The monitor reads these guest areas while the guest runs, so they must lie inside guest memory
+     * (and be aligned as their readers need) before anything starts.
+     */
+    private static void checkShared(String source, String key, java.util.OptionalLong address, long bytes, long align, long memory) {
+        if (address.isEmpty()) return;
+        long at = address.getAsLong();
+        if (at < 0 || at % align != 0) {
+            throw new InvalidGuestException(String.format(
+                    "%s: manifest '%s' 0x%x is not a %d-byte aligned guest address (fix the manifest)", source, key, at, align));
+        }
+        if (at > memory - bytes) {
+            throw new InvalidGuestException(String.format(
+                    "%s: manifest '%s' 0x%x-0x%x is outside %d KiB of guest memory (fix the manifest or use --memory)",
+                    source, key, at, at + bytes, memory >> 10));
         }
     }
 }

@@ -27,6 +27,22 @@ public final class GuestLayout {
     public static final long MAX_MEMORY = IDENTITY_MAPPED;
     /** The first byte an image may occupy. */
     public static final long FIRST_IMAGE_BYTE = MONITOR_AREA_END;
+    /** Guest memory is mapped in whole pages. */
+    public static final long PAGE = 4096;
+    /** Header of a guest-published gap ring (tsc-ring): eight u64 (guests/README.md). */
+    public static final long RING_HEADER_BYTES = 0x40;
+    /** struct kvm_steal_time: 64 bytes, and KVM requires it 64-byte aligned. */
+    public static final long STEAL_TIME_BYTES = 64;
+
+    /**
+     * Why {@code bytes} cannot be a VM's memory, or null when it can. The same rule for the manifest's
+     * {@code memory} and for {@code --memory}.
+     */
+    public static String memoryProblem(long bytes) {
+        if (bytes % PAGE != 0) return "must be a multiple of 4 KiB";
+        if (bytes < MIN_MEMORY || bytes > MAX_MEMORY) return "must be between 1M and 1G";
+        return null;
+    }
 
     private GuestLayout() {}
 }

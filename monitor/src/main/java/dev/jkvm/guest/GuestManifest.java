@@ -64,6 +64,8 @@ public record GuestManifest(
             long load = format == ImageFormat.FLAT ? address(kv, "load", defaultLoad, source) : 0;
             long entry = format == ImageFormat.FLAT ? address(kv, "entry", load, source) : 0;
             long memory = kv.containsKey("memory") ? Sizes.parse(kv.get("memory")) : 4L << 20;
+            String badMemory = GuestLayout.memoryProblem(memory);
+            if (badMemory != null) throw new InvalidGuestException(source + ": 'memory' " + badMemory + ", got " + kv.get("memory"));
             return new GuestManifest(
                     name,
                     kv.getOrDefault("description", ""),

@@ -105,4 +105,29 @@ class SerialConsoleTest {
         write(console, "zero\n");
         assertEquals("vm1| one" + NL + "vm0| from zero" + NL, terminal.toString());
     }
+
+    @Test
+    void aFloodKeepsOnlyTheTailAndCountsTheRest() {
+        SerialConsole quiet = new SerialConsole("vm0", null);
+        long flood = 10L << 20; // 10 MiB, as in issue 8
+        for (long i = 0; i < flood; i++) quiet.write((byte) ('a' + i % 26));
+        quiet.write((byte) '!');
+        assertEquals(flood + 1, quiet.bytesWritten());
+        assertEquals(flood + 1 - SerialConsole.TAIL_BYTES, quiet.bytesDropped());
+        String text = quiet.text();
+        String head = "[jkvm: " + (flood + 1 - SerialConsole.TAIL_BYTES) + " earlier bytes of serial output not kept]\n";
+        assertEquals(head.length() + SerialConsole.TAIL_BYTES, text.length());
+        assertEquals(head, text.substring(0, head.length()));
+        assertEquals('!', text.charAt(text.length() - 1), "the newest byte is last");
+        // The byte before the '!' is byte flood-1 of the pattern.
+        assertEquals((char) ('a' + (flood - 1) % 26), text.charAt(text.length() - 2));
+    }
+
+    @Test
+    void exactlyTheTailIsKeptWhole() {
+        SerialConsole quiet = new SerialConsole("vm0", null);
+        for (int i = 0; i < SerialConsole.TAIL_BYTES; i++) quiet.write((byte) 'x');
+        assertEquals("x".repeat(SerialConsole.TAIL_BYTES), quiet.text());
+        assertEquals(0, quiet.bytesDropped());
+    }
 }
