@@ -68,8 +68,10 @@ public final class Experiment {
             recorder.start();
             for (VmInstance vm : vms) vm.newThread(placementFor(vm, recorder));
             GuestSampler sampler = new GuestSampler(vms);
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler) {
+            TickSampler ticks = new TickSampler(vms);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks) {
                 sampler.start();
+                ticks.start();
                 for (VmInstance vm : vms) vm.thread().start();
                 for (VmInstance vm : vms) vm.thread().awaitStarted();
                 printThreadMap(vms);
@@ -77,6 +79,7 @@ public final class Experiment {
             }
             recorder.stopAndFlush();
             sampler.finish(recorder::offCpuIntervals);
+            ticks.finish(out);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);

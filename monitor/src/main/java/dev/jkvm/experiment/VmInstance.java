@@ -2,12 +2,14 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.devices.Com1Serial;
 import dev.jkvm.devices.DebugExit;
+import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
 import dev.jkvm.devices.SerialConsole;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
+import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.kvm.CpuSetup;
 import dev.jkvm.kvm.GuestMemory;
 import dev.jkvm.bindings.generated.LinuxHeaders;
@@ -50,7 +52,8 @@ final class VmInstance implements AutoCloseable {
         this.vcpu = vcpu;
         this.serial = new SerialConsole(name, terminal);
         PortBus bus = new PortBus()
-                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial))
+                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
+                        vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
                 .map(PingPort.PORT, PingPort.PORT, ping);
         this.handler = new ExitHandler(bus);
@@ -61,13 +64,14 @@ final class VmInstance implements AutoCloseable {
         Vm vm = kvm.createVm();
         try {
             GuestMemory memory = vm.mapMemory(memoryBytes);
+            if (guest.manifest().irqchip() == GuestManifest.Irqchip.KERNEL) vm.createInterruptControllers();
             for (GuestImage.Segment s : guest.segments()) {
                 memory.write(s.address(), s.bytes());
             }
             Vcpu vcpu = vm.createVcpu(0);
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
-            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg);
+            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
             return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null);
         } catch (RuntimeException e) {

@@ -36,9 +36,10 @@ public final class CpuSetup {
 
     /**
      * Sets registers for {@code mode}: RIP = entry, RSP = top of memory (real mode: 0x7000),
-     * RDI = the guest's argument.
+     * RDI = the guest's argument, RSI = the vCPU's TSC frequency in kHz (so timer guests can turn
+     * periods into TSC cycles without calibrating).
      */
-    public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg) {
+    public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg, long tscKhz) {
         MemorySegment sregs = vcpu.getSregs();
         long stackTop = switch (mode) {
             case REAL -> {
@@ -64,6 +65,7 @@ public final class CpuSetup {
         kvm_regs.rip(regs, entry);
         kvm_regs.rsp(regs, stackTop);
         kvm_regs.rdi(regs, arg);
+        kvm_regs.rsi(regs, tscKhz);
         kvm_regs.rflags(regs, RFLAGS_RESERVED);
         vcpu.setRegs(regs);
     }
