@@ -2,6 +2,7 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.devices.Com1Serial;
 import dev.jkvm.devices.DebugExit;
+import dev.jkvm.devices.FwCfg;
 import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
@@ -10,6 +11,8 @@ import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
 import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.guest.MultibootImage;
+import dev.jkvm.guest.MultibootInfo;
 import dev.jkvm.kvm.CpuSetup;
 import dev.jkvm.kvm.GuestMemory;
 import dev.jkvm.bindings.generated.LinuxHeaders;
@@ -19,6 +22,7 @@ import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.kvm.Vm;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * One VM of an experiment: the KVM VM with its memory and single vCPU, its devices, the guest loaded
@@ -41,7 +45,8 @@ final class VmInstance implements AutoCloseable {
     private final KvmStatsFd vcpuStats;
     private VcpuThread thread;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats) {
+    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats,
+            FwCfg fwCfg) {
         this.vmStats = vmStats;
         this.vcpuStats = vcpuStats;
         this.tscHz = vcpu.tscKhz() * 1000;
@@ -55,7 +60,8 @@ final class VmInstance implements AutoCloseable {
                 .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
                         vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
-                .map(PingPort.PORT, PingPort.PORT, ping);
+                .map(PingPort.PORT, PingPort.PORT, ping)
+                .map(FwCfg.SELECTOR_PORT, FwCfg.DATA_PORT, fwCfg);
         this.handler = new ExitHandler(bus);
     }
 
@@ -68,12 +74,20 @@ final class VmInstance implements AutoCloseable {
             for (GuestImage.Segment s : guest.segments()) {
                 memory.write(s.address(), s.bytes());
             }
+            MultibootInfo multiboot = null;
+            if (guest.manifest().format() == GuestManifest.ImageFormat.MULTIBOOT) {
+                // Like QEMU, the kernel's command line starts with its own name (kvm-unit-tests take it as argv[0]).
+                multiboot = MultibootInfo.build(guest, memoryBytes, guest.manifest().image(), List.of(), guest.manifest().name());
+                for (GuestImage.Segment s : multiboot.segments()) memory.write(s.address(), s.bytes());
+            }
             Vcpu vcpu = vm.createVcpu(0);
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
             CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
+            if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
-            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null);
+            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
+                    new FwCfg(memoryBytes, 1, multiboot != null ? guest.manifest().image() : ""));
         } catch (RuntimeException e) {
             vm.close();
             throw e;

@@ -31,6 +31,9 @@ public final class GuestCatalog {
         return all;
     }
 
+    /** Guest memory for a Multiboot kernel given without a manifest (test kernels link at 4 MiB and want room above). */
+    static final long MULTIBOOT_MEMORY = 64L << 20;
+
     /** Resolves a built-in name or a path to an image. */
     public static GuestImage resolve(String nameOrPath) {
         if (!nameOrPath.contains("/") && !nameOrPath.contains(".")) {
@@ -61,6 +64,12 @@ public final class GuestCatalog {
             } catch (IOException e) {
                 throw new UsageException("cannot read " + manifestPath + ": " + e.getMessage());
             }
+        } else if (MultibootImage.findHeader(bytes).isPresent() && !(ElfImage.looksLikeElf(bytes) && bytes.length > 4 && bytes[4] == 2)) {
+            // A Multiboot kernel (ELF32, or any file whose header gives its load addresses), e.g. a kvm-unit-tests test.
+            String name = image.getFileName().toString();
+            manifest = new GuestManifest(name, "user Multiboot image " + image, CpuMode.PROTECTED, name,
+                    GuestManifest.ImageFormat.MULTIBOOT, 0, 0, MULTIBOOT_MEMORY, OptionalLong.empty(), OptionalLong.empty(),
+                    OptionalLong.empty(), OptionalLong.empty(), "halt");
         } else if (ElfImage.looksLikeElf(bytes)) {
             String name = image.getFileName().toString();
             manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
@@ -68,7 +77,7 @@ public final class GuestCatalog {
                     OptionalLong.empty(), OptionalLong.empty(), "halt");
         } else {
             throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
-                    + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable");
+                    + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable or a Multiboot kernel");
         }
         return GuestImage.load(manifest, bytes, image.toString());
     }

@@ -27,7 +27,7 @@ public record GuestManifest(
         Irqchip irqchip,
         OptionalLong tickRing) {
 
-    public enum ImageFormat { FLAT, ELF }
+    public enum ImageFormat { FLAT, ELF, MULTIBOOT }
 
     /**
      * Interrupt machinery of the VM: NONE (no interrupt controllers; HLT exits to jkvm and ends the
@@ -71,10 +71,14 @@ public record GuestManifest(
             ImageFormat format = switch (kv.getOrDefault("format", "flat").toLowerCase(java.util.Locale.ROOT)) {
                 case "flat" -> ImageFormat.FLAT;
                 case "elf" -> ImageFormat.ELF;
-                default -> throw new InvalidGuestException(source + ": 'format' must be flat or elf, not '" + kv.get("format") + "'");
+                case "multiboot" -> ImageFormat.MULTIBOOT;
+                default -> throw new InvalidGuestException(source + ": 'format' must be flat, elf or multiboot, not '" + kv.get("format") + "'");
             };
             if (format == ImageFormat.ELF && mode != CpuMode.LONG) {
                 throw new InvalidGuestException(source + ": ELF images are supported in long mode only");
+            }
+            if (format == ImageFormat.MULTIBOOT && mode != CpuMode.PROTECTED) {
+                throw new InvalidGuestException(source + ": Multiboot kernels start in protected mode ('mode = protected')");
             }
             long defaultLoad = mode == CpuMode.LONG ? GuestLayout.HIGH_IMAGE : GuestLayout.LOW_IMAGE;
             long load = format == ImageFormat.FLAT ? address(kv, "load", defaultLoad, source) : 0;

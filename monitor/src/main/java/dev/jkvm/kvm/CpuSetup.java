@@ -70,6 +70,17 @@ public final class CpuSetup {
         vcpu.setRegs(regs);
     }
 
+    /**
+     * The Multiboot handover on top of {@link #apply} in protected mode: EAX = 0x2BADB002 and EBX = the
+     * information structure's physical address (EFLAGS has IF and VM clear, paging is off: as apply left them).
+     */
+    public static void multiboot(Vcpu vcpu, int magic, long infoAddress) {
+        MemorySegment regs = vcpu.getRegs();
+        kvm_regs.rax(regs, Integer.toUnsignedLong(magic));
+        kvm_regs.rbx(regs, infoAddress);
+        vcpu.setRegs(regs);
+    }
+
     private static void realMode(MemorySegment sregs) {
         for (MemorySegment seg : segments(sregs)) {
             kvm_segment.base(seg, 0);
