@@ -67,9 +67,11 @@ public final class GuestCatalog {
         } else if (MultibootImage.findHeader(bytes).isPresent() && !(ElfImage.looksLikeElf(bytes) && bytes.length > 4 && bytes[4] == 2)) {
             // A Multiboot kernel (ELF32, or any file whose header gives its load addresses), e.g. a kvm-unit-tests test.
             String name = image.getFileName().toString();
+            // Such kernels expect a PC's interrupt controllers (kvm-unit-tests programs the LAPIC) and end
+            // through port 0xf4, not by halting.
             manifest = new GuestManifest(name, "user Multiboot image " + image, CpuMode.PROTECTED, name,
                     GuestManifest.ImageFormat.MULTIBOOT, 0, 0, MULTIBOOT_MEMORY, OptionalLong.empty(), OptionalLong.empty(),
-                    OptionalLong.empty(), OptionalLong.empty(), "halt");
+                    OptionalLong.empty(), OptionalLong.empty(), "status:1", GuestManifest.Irqchip.KERNEL, OptionalLong.empty());
         } else if (ElfImage.looksLikeElf(bytes)) {
             String name = image.getFileName().toString();
             manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,

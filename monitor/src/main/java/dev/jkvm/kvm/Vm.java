@@ -6,6 +6,7 @@ import dev.jkvm.bindings.generated.kvm_pit_config;
 import dev.jkvm.bindings.generated.kvm_userspace_memory_region;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,7 +83,7 @@ public final class Vm implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             if (kvm.checkExtension(LinuxHeaders.KVM_CAP_SET_IDENTITY_MAP_ADDR()) > 0) {
-                MemorySegment address = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, IDENTITY_MAP_ADDRESS);
+                MemorySegment address = arena.allocateFrom(ValueLayout.JAVA_LONG, IDENTITY_MAP_ADDRESS);
                 Syscalls.ioctl(fd, LinuxHeaders.KVM_SET_IDENTITY_MAP_ADDR(), address, "KVM_SET_IDENTITY_MAP_ADDR");
             }
             Syscalls.ioctl(fd, LinuxHeaders.KVM_CREATE_IRQCHIP(), 0, "KVM_CREATE_IRQCHIP");

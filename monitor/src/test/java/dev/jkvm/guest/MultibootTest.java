@@ -138,6 +138,18 @@ class MultibootTest {
         assertEquals(0x100000, img.segments().get(0).address());
     }
 
+    @Test
+    void aMultibootFileWithoutManifestRunsWithTheIrqchipAnd64MiB(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("test.flat");
+        java.nio.file.Files.write(file, elf32(0x400000, new byte[16], 0, 3, 0x400000));
+        GuestImage img = GuestCatalog.fromPath(file);
+        assertEquals(GuestManifest.ImageFormat.MULTIBOOT, img.manifest().format());
+        assertEquals(CpuMode.PROTECTED, img.manifest().mode());
+        assertEquals(GuestManifest.Irqchip.KERNEL, img.manifest().irqchip(), "test kernels program the LAPIC");
+        assertEquals(64L << 20, img.manifest().memory());
+        assertEquals(0x400000, img.entry());
+    }
+
     private static String cString(ByteBuffer b, int at) {
         StringBuilder s = new StringBuilder();
         while (b.get(at) != 0) s.append((char) b.get(at++));
