@@ -52,6 +52,25 @@ class TimerGuestsKvmTest {
         // Sleeping in HLT is a voluntary switch-out: the kernel blocked the thread, nobody preempted it.
         assertTrue(s.voluntary() >= 0.9 * t.received(), s.voluntary() + " voluntary sched-outs for " + t.received() + " ticks");
         assertTrue(waitNs > 0, "KVM reports no time blocked in HLT");
+        wakeupLatencyEventIsDescribedWithUnits(run.jfr());
+    }
+
+    /** As JMC shows it: label, description, the jkvm category, a label and description on every field, ns units. */
+    private static void wakeupLatencyEventIsDescribedWithUnits(Path jfr) throws Exception {
+        jdk.jfr.EventType t;
+        try (jdk.jfr.consumer.RecordingFile f = new jdk.jfr.consumer.RecordingFile(jfr)) {
+            t = f.readEventTypes().stream().filter(e -> e.getName().equals("jkvm.WakeupLatency")).findFirst().orElseThrow();
+        }
+        assertEquals("Wake-up Latency", t.getLabel());
+        assertEquals(java.util.List.of("jkvm", "Guest View"), t.getCategoryNames());
+        for (jdk.jfr.ValueDescriptor v : t.getFields()) {
+            if (java.util.Set.of("startTime", "duration", "eventThread", "stackTrace").contains(v.getName())) continue;
+            assertTrue(v.getLabel() != null && v.getDescription() != null, v.getName() + " lacks a label or description");
+        }
+        for (String ns : new String[] {"latency", "sinceExpiry", "period"}) {
+            jdk.jfr.Timespan unit = t.getField(ns).getAnnotation(jdk.jfr.Timespan.class);
+            assertEquals(jdk.jfr.Timespan.NANOSECONDS, unit == null ? null : unit.value(), ns + " has no nanosecond unit");
+        }
     }
 
     @Test
