@@ -1,6 +1,7 @@
 # serial-irq.s - interrupt-driven COM1 output through the in-kernel 8259 PIC.
 #
-# 32-bit protected mode, in-kernel irqchip.  Remaps the PICs to vectors
+# Long mode, in-kernel irqchip.  (Long mode because on kvm-pvm, which emulates
+# protected mode, KVM's instruction emulator cannot do a protected-mode IRET.)  Remaps the PICs to vectors
 # 0x20-0x2f, unmasks only IRQ 4 (COM1), enables the UART's THRE interrupt
 # (IER bit 1) and sleeps in HLT.  Each THRE interrupt reads IIR (which
 # acknowledges it), writes the next byte of the message to THR and sends the PIC
@@ -11,7 +12,7 @@
 # I/O exits: 1 (IER on) + 2 per byte (IIR, THR) + 1 (last IIR) + 1 (IER off) + 1
 # (debug exit); the PIC's ports are handled inside KVM and never exit.
 
-        .code32
+        .code64
         .set IDT, 0x200000
         .set VECTOR_BASE, 0x20
         .set COM1_VECTOR, VECTOR_BASE + 4
@@ -26,18 +27,19 @@
         .globl _start
 _start:
         cli
-        movl $IDT, %edi                     # 256 empty 8-byte gates
+        movl $IDT, %edi                     # 256 empty 16-byte gates
         movl $512, %ecx
         xorl %eax, %eax
         cld
-        rep stosl
-        movl $com1_isr, %eax
-        movw %ax, IDT + COM1_VECTOR * 8
-        movw $0x08, IDT + COM1_VECTOR * 8 + 2   # the monitor's 32-bit code segment
-        movw $0x8e00, IDT + COM1_VECTOR * 8 + 4 # present, DPL 0, 32-bit interrupt gate
+        rep stosq
+        leaq com1_isr(%rip), %rax
+        movw %ax, IDT + COM1_VECTOR * 16
+        movw $0x08, IDT + COM1_VECTOR * 16 + 2      # the monitor's 64-bit code segment
+        movw $0x8e00, IDT + COM1_VECTOR * 16 + 4    # present, DPL 0, 64-bit interrupt gate
         shrl $16, %eax
-        movw %ax, IDT + COM1_VECTOR * 8 + 6
-        lidt idtr
+        movw %ax, IDT + COM1_VECTOR * 16 + 6
+        movl $0, IDT + COM1_VECTOR * 16 + 8         # offset 63:32 (the image is below 4 GiB)
+        lidt idtr(%rip)
 
         movb $0x11, %al                     # ICW1: edge triggered, cascade, ICW4 follows
         outb %al, $0x20
@@ -63,7 +65,7 @@ _start:
         outb %al, %dx
         sti
 1:      hlt                                 # sleeps in KVM until the next interrupt
-        cmpb $0, done
+        cmpb $0, done(%rip)
         je 1b
 
         cli
@@ -74,40 +76,40 @@ _start:
         jmp 2b
 
 com1_isr:
-        pushl %eax
-        pushl %edx
-        pushl %esi
+        pushq %rax
+        pushq %rdx
+        pushq %rsi
         movw $COM1_IIR, %dx
         inb %dx, %al                        # reading IIR acknowledges THRE
         andb $0x0f, %al
         cmpb $IIR_THRE, %al
         jne 4f
-        movl next, %esi
+        movq next(%rip), %rsi
         lodsb
         testb %al, %al
         jz 3f
-        movl %esi, next
+        movq %rsi, next(%rip)
         movw $COM1_THR, %dx
         outb %al, %dx
         jmp 4f
 3:      movw $COM1_IER, %dx                 # message done: no more interrupts
         xorb %al, %al
         outb %al, %dx
-        movb $1, done
+        movb $1, done(%rip)
 4:      movb $0x20, %al                     # non-specific EOI to the master PIC
         outb %al, $0x20
-        popl %esi
-        popl %edx
-        popl %eax
-        iret
+        popq %rsi
+        popq %rdx
+        popq %rax
+        iretq
 
         .section .rodata
         .balign 8
-idtr:   .word 256 * 8 - 1
-        .long IDT
+idtr:   .word 256 * 16 - 1
+        .quad IDT
 msg:    .asciz "Hello from jkvm (COM1 interrupts)\n"
 
         .data
-        .balign 4
-next:   .long msg
+        .balign 8
+next:   .quad msg
 done:   .byte 0

@@ -89,7 +89,7 @@ class MainUsageTest {
             assertEquals(BUILT_INS.get(i), cols[0]);
             String expectedMode = switch (cols[0]) {
                 case "hello" -> "real";
-                case "hello32", "serial-irq", "multiboot-info" -> "protected";
+                case "hello32", "multiboot-info" -> "protected";
                 default -> "long";
             };
             assertEquals(expectedMode, cols[1], lines.get(i + 1));

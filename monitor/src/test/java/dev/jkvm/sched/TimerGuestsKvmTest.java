@@ -123,8 +123,9 @@ class TimerGuestsKvmTest {
         System.out.printf("duty 30 %% alone: %d ticks (100 Hz) in %.3f s, on CPU %.1f %% of its run; %d voluntary, %d preempted sched-outs;"
                 + " work counter %d%n", t.received(), vm.runNanos() / 1e9, 100 * share, s.voluntary(), s.preempted(), vm.progressCounter());
         assertTrue(Math.abs(t.received() + t.missed() - vm.runNanos() / 10_000_000) <= 3, t.received() + " ticks at 100 Hz");
-        // 30 % computing plus the cost of each wake-up; the host's other load can only add.
-        assertTrue(share > 0.27 && share < 0.45, "on CPU " + share);
+        // 30 % computing plus the cost of each wake-up (about 1 %). The window is wall-clock time, so when the
+        // host's other work preempts duty inside it the share drops (25.6 % seen on a busy development machine).
+        assertTrue(share > 0.15 && share < 0.36, "on CPU " + share);
         assertTrue(vm.progressCounter() != null && vm.progressCounter() > 0, "no work counted");
     }
 }
