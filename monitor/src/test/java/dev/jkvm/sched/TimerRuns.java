@@ -110,22 +110,6 @@ final class TimerRuns {
         return v;
     }
 
-    /**
-     * Time CPU {@code cpu} spent busy (not idle or waiting for I/O) since boot, from /proc/stat, in ns.
-     * Its resolution is the kernel's USER_HZ tick (10 ms).
-     */
-    static long cpuBusyNanos(int cpu) throws java.io.IOException {
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/stat"))) {
-            String[] f = line.trim().split("\\s+");
-            if (!f[0].equals("cpu" + cpu)) continue;
-            long busy = 0;
-            // user nice system idle iowait irq softirq steal guest guest_nice: guest time is already in user
-            for (int i = 1; i < Math.min(f.length, 9); i++) if (i != 4 && i != 5) busy += Long.parseLong(f[i]);
-            return busy * 10_000_000L;
-        }
-        throw new IllegalStateException("no cpu" + cpu + " line in /proc/stat");
-    }
-
     static String micros(long nanos) {
         return String.format("%.1f µs", nanos / 1e3);
     }
