@@ -24,8 +24,11 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kvm")
 class KvmUnitTestsKvmTest {
-    /** Tests that need one CPU, no ACPI and no QEMU-only test device, and finish in seconds. */
-    private static final List<String> TESTS = List.of("setjmp", "rmap_chain", "tsc", "msr", "cmpxchg8b", "sieve");
+    /**
+     * Tests that need one CPU, no ACPI and no QEMU-only test device, and finish in seconds here (on kvm-pvm
+     * realmode does not finish under jkvm, and the 32-bit ones run slowly through KVM's emulator).
+     */
+    private static final List<String> TESTS = List.of("setjmp", "rmap_chain", "tsc", "msr");
 
     @Test
     void singleCpuTestsEndAsUnderQemu() throws Exception {
