@@ -47,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
         out.println("KVM: usable");
         out.println("device: " + KvmAvailability.DEV_KVM);
         out.println("API version: " + v.apiVersion());
-        out.println("vendor module: " + vendorModules());
+        out.println("vendor module: " + KvmAvailability.vendorModules());
         try (Kvm kvm = Kvm.open()) {
             out.println("vCPU mmap size: " + kvm.vcpuMmapSize() + " bytes");
             for (Capability c : CAPABILITIES) {
@@ -56,22 +56,5 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
-    }
-
-    /** Which KVM vendor module is loaded (kvm_intel, kvm_amd, or another such as kvm_pvm). */
-    static String vendorModules() {
-        try {
-            List<String> found = Files.readAllLines(Path.of("/proc/modules")).stream()
-                    .map(l -> l.split(" ", 2)[0])
-                    .filter(n -> n.startsWith("kvm_"))
-                    .toList();
-            if (!found.isEmpty()) return String.join(", ", found);
-        } catch (Exception e) {
-            // /proc/modules is missing on kernels without module support; fall through.
-        }
-        for (String m : List.of("kvm_intel", "kvm_amd", "kvm_pvm")) {
-            if (Files.isDirectory(Path.of("/sys/module", m))) return m + " (built in)";
-        }
-        return "unknown (none listed in /proc/modules or /sys/module)";
     }
 }

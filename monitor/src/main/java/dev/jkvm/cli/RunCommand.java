@@ -94,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
             if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
             return sandbox.delegate(spec, out, writable);
         }
-        ExperimentReport report = new Experiment(experiment, out).run();
+        ExperimentReport report = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal()).run();
         printSummary(out, report);
         if (report.anyMonitorError()) return ExitCodes.INTERNAL;
         return report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;

@@ -6,9 +6,12 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
 import dev.jkvm.jfr.JfrSession;
+import dev.jkvm.jfr.JkvmTimeline;
+import dev.jkvm.jfr.timeline.TimelineThread;
 import dev.jkvm.sched.KernelProbes;
 import dev.jkvm.sched.MonitorThreads;
 import dev.jkvm.sched.SchedRecorder;
+import dev.jkvm.sched.StrayTasks;
 import dev.jkvm.sched.VcpuId;
 import dev.jkvm.util.Durations;
 import dev.jkvm.util.UsageException;
@@ -35,6 +38,19 @@ public final class Experiment {
         this.out = out;
     }
 
+    private boolean statusLine;
+
+    /** Whether standard output is a terminal, where {@link #withStatusLine} makes sense. */
+    public static boolean outputIsTerminal() {
+        return StatusLine.terminal();
+    }
+
+    /** Keeps a status line refreshed on {@code out} while the guests run (only sensible on a terminal). */
+    public Experiment withStatusLine(boolean on) {
+        this.statusLine = on;
+        return this;
+    }
+
     /** Checks everything a user can get wrong, before anything starts. */
     public static void validate(ExperimentSpec spec) {
         if (spec.vms().isEmpty()) throw new UsageException("an experiment needs at least one VM");
@@ -51,60 +67,105 @@ public final class Experiment {
         validate(spec);
         KvmAvailability.ensureUsable();
         List<VmInstance> vms = new ArrayList<>();
+        StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
         // Order matters: move the monitor's threads first, so every thread created from here on
-        // (JFR's, the recorder, the vCPU threads before they pin themselves) starts off the experiment CPU.
+        // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              Recording recording = JfrSession.start(spec.jfr(), spec.profile());
-             SchedRecorder recorder = new SchedRecorder(out, elsewhere);
+             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
+             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             MemorySegment cpuid = kvm.supportedCpuid(arena);
+            StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
+                    spec.duration() == null ? 0 : spec.duration().toNanos()) : null;
+            PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size(); i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), spec.streamSerial() ? out : null));
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut));
             }
+            for (VmInstance vm : vms) vm.newThread(gate, elsewhere).start();
+            for (VmInstance vm : vms) vm.thread().awaitReady();
+            // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
+            // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
+            for (VmInstance vm : vms) place(vm, recorder);
             if (spec.cpu().isPresent() && recording != null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
             recorder.start();
-            for (VmInstance vm : vms) vm.newThread(placementFor(vm, recorder));
             GuestSampler sampler = new GuestSampler(vms);
+            StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere, vms.stream().mapToInt(v -> v.thread().tid()).toArray());
             TickSampler ticks = new TickSampler(vms);
             try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks) {
                 sampler.start();
                 ticks.start();
-                for (VmInstance vm : vms) vm.thread().start();
-                for (VmInstance vm : vms) vm.thread().awaitStarted();
                 printThreadMap(vms);
-                awaitEnd(vms);
+                long opened = gate.open();
+                long stopAt;
+                try {
+                    stopAt = awaitEnd(vms, opened, strays, status);
+                } finally {
+                    if (status != null) status.clear();
+                }
+                window = new RunWindow(opened, stopAt);
             }
+            strays.sweep();
+            strays.report(out);
             recorder.stopAndFlush();
-            sampler.finish(recorder::offCpuIntervals);
+            noteReloadLatency(recorder);
+            sampler.finish(recorder::offCpuIntervals, timeline);
             ticks.finish(out);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
-            if (recording != null) JfrSession.finish(recording, spec.jfr(), out);
+            if (recording != null) {
+                timeline.beforeRecordingStops();
+                JfrSession.finish(recording, spec.jfr(), out);
+                JfrSession.appendTimeline(timeline, spec.jfr(), out);
+            }
             return report;
         } finally {
-            for (VmInstance vm : vms) {
-                if (vm.thread() != null) vm.thread().stopAndJoin("monitor shutting down");
-            }
+            gate.abort(); // threads still at the gate (a failure while setting up) end without running
+            stopAll(vms, "monitor shutting down");
             for (VmInstance vm : vms) vm.close();
         }
     }
 
-    private VcpuThread.Placement placementFor(VmInstance vm, SchedRecorder recorder) {
+    /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */
+    private record RunWindow(long opened, long stopAt) {}
+
+    private RunWindow window;
+    private volatile String stopRequest;
+
+    /**
+     * Ends the experiment early, as if its duration had passed now: every VM is stopped at one
+     * instant and the run ends normally (events, summaries, recording). Safe from any thread (a
+     * signal handler's); before the start it makes the run stop as soon as it starts.
+     */
+    public void requestStop(String why) {
+        if (stopRequest == null) stopRequest = why;
+    }
+
+    private void place(VmInstance vm, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
-        return tid -> {
-            spec.cpu().ifPresent(cpu -> {
-                BitSet only = new BitSet();
-                only.set(cpu);
-                Syscalls.setAffinity(tid, only);
-            });
-            if (s.nice() != null) Syscalls.setNice(tid, s.nice());
-            recorder.attachCurrentThread(new VcpuId(vm.name(), 0, tid), vm.trace());
-            LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
-        };
+        int tid = vm.thread().tid();
+        recorder.attach(new VcpuId(vm.name(), 0, tid), vm.trace(), vm.guest().manifest().tscRing().isPresent(),
+                new TimelineThread(vm.thread().javaThreadId(), tid, vm.thread().name()));
+        spec.cpu().ifPresent(cpu -> {
+            BitSet only = new BitSet();
+            only.set(cpu);
+            Syscalls.setAffinity(tid, only);
+        });
+        if (s.nice() != null) Syscalls.setNice(tid, s.nice());
+        LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
+    }
+
+    /** Says in one line when the host could not show the reload latency (kvm:kvm_entry never fired). */
+    private void noteReloadLatency(SchedRecorder recorder) {
+        if (recorder.hasProbe(dev.jkvm.sched.ProbeSource.Kind.KVM_ENTRY) && recorder.vmEntries() == 0) {
+            out.println("jkvm: vCPU reload latency not measured: kvm:kvm_entry never fired on this host (KVM vendor module "
+                    + KvmAvailability.vendorModules() + "); it does on VMX and SVM hosts");
+            out.flush();
+        }
     }
 
     private void printRecorderTotals(SchedRecorder recorder) {
@@ -129,18 +190,60 @@ public final class Experiment {
         out.flush();
     }
 
-    private void awaitEnd(List<VmInstance> vms) throws InterruptedException {
-        long deadline = spec.duration() == null ? Long.MAX_VALUE : System.nanoTime() + spec.duration().toNanos();
-        for (VmInstance vm : vms) {
-            while (vm.thread().isAlive()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) break;
-                vm.thread().join(Math.max(1, Math.min(left / 1_000_000, 100)));
+    /**
+     * Waits until every guest ended, the duration passed or a stop was requested; then stops every
+     * VM still running at one instant and returns it (0 when all guests ended by themselves).
+     */
+    private long awaitEnd(List<VmInstance> vms, long opened, StrayTasks strays, StatusLine status) throws InterruptedException {
+        long deadline = spec.duration() == null ? Long.MAX_VALUE : opened + spec.duration().toNanos();
+        long nextSweep = opened + STRAY_SWEEP_NANOS;
+        long nextStatus = opened + StatusLine.PERIOD_NANOS;
+        while (true) {
+            if (vms.stream().noneMatch(vm -> vm.thread().isAlive())) return 0;
+            long now = System.nanoTime();
+            String why = now >= deadline ? "duration elapsed" : stopRequest;
+            if (why != null) return stopAll(vms, why);
+            if (now >= nextSweep) {
+                strays.sweep();
+                nextSweep = now + STRAY_SWEEP_NANOS;
             }
+            if (status != null && now >= nextStatus) {
+                status.update(opened, now);
+                nextStatus = now + StatusLine.PERIOD_NANOS;
+            }
+            // Short sleeps while guests may end by themselves; the last one lands on the deadline.
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(deadline - now, 10_000_000));
         }
+    }
+
+    private static final long STRAY_SWEEP_NANOS = 100_000_000;
+
+    /**
+     * Stops every VM at one instant: first no vCPU may enter its guest again (immediate_exit), then
+     * every thread is signalled so a guest running now leaves it; only then the threads are joined.
+     * Returns the instant. Stopping them one by one would let the rest run on meanwhile.
+     */
+    private static long stopAll(List<VmInstance> vms, String why) throws InterruptedException {
+        List<VcpuThread> running = new ArrayList<>();
         for (VmInstance vm : vms) {
-            if (vm.thread().isAlive()) vm.thread().stopAndJoin("duration elapsed");
+            if (vm.thread() != null && vm.thread().isAlive()) running.add(vm.thread());
         }
+        long at = System.nanoTime();
+        for (VcpuThread t : running) t.requestStop(why);
+        for (VcpuThread t : running) t.interrupt();
+        for (VcpuThread t : running) t.stopAndJoin(why);
+        return at;
+    }
+
+    /**
+     * How long a VM's guest could run: from the gate's opening to the common stop instant, or to its
+     * thread's end when the guest ended first. The same for every VM that ran until the stop.
+     */
+    private long runNanos(VcpuThread t) {
+        if (t.startNanos() == 0) return 0;
+        long end = t.endNanos();
+        if (window.stopAt() != 0 && window.stopAt() < end) end = window.stopAt();
+        return end - window.opened();
     }
 
     private ExperimentReport report(List<VmInstance> vms) {
@@ -153,8 +256,8 @@ public final class Experiment {
             reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), t.result(), vm.stats(),
                     vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
-                    t.runNanos(), t.endNanos(), t.loopAllocatedBytes(), counter));
+                    runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter));
         }
-        return new ExperimentReport(reports);
+        return new ExperimentReport(reports, window.opened(), window.stopAt());
     }
 }

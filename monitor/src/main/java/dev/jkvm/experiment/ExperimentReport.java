@@ -4,7 +4,12 @@ import dev.jkvm.exits.GuestResult;
 import java.util.List;
 
 /** The outcome of an experiment, one {@link VmReport} per VM in VM order. */
-public record ExperimentReport(List<VmReport> vms) {
+/**
+ * What an experiment did: each VM's report, when the start gate opened (every guest could run from
+ * then) and the one instant every VM still running was stopped (0 when all guests ended by
+ * themselves); both System.nanoTime, the kernel's CLOCK_MONOTONIC.
+ */
+public record ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos) {
 
     public ExperimentReport {
         vms = List.copyOf(vms);

@@ -2,6 +2,7 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.GuestGap;
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.kvm.GuestMemory;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.function.Function;
 /**
  * Reads the tsc-probe guests' gap rings while they run (often enough that the guest does not
  * overwrite entries before they are read), samples each guest's latest TSC against the host clock,
- * and at the end maps the gaps to host time ({@link TscClock}) and commits them as {@link GuestGap}
+ * and at the end maps the gaps to host time ({@link TscClock}) and writes them as {@link GuestGap}
  * events.
  *
  * <p>Ring layout (guests/README.md): u64 magic "TSCPROBE", threshold, capacity, write_count,
@@ -90,7 +91,7 @@ final class GuestSampler implements AutoCloseable {
      * gives a VM's off-CPU intervals ({out, in}, sorted) from the switch records. Returns the number
      * of gaps committed per VM.
      */
-    synchronized Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm) throws InterruptedException {
+    synchronized Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
         poll();
@@ -99,17 +100,11 @@ final class GuestSampler implements AutoCloseable {
             List<long[]> offCpu = offCpuOfVm.apply(r.vm);
             Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(r.entries.stream()
                     .map(e -> new long[] {e[1], e[2]}).toList(), offCpu));
-            for (long[] e : r.entries) {
-                GuestGap g = new GuestGap();
-                g.vm = r.vm;
-                g.sequence = e[0];
-                g.guestTsc = e[1];
-                g.gapCycles = e[2];
-                g.gap = clock.isPresent() ? clock.get().nanos(e[2]) : toNanos(e[2], r.tscHz);
-                g.tscHz = r.tscHz;
-                g.measuredTscHz = clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1;
-                g.estimatedStart = clock.isPresent() ? clock.get().hostNanos(e[1]) : -1;
-                g.commit();
+            long readAt = System.nanoTime();
+            for (long[] e : timeline == null ? List.<long[]>of() : r.entries) {
+                timeline.guestGap(r.vm, e[1], e[2], clock.isPresent() ? clock.get().nanos(e[2]) : toNanos(e[2], r.tscHz), r.tscHz,
+                        clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1,
+                        clock.isPresent() ? clock.get().hostNanos(e[1]) : -1, e[0], readAt);
             }
             committed.put(r.vm, r.entries.size());
         }

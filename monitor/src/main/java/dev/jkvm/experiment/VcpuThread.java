@@ -12,26 +12,24 @@ import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.exits.VmExit;
 import dev.jkvm.kvm.Vcpu;
+import dev.jkvm.sched.KvmRunTrace;
 import java.lang.foreign.Arena;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The platform thread that runs one vCPU: it learns its kernel TID, applies its placement (pinning,
- * nice) before the first KVM_RUN, then loops KVM_RUN ⇄ decode ⇄ handle until the guest ends or
- * {@link #stop} is called. The loop allocates nothing per exit.
+ * The platform thread that runs one vCPU: it publishes its kernel TID, waits at the experiment's
+ * {@link StartGate} (meanwhile the experiment records, pins and nices it from outside), then loops
+ * KVM_RUN ⇄ decode ⇄ handle until the guest ends or {@link #stop} is called. The loop allocates
+ * nothing per exit.
  */
 final class VcpuThread {
-    /** What the thread does to itself before its first KVM_RUN (pinning, nice); runs on the vCPU thread. */
-    interface Placement {
-        void apply(int tid);
-    }
-
     private final Vcpu vcpu;
     private final ExitHandler handler;
     private final ExitStats stats;
-    private final Placement placement;
+    private final StartGate gate;
+    private final java.util.BitSet leaveTo;
     private final Thread thread;
-    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch ready = new CountDownLatch(1);
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
 
     private final KvmRunTrace trace;
@@ -44,14 +42,20 @@ final class VcpuThread {
     private volatile long endNanos;
     private volatile long loopAllocatedBytes = -1;
 
-    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, Placement placement) {
+    /**
+     * @param leaveTo where the thread moves itself when its loop ends (empty: stay), so that its
+     *                exit (which perf no longer records: the kernel detaches a task's events early
+     *                in do_exit) happens off the experiment CPU and its whole life there is recorded
+     */
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo) {
         String name = "vcpu-" + vmName + "-" + vcpu.id();
         this.vmName = vmName;
         this.vcpu = vcpu;
         this.handler = handler;
         this.stats = stats;
         this.trace = trace;
-        this.placement = placement;
+        this.gate = gate;
+        this.leaveTo = leaveTo;
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
         this.decoder = new ExitDecoder(vcpu.runArea());
         primeLinkage(handler);
@@ -64,6 +68,7 @@ final class VcpuThread {
      */
     private static void primeLinkage(ExitHandler handler) {
         handler.handle(new VmExit.Interrupted());
+        allocatedBytes();
         try (Arena arena = Arena.ofConfined()) {
             Syscalls.ioctlRaw(-1, 0, 0, new ErrnoCapture(arena)); // EBADF: links the KVM_RUN downcall
         }
@@ -73,13 +78,18 @@ final class VcpuThread {
         return thread.getName();
     }
 
+    /** The Java thread id, which names this thread's lane in JFR readers. */
+    long javaThreadId() {
+        return thread.threadId();
+    }
+
     void start() {
         thread.start();
     }
 
-    /** Waits until the thread has its TID and placement (or has failed trying). */
-    void awaitStarted() throws InterruptedException {
-        started.await();
+    /** Waits until the thread has published its TID and waits at the gate (or has failed). */
+    void awaitReady() throws InterruptedException {
+        ready.await();
     }
 
     int tid() {
@@ -102,9 +112,16 @@ final class VcpuThread {
         return loopAllocatedBytes;
     }
 
+    /**
+     * Looked up once, here: ManagementFactory's getter is synchronized, and when 64 vCPU threads leave
+     * the start gate at once and all call it, the monitor is handed from waiter to waiter, each of which
+     * must first get the shared CPU: some guests then started seconds late (measured).
+     */
+    private static final com.sun.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
+
     private static long allocatedBytes() {
-        return java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
-                ? t.getCurrentThreadAllocatedBytes() : -1;
+        return THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes();
     }
 
     /** When the thread left its KVM_RUN loop (System.nanoTime), or 0 while it runs. */
@@ -112,9 +129,9 @@ final class VcpuThread {
         return endNanos;
     }
 
-    long runNanos() {
-        long end = endNanos == 0 ? System.nanoTime() : endNanos;
-        return startNanos == 0 ? 0 : end - startNanos;
+    /** When the thread began its KVM_RUN loop, after the gate opened (System.nanoTime), or 0 if it never did. */
+    long startNanos() {
+        return startNanos;
     }
 
     /**
@@ -122,8 +139,18 @@ final class VcpuThread {
      * once) and signals the thread (so a KVM_RUN in progress returns EINTR). Safe to call repeatedly.
      */
     void stop(String why) {
+        requestStop(why);
+        interrupt();
+    }
+
+    /** The first half of {@link #stop}: no KVM_RUN starts any more. Cheap, so all VMs get it at one instant. */
+    void requestStop(String why) {
         if (stopReason == null) stopReason = why;
         vcpu.requestImmediateExit();
+    }
+
+    /** The second half of {@link #stop}: a KVM_RUN in progress returns now (or, if the thread is off CPU, when it is next scheduled, before entering the guest). */
+    void interrupt() {
         int t = tid;
         if (t > 0 && thread.isAlive()) {
             try {
@@ -151,21 +178,32 @@ final class VcpuThread {
             ErrnoCapture capture = new ErrnoCapture(arena);
             try {
                 tid = Syscalls.gettid();
-                placement.apply(tid);
-            } catch (RuntimeException e) {
-                result = new GuestResult.MonitorError(e.getMessage());
-                return;
             } finally {
-                started.countDown();
+                ready.countDown();
+            }
+            if (!gate.await()) {
+                result = new GuestResult.Stopped("the experiment was abandoned before it started");
+                return;
             }
             startNanos = System.nanoTime();
             long allocatedBefore = allocatedBytes();
             result = loop(capture);
             loopAllocatedBytes = allocatedBytes() - allocatedBefore;
-        } catch (RuntimeException e) {
-            result = new GuestResult.MonitorError(String.valueOf(e.getMessage()));
+        } catch (Throwable e) {
+            // Anything, an Error included, ends this VM only, as a monitor error the report names.
+            result = new GuestResult.MonitorError(e.getClass().getSimpleName() + ": " + e.getMessage());
         } finally {
             endNanos = System.nanoTime();
+            leaveExperimentCpu();
+        }
+    }
+
+    private void leaveExperimentCpu() {
+        if (leaveTo.isEmpty() || tid <= 0) return;
+        try {
+            Syscalls.setAffinity(tid, leaveTo); // migrates this thread before it returns
+        } catch (Throwable e) {
+            // Staying on the experiment CPU only costs the recording its final switch-out there.
         }
     }
 

@@ -20,6 +20,7 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmStatsFd;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.kvm.Vm;
+import dev.jkvm.sched.KvmRunTrace;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -51,7 +52,7 @@ final class VmInstance implements AutoCloseable {
         this.vcpuStats = vcpuStats;
         this.tscHz = vcpu.tscKhz() * 1000;
         this.index = index;
-        this.name = "vm" + index;
+        this.name = nameOf(index);
         this.guest = guest;
         this.vm = vm;
         this.vcpu = vcpu;
@@ -85,6 +86,7 @@ final class VmInstance implements AutoCloseable {
             vcpu.setCpuid(cpuid);
             CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
             if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
+            memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
             return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
                     new FwCfg(memoryBytes, 1, multiboot != null ? guest.manifest().image() : ""));
@@ -96,6 +98,15 @@ final class VmInstance implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** The names the VMs of an experiment of {@code count} VMs get: vm0, vm1, … */
+    static java.util.List<String> names(int count) {
+        return java.util.stream.IntStream.range(0, count).mapToObj(VmInstance::nameOf).toList();
+    }
+
+    static String nameOf(int index) {
+        return "vm" + index;
     }
 
     int index() {
@@ -131,9 +142,9 @@ final class VmInstance implements AutoCloseable {
     }
 
     /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
-    VcpuThread newThread(VcpuThread.Placement placement) {
+    VcpuThread newThread(StartGate gate, java.util.BitSet leaveTo) {
         if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
-        thread = new VcpuThread(name, vcpu, handler, stats, trace, placement);
+        thread = new VcpuThread(name, vcpu, handler, stats, trace, gate, leaveTo);
         return thread;
     }
 

@@ -7,6 +7,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.GuestGap")
 @Label("Guest TSC Gap")
@@ -32,9 +33,13 @@ public final class GuestGap extends jdk.jfr.Event {
     @Frequency @Label("Measured TSC Frequency") @Description("The guest TSC's rate measured against the host clock during the run (-1 when too few samples)")
     public long measuredTscHz;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Estimated Kernel Time") @Description("Host CLOCK_MONOTONIC time of the gap's start, mapped from the guest TSC (-1 when no mapping could be measured)")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Estimated Kernel Time") @Description("Host time of the gap's start, mapped from the guest TSC; the event's start time is"
+            + " this moment too (none, and the event at the end of the run, when no mapping could be measured)")
     public long estimatedStart;
+
+    @Label("Monotonic Nanoseconds") @Description("Estimated Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock), -1 when unknown")
+    public long monotonicNanos;
 
     @Label("Sequence") @Description("The entry's number in the guest's ring (gaps the ring overwrote before they were read are missing)")
     public long sequence;

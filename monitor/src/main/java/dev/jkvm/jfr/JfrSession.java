@@ -38,4 +38,21 @@ public final class JfrSession {
         }
         out.flush();
     }
+
+    /**
+     * Appends the run's timeline (events at their kernel time, on their threads) to the recording
+     * the JVM wrote, and says how well it lines up with the JVM's own events.
+     */
+    public static void appendTimeline(JkvmTimeline timeline, Path file, PrintWriter out) {
+        try {
+            JkvmTimeline.Appended a = timeline.appendTo(file);
+            out.printf("jkvm: %d events at their kernel time appended to %s (%d KiB); clock reference ±%d ns"
+                            + " (%d references, %d ns apart)%n", a.events(), file, a.bytes() >> 10, a.clock().uncertaintyNanos(),
+                    a.clock().references(), a.clock().spreadNanos());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the timeline could not be appended to " + file
+                    + " (the JVM's part of the recording is intact)", e);
+        }
+        out.flush();
+    }
 }

@@ -5,7 +5,7 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.KernelSchedSwitch")
 @Label("Kernel Sched Switch")
@@ -16,9 +16,12 @@ public final class KernelSchedSwitch extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the switch happened (CLOCK_MONOTONIC nanoseconds)")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("When the switch happened; the event's start time is this moment too")
     public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
 
     @Label("Previous Thread ID") @Description("The task switched out")
     public int prevTid;

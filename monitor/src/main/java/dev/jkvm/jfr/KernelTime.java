@@ -10,15 +10,16 @@ import jdk.jfr.MetadataDefinition;
 import jdk.jfr.Relational;
 
 /**
- * Marks a field holding a kernel timestamp: CLOCK_MONOTONIC nanoseconds, the clock of perf records
- * (use_clockid) and of System.nanoTime. JFR cannot back-date an event's start time, so the exact
- * moment the kernel saw travels in such a field; fields with this annotation can be related across
- * event types (a switch and the kprobe of the same moment carry comparable values).
+ * Marks a field holding a kernel moment: a timestamp in the recording's ticks, so readers show it as
+ * a date-time on the recording's axis, equal to the event's start time. The kernel's raw value
+ * (CLOCK_MONOTONIC nanoseconds, the clock of perf records and of System.nanoTime) travels beside it
+ * in the event's {@code monotonicNanos}. Fields with this annotation can be related across event
+ * types (a switch and the kprobe of the same moment carry comparable values).
  */
 @MetadataDefinition
 @Relational
 @Label("Kernel Time")
-@Description("CLOCK_MONOTONIC nanoseconds as the kernel recorded them (same clock as System.nanoTime)")
+@Description("A moment the kernel recorded, on the recording's time axis")
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)
 public @interface KernelTime {}

@@ -22,6 +22,9 @@ public final class RecorderSummary extends jdk.jfr.Event {
     @Label("Lost Records") @Description("Records the kernel dropped (PERF_RECORD_LOST); 0 means the recording is complete")
     public long lostRecords;
 
+    @Label("Late Records") @Description("Records that arrived after a later one had been committed: committed out of order and not classified")
+    public long lateRecords;
+
     @Timespan(Timespan.NANOSECONDS)
     @Label("Median Commit Lag") @Description("Median time from kernel timestamp to event commit")
     public long lagP50;

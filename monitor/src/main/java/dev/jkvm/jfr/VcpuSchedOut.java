@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSchedOut")
 @Label("vCPU Sched Out")
@@ -25,9 +26,12 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU the thread was switched out from")
     public int cpu;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the switch happened: CLOCK_MONOTONIC nanoseconds from the perf record")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("When the switch happened (see Stamped By); the event's start time is this moment too")
     public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
 
     @Label("Preempted") @Description("The thread was still runnable (preempted); false means it blocked or slept")
     public boolean preempted;
@@ -35,7 +39,13 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     @Label("In KVM_RUN") @Description("The thread was inside the KVM_RUN ioctl at that moment (false also when unknown)")
     public boolean inKvmRun;
 
+    @Label("Stamped By") @Description("Where kernelTime comes from: the sched:sched_switch tracepoint (when recorded, the moment the kernel switched) or the perf switch record (written a few microseconds after a switch-in)")
+    public String stampedBy;
+
+    @Label("Late") @Description("The record reached the recorder after a later one had been committed; it is not classified")
+    public boolean late;
+
     @Timespan(Timespan.NANOSECONDS)
-    @Label("Commit Lag") @Description("Time from the kernel's timestamp to this event's commit")
+    @Label("Recorder Lag") @Description("Time from the kernel's timestamp to when the recorder wrote this event")
     public long lag;
 }

@@ -6,15 +6,17 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSwitch")
 @Label("vCPU Switch")
-@Description("A sched-in of a vCPU classified by what the CPU last ran of KVM: the vCPU's first run, the same vCPU"
-        + " resumed (its VMCS/VMCB still current), or a switch from another vCPU (on VMX a VMPTRLD of another VMCS)")
+@Description("A sched-in of a vCPU thread classified by the vCPU KVM loaded last on that CPU: inside KVM_RUN the same"
+        + " vCPU reloaded (no VMPTRLD), another vCPU's VMCS/VMCB current (VMPTRLD expected) or the first load on the CPU;"
+        + " outside KVM_RUN KVM loads nothing")
 @Category({"jkvm", "Scheduling"})
 @StackTrace(false)
 public final class VcpuSwitch extends jdk.jfr.Event {
-    @Label("VM") @Description("The VM switched in")
+    @Label("VM") @Description("The VM switched in; the event is on its vCPU thread")
     public String vm;
 
     @Label("vCPU") @Description("The vCPU index switched in")
@@ -23,20 +25,31 @@ public final class VcpuSwitch extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @KernelTime @Timespan(Timespan.NANOSECONDS)
-    @Label("Kernel Time") @Description("When the sched-in happened (CLOCK_MONOTONIC nanoseconds)")
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("When the sched-in happened; the event's start time is this moment too")
     public long kernelTime;
 
-    @Label("Switch Class") @Description("first run, same vCPU resumed, or switched from another vCPU")
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
+
+    @Label("Switch Class") @Description("first load on this CPU, same vCPU reloaded, another vCPU was loaded, outside KVM_RUN, or unknown (records lost)")
     public String switchClass;
 
-    @Label("Previous VM") @Description("The VM whose vCPU this CPU ran last (empty for a first run on the CPU)")
+    @Label("Loaded VM") @Description("The VM whose vCPU KVM had loaded last on this CPU (empty when none or unknown)")
     public String fromVm;
 
-    @Label("Previous vCPU") @Description("The vCPU this CPU ran last (-1 when none)")
+    @Label("Loaded vCPU") @Description("The vCPU KVM had loaded last on this CPU (-1 when none or unknown)")
     public int fromVcpu;
 
+    @Label("Ran Before") @Description("The task the CPU switched from: a vCPU (vm/vcpuN), idle, a foreign task (its name and TID),"
+            + " or, without the sched_switch tracepoint, what the switch records suggest")
+    public String ranBefore;
+
+    @Label("Thread ID") @Description("Kernel thread id of the vCPU thread switched in")
+    public int tid;
+
+
     @Timespan(Timespan.NANOSECONDS)
-    @Label("Time Off CPU") @Description("Time since this vCPU's last sched-out (0 for a first run)")
+    @Label("Time Off CPU") @Description("Time since this vCPU's last sched-out (0 when not known)")
     public long offCpu;
 }

@@ -31,14 +31,26 @@ public final class VcpuSwitchSummary extends jdk.jfr.Event {
     @Label("Preempted Sched Outs") @Description("Sched-outs where the thread was still runnable")
     public long preemptions;
 
-    @Label("First Runs") @Description("Sched-ins classified as the vCPU's first run on the CPU")
-    public long firstRuns;
+    @Label("First Loads") @Description("Sched-ins inside KVM_RUN on a CPU where no vCPU was loaded yet")
+    public long firstLoads;
 
-    @Label("Same vCPU Resumed") @Description("Sched-ins where the CPU's last vCPU was this one")
+    @Label("Same vCPU Reloaded") @Description("Sched-ins inside KVM_RUN where the CPU's loaded vCPU was this one (no VMPTRLD)")
     public long sameVcpu;
 
-    @Label("From Another vCPU") @Description("Sched-ins where the CPU's last vCPU was another one (VMCS/VMCB reload)")
+    @Label("From Another vCPU") @Description("Sched-ins inside KVM_RUN where another vCPU was loaded last (VMCS/VMCB reload)")
     public long fromOtherVcpu;
+
+    @Label("Outside KVM_RUN") @Description("Sched-ins while the thread was outside KVM_RUN (KVM loads nothing)")
+    public long outsideKvmRun;
+
+    @Label("Unknown Class") @Description("Sched-ins that could not be classified (records lost before them)")
+    public long unknownClass;
+
+    @Label("Late Records") @Description("Switch records that arrived after later ones had been committed (not classified)")
+    public long lateRecords;
+
+    @Label("Gaps") @Description("Times records of this thread were lost; intervals never span a gap")
+    public long gaps;
 
     @Timespan(Timespan.NANOSECONDS)
     @Label("Time On CPU") @Description("Sum of sched-in to sched-out intervals")

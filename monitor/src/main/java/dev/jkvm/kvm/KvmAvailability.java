@@ -2,6 +2,7 @@ package dev.jkvm.kvm;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The one answer to "can KVM be used here, and if not, why": it drives {@code jkvm check}, the
@@ -48,5 +49,22 @@ public final class KvmAvailability {
     public static void ensureUsable() {
         Verdict v = probe();
         if (!v.usable()) throw new KvmUnavailableException(v.reason());
+    }
+
+    /** Which KVM vendor module is loaded (kvm_intel, kvm_amd, or another such as kvm_pvm). */
+    public static String vendorModules() {
+        try {
+            List<String> found = Files.readAllLines(Path.of("/proc/modules")).stream()
+                    .map(l -> l.split(" ", 2)[0])
+                    .filter(n -> n.startsWith("kvm_"))
+                    .toList();
+            if (!found.isEmpty()) return String.join(", ", found);
+        } catch (Exception e) {
+            // /proc/modules is missing on kernels without module support; fall through.
+        }
+        for (String m : List.of("kvm_intel", "kvm_amd", "kvm_pvm")) {
+            if (Files.isDirectory(Path.of("/sys/module", m))) return m + " (built in)";
+        }
+        return "unknown (none listed in /proc/modules or /sys/module)";
     }
 }

@@ -30,8 +30,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The nested-KVM sandbox: a Debian kernel under QEMU TCG with an SVM-capable CPU, so /dev/kvm works
  * inside even where the host has none. The host's file system is visible read-only at the same
- * paths, the output directory and shares read-write, and commands run as root in the caller's
- * working directory with their stdout, stderr and exit status carried back exactly.
+ * paths except /tmp, which is the guest's own (the caller's checkout there stays visible,
+ * read-only: {@link VisibleCheckout}); the output directory and shares are read-write, and commands
+ * run as root in the caller's working directory with their stdout, stderr and exit status carried
+ * back exactly.
  *
  * <p>One instance owns one QEMU process and one temporary directory; {@link #close()} (or the
  * shutdown hook, if the JVM is stopped first) kills QEMU and removes the directory. A booted
@@ -222,11 +224,12 @@ public final class Sandbox implements AutoCloseable {
 
     private static Sandbox start(SandboxConfig cfg, boolean interactive, String interactiveJob) throws SandboxException {
         Path qemuBinary = Qemu.find().orElseThrow(() -> new SandboxException(Step.HOST_SETUP, Qemu.unavailabilityCause().orElseThrow()));
-        List<Path> shares = checkShares(cfg);
+        List<Mount> shares = checkShares(cfg);
         SandboxAssets.BootFiles boot = SandboxAssets.prepare(cfg);
         Path temp;
         try {
-            temp = Files.createTempDirectory("jkvm-sandbox-");
+            // The pid in the name tells whose a leftover directory is (tests count only their own).
+            temp = Files.createTempDirectory("jkvm-sandbox-" + ProcessHandle.current().pid() + "-");
         } catch (IOException e) {
             throw new SandboxException(Step.HOST_SETUP, "cannot create a temporary directory: " + e.getMessage(), e);
         }
@@ -250,8 +253,15 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** The output directory and shares, created if needed, real paths, parents before children. */
-    private static List<Path> checkShares(SandboxConfig cfg) throws SandboxException {
+    /** A directory shared at its own path inside the guest. */
+    record Mount(Path path, boolean readOnly) {}
+
+    /**
+     * The output directory and shares (read-write), created if needed, and the caller's checkout
+     * (read-only) where the guest's /tmp would hide it ({@link VisibleCheckout}); real paths, parents
+     * before children.
+     */
+    private static List<Mount> checkShares(SandboxConfig cfg) throws SandboxException {
         List<Path> all = new ArrayList<>();
         try {
             Files.createDirectories(cfg.outputDir());
@@ -273,13 +283,16 @@ public final class Sandbox implements AutoCloseable {
             if (r.toString().contains("\n")) throw new SandboxException(Step.HOST_SETUP, "a shared path cannot contain a newline: " + p);
             if (!real.contains(r)) real.add(r);
         }
-        real.sort(Comparator.comparingInt(Path::getNameCount));
-        return real;
+        List<Mount> mounts = new ArrayList<>();
+        for (Path r : real) mounts.add(new Mount(r, false));
+        VisibleCheckout.shareFor(cfg.workingDir()).filter(c -> !real.contains(c)).ifPresent(c -> mounts.add(new Mount(c, true)));
+        mounts.sort(Comparator.comparingInt(m -> m.path().getNameCount()));
+        return mounts;
     }
 
-    private void launch(Path qemuBinary, SandboxAssets.BootFiles boot, List<Path> shares, String interactiveJob) throws SandboxException {
+    private void launch(Path qemuBinary, SandboxAssets.BootFiles boot, List<Mount> shares, String interactiveJob) throws SandboxException {
         try {
-            Files.writeString(runDir.resolve("config"), GuestJob.config(interactive, shares));
+            Files.writeString(runDir.resolve("config"), GuestJob.config(interactive, shares.stream().map(Mount::path).toList()));
             if (interactiveJob != null) Files.writeString(runDir.resolve("job-0.sh"), interactiveJob);
         } catch (IOException e) {
             throw new SandboxException(Step.HOST_SETUP, "cannot write the sandbox's run files: " + e.getMessage(), e);
@@ -287,7 +300,9 @@ public final class Sandbox implements AutoCloseable {
         List<Qemu.Share> exports = new ArrayList<>();
         exports.add(new Qemu.Share(Qemu.HOST_ROOT_TAG, Path.of("/"), true));
         exports.add(new Qemu.Share(Qemu.RUN_TAG, runDir, true));
-        for (int i = 0; i < shares.size(); i++) exports.add(new Qemu.Share(Qemu.SHARE_TAG_PREFIX + i, shares.get(i), false));
+        for (int i = 0; i < shares.size(); i++) {
+            exports.add(new Qemu.Share(Qemu.SHARE_TAG_PREFIX + i, shares.get(i).path(), shares.get(i).readOnly()));
+        }
 
         Optional<Path> consoleSocket = interactive ? Optional.empty() : Optional.of(tempDir.resolve("console.sock"));
         Path ctlSocket = tempDir.resolve("ctl.sock");

@@ -1,61 +1,37 @@
 package dev.jkvm.sched;
 
-import dev.jkvm.jfr.KernelSchedSwitch;
-import dev.jkvm.jfr.KvmSchedIn;
-import dev.jkvm.jfr.KvmSchedOut;
-import dev.jkvm.jfr.VcpuLoad;
+import dev.jkvm.jfr.JkvmTimeline;
 
-/** Turns decoded kernel probe samples into their JFR events, naming the vCPU when the task is one of ours. */
+/** Turns decoded kernel probe samples into their timeline events, naming the vCPU (and its thread) when the task is one of ours. */
 final class KernelEvents {
     private KernelEvents() {}
 
+    /** Loads and registers the event classes before the first sample arrives. */
+    static void warmUp() {
+        JkvmTimeline.declare();
+    }
+
     static void probeHit(ProbeSource.Kind kind, String function, ProbeSample s, SchedRecorder recorder) {
-        VcpuId v = recorder.vcpuOfTid(s.tid());
-        String vm = v == null ? "" : v.vm();
-        int vcpu = v == null ? -1 : v.vcpu();
-        switch (kind) {
-            case KVM_SCHED_IN -> {
-                KvmSchedIn e = new KvmSchedIn();
-                if (e.shouldCommit()) {
-                    e.vm = vm; e.vcpu = vcpu; e.tid = s.tid(); e.cpu = s.cpu(); e.kernelTime = s.time();
-                    e.commit();
-                }
+        JkvmTimeline timeline = recorder.timeline();
+        if (timeline != null) {
+            JkvmTimeline.VcpuRef v = recorder.refOfTid(s.tid());
+            switch (kind) {
+                case KVM_SCHED_IN -> timeline.kvmSched(true, v, s.tid(), s.cpu(), s.time());
+                case KVM_SCHED_OUT -> timeline.kvmSched(false, v, s.tid(), s.cpu(), s.time());
+                case ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD -> timeline.vcpuLoad(function, v, s.tid(), s.cpu(), s.time());
+                case SCHED_SWITCH, KVM_ENTRY -> throw new IllegalArgumentException(kind + " samples are not probe hits");
             }
-            case KVM_SCHED_OUT -> {
-                KvmSchedOut e = new KvmSchedOut();
-                if (e.shouldCommit()) {
-                    e.vm = vm; e.vcpu = vcpu; e.tid = s.tid(); e.cpu = s.cpu(); e.kernelTime = s.time();
-                    e.commit();
-                }
-            }
-            case ARCH_VCPU_LOAD, VENDOR_VCPU_LOAD -> {
-                VcpuLoad e = new VcpuLoad();
-                if (e.shouldCommit()) {
-                    e.function = function; e.vm = vm; e.vcpu = vcpu; e.tid = s.tid(); e.cpu = s.cpu(); e.kernelTime = s.time();
-                    e.commit();
-                }
-            }
-            case SCHED_SWITCH -> throw new IllegalArgumentException("sched_switch samples go to schedSwitch");
         }
         recorder.recordLag(s.time());
     }
 
     static void schedSwitch(ProbeSample s, TracepointFormat f, SchedRecorder recorder) {
-        KernelSchedSwitch e = new KernelSchedSwitch();
-        if (e.shouldCommit()) {
+        JkvmTimeline timeline = recorder.timeline();
+        if (timeline != null) {
             int prev = (int) f.integer(s.raw(), "prev_pid");
             int next = (int) f.integer(s.raw(), "next_pid");
-            VcpuId pv = recorder.vcpuOfTid(prev), nv = recorder.vcpuOfTid(next);
-            e.cpu = s.cpu();
-            e.kernelTime = s.time();
-            e.prevTid = prev;
-            e.prevComm = f.string(s.raw(), "prev_comm");
-            e.prevState = taskState(f.integer(s.raw(), "prev_state"));
-            e.prevVm = pv == null ? "" : pv.vm();
-            e.nextTid = next;
-            e.nextComm = f.string(s.raw(), "next_comm");
-            e.nextVm = nv == null ? "" : nv.vm();
-            e.commit();
+            timeline.kernelSchedSwitch(s.cpu(), s.time(), prev, f.string(s.raw(), "prev_comm"), taskState(f.integer(s.raw(), "prev_state")),
+                    recorder.refOfTid(prev), next, f.string(s.raw(), "next_comm"), recorder.refOfTid(next));
         }
         recorder.recordLag(s.time());
     }

@@ -50,6 +50,20 @@ public final class KernelProbes {
             problems.add("no kprobe PMU (" + KPROBE_TYPE + " unreadable: kernel without CONFIG_KPROBE_EVENTS?)");
         }
         try {
+            // Every VM entry on the CPU: the reload latency (sched-in → first entry) comes from it.
+            Path dir = tracefs().resolve("events/kvm/kvm_entry");
+            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, false);
+                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, "kvm:kvm_entry on CPU " + cpu);
+                opened.add(new ProbeSource(ProbeSource.Kind.KVM_ENTRY, "kvm:kvm_entry", ev, null));
+            }
+        } catch (IOException | NumberFormatException e) {
+            problems.add("kvm:kvm_entry unavailable (" + e.getMessage() + ")");
+        } catch (RuntimeException e) {
+            problems.add("kvm:kvm_entry: " + e.getMessage());
+        }
+        try {
             Path dir = tracefs().resolve("events/sched/sched_switch");
             int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
             TracepointFormat format = TracepointFormat.parse(Files.readString(dir.resolve("format")));

@@ -1,129 +1,143 @@
 package dev.jkvm.sched;
 
-import dev.jkvm.experiment.KvmRunTrace;
-import dev.jkvm.jfr.PerfRecordsLost;
-import dev.jkvm.jfr.RecorderSummary;
-import dev.jkvm.jfr.VcpuSchedIn;
-import dev.jkvm.jfr.VcpuSchedOut;
-import dev.jkvm.jfr.VcpuSwitch;
-import dev.jkvm.jfr.VcpuSwitchSummary;
+import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.jfr.JkvmTimeline;
+import dev.jkvm.jfr.timeline.TimelineThread;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Turns the kernel's context-switch records of every vCPU thread into JFR events, promptly and in
- * kernel time order. One perf event per vCPU thread (opened from that thread before its first
- * KVM_RUN), drained by one recorder thread that runs off the experiment CPU.
+ * Turns the kernel's context-switch records of every vCPU thread, and the privileged probes, into
+ * JFR events in kernel time order. The parts: {@link PerfEvent}/{@link PerfRing} read the rings,
+ * {@link TimeOrderer} merges them into one order, {@link VcpuAccount} keeps each vCPU's schedule,
+ * {@link SwitchClassifier} says which vCPU KVM had loaded, {@link CpuHistory} says what ran before
+ * and when the kernel switched, and {@link SwitchEventEmitter} writes the events. This class owns
+ * the rings and the recorder thread, which runs off the experiment CPU.
  *
- * <p>Ordering: rings are drained one after another, so a record stamped just before a drain may
- * become visible only in the next one. Records younger than {@link #HOLD_BACK_NANOS} stay pending
- * until a later pass; the final flush takes everything. The lag this adds is measured and recorded.
+ * <p>Every ring is opened before the recorder starts ({@link #attach} from the thread that creates
+ * the vCPU threads, before they run anything), so no ring can join late with old records. Rings are
+ * drained one after another, so a record stamped just before a drain may only be seen in the next
+ * one: records younger than {@link #HOLD_BACK_NANOS} at the start of a pass wait for a later pass.
  */
 public final class SchedRecorder implements AutoCloseable {
     private static final long POLL_NANOS = 1_000_000;
     static final long HOLD_BACK_NANOS = 2_000_000;
-    private static final int RING_PAGES = 64;
+    /** 64 KiB of records per vCPU thread: at ~48 bytes a record, seconds of switching at the fastest rate. */
+    private static final int RING_PAGES = 16;
 
-    private final List<Source> sources = new CopyOnWriteArrayList<>();
-    private final List<ProbeSource> probes = new CopyOnWriteArrayList<>();
+    /** One vCPU thread's ring and schedule. */
+    private record Source(VcpuAccount account, PerfEvent event, JkvmTimeline.VcpuRef ref) {}
+
+    /** A record waiting for its turn: a switch or a loss of a vCPU ring, or a probe sample or loss. */
+    private record Item(Source source, SwitchRecord record, long lost, ProbeSource probe, ProbeSample sample) {}
+
+    private final List<Source> sources = new ArrayList<>();
+    private final Map<Integer, Source> byTid = new HashMap<>();
+    private final List<ProbeSource> probes = new ArrayList<>();
     private final SwitchClassifier classifier = new SwitchClassifier();
+    private final CpuHistory cpus = new CpuHistory();
+    private final SwitchEventEmitter emitter;
+    /** Where kernel-moment events go, at their time and on their vCPU's thread; null when not recording. */
+    private final JkvmTimeline timeline;
+    private final CommitLag lag = new CommitLag();
+    private final TimeOrderer<Item> orderer = new TimeOrderer<>(new TimeOrderer.Sink<>() {
+        @Override
+        public void inOrder(long time, Item item) {
+            process(item, false);
+        }
+
+        @Override
+        public void late(long time, Item item, long behind) {
+            process(item, true);
+        }
+    });
     private final PrintWriter notices;
     private final BitSet recorderCpus;
     private final Thread thread;
-    private final List<Pending> pending = new ArrayList<>();
-    private final LongList lags = new LongList();
     private volatile boolean stopping;
+    private boolean started;
     private long switchRecords;
     private long probeRecords;
     private long lostRecords;
-    private volatile String openFailure;
-
-    /** One vCPU thread's switch records. */
-    private static final class Source {
-        final VcpuId id;
-        final PerfEvent event;
-        final KvmRunTrace trace;
-        long ins, outs, preempted, firstRuns, sameVcpu, otherVcpu, onCpu, offCpu, onCpuInKvmRun;
-        boolean lastInInKvmRun;
-        long lastIn = -1, lastOut = -1;
-        boolean seenAny;
-        /** Off-CPU intervals {out, in} in kernel time, for aligning what the guest saw. */
-        final LongList offCpuIntervals = new LongList();
-
-        Source(VcpuId id, PerfEvent event, KvmRunTrace trace) {
-            this.id = id;
-            this.event = event;
-            this.trace = trace;
-        }
-    }
-
-    /** A decoded record waiting for its turn in time order. */
-    private record Pending(long time, Source source, SwitchRecord record, ProbeSource probe, ProbeSample sample) {}
+    private long vmEntries;
+    private String openFailure;
 
     /**
      * @param recorderCpus where the recorder thread may run (the allowed CPUs minus the experiment
      *                     CPU); empty to leave it unpinned
      */
-    public SchedRecorder(PrintWriter notices, BitSet recorderCpus) {
+    public SchedRecorder(PrintWriter notices, BitSet recorderCpus, JkvmTimeline timeline) {
         this.notices = notices;
+        this.timeline = timeline;
+        this.emitter = new SwitchEventEmitter(timeline);
         this.recorderCpus = recorderCpus;
         this.thread = Thread.ofPlatform().name("jkvm-recorder").daemon(true).unstarted(this::loop);
     }
 
-    public void start() {
-        warmUp();
-        thread.start();
-    }
-
     /**
-     * Loads and registers the event classes before the first switch arrives: the first use of an
-     * event class costs JFR tens of milliseconds, which would otherwise show up as commit lag.
+     * Opens context-switch recording of vCPU thread {@code id.tid()}. Call before {@link #start}, from
+     * any thread of this process, before the vCPU thread is pinned to the experiment CPU or runs
+     * its guest, so its whole life there is recorded. A failure is reported once, clearly, and the
+     * run goes on without switch events.
+     *
+     * @param keepOffCpuIntervals keep this vCPU's off-CPU intervals for {@link #offCpuIntervals}
+     * @param thread              the vCPU's Java thread, on whose lane its events are drawn
      */
-    private static void warmUp() {
-        new VcpuSchedIn().shouldCommit();
-        new VcpuSchedOut().shouldCommit();
-        new VcpuSwitch().shouldCommit();
-        new dev.jkvm.jfr.KvmSchedIn().shouldCommit();
-        new dev.jkvm.jfr.KvmSchedOut().shouldCommit();
-        new dev.jkvm.jfr.VcpuLoad().shouldCommit();
-        new dev.jkvm.jfr.KernelSchedSwitch().shouldCommit();
-    }
-
-    /**
-     * Opens context-switch recording for the calling vCPU thread. Call from that thread, before its
-     * first KVM_RUN. A failure is reported once, clearly, and the run goes on without switch events.
-     */
-    public void attachCurrentThread(VcpuId id, KvmRunTrace trace) {
+    public void attach(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals, TimelineThread thread) {
+        if (started) throw new IllegalStateException("attach " + id + " before the recorder starts");
+        if (openFailure != null) return;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = PerfAttributes.contextSwitches(arena);
             PerfEvent event = PerfEvent.open(attr, id.tid(), -1, RING_PAGES, "switches of " + id);
-            sources.add(new Source(id, event, trace));
+            Source s = new Source(new VcpuAccount(id, trace, keepOffCpuIntervals), event,
+                    new JkvmTimeline.VcpuRef(id.vm(), id.vcpu(), id.tid(), thread));
+            sources.add(s);
+            byTid.put(id.tid(), s);
         } catch (RuntimeException e) {
-            if (openFailure == null) {
-                openFailure = e.getMessage();
-                notices.println("jkvm: cannot record vCPU sched-in/out: " + e.getMessage() + PerfPermissions.advice());
-                notices.flush();
-            }
+            openFailure = e.getMessage();
+            notices.println("jkvm: cannot record vCPU sched-in/out: " + e.getMessage() + PerfPermissions.advice());
+            notices.flush();
         }
     }
 
-    /** Adds a privileged kernel probe (kprobe or tracepoint) whose samples become events. */
+    /** Adds a privileged kernel probe (kprobe or tracepoint) whose samples become events. Before {@link #start}. */
     public void addProbe(ProbeSource probe) {
+        if (started) throw new IllegalStateException("add probes before the recorder starts");
         probes.add(probe);
+    }
+
+    public void start() {
+        started = true;
+        SwitchEventEmitter.warmUp();
+        KernelEvents.warmUp();
+        thread.start();
     }
 
     /** The vCPU a TID belongs to, or null. */
     VcpuId vcpuOfTid(int tid) {
-        for (Source s : sources) if (s.id.tid() == tid) return s.id;
-        return null;
+        Source s = byTid.get(tid);
+        return s == null ? null : s.account().id;
+    }
+
+    /** The vCPU a TID belongs to, as the timeline names it, or null. */
+    JkvmTimeline.VcpuRef refOfTid(int tid) {
+        Source s = byTid.get(tid);
+        return s == null ? null : s.ref();
+    }
+
+    /** Where kernel-moment events go; null when the run is not recorded. */
+    JkvmTimeline timeline() {
+        return timeline;
     }
 
     public boolean recordingSwitches() {
@@ -131,9 +145,7 @@ public final class SchedRecorder implements AutoCloseable {
     }
 
     private void loop() {
-        if (!recorderCpus.isEmpty()) {
-            dev.jkvm.bindings.Syscalls.setAffinity(dev.jkvm.bindings.Syscalls.gettid(), recorderCpus);
-        }
+        if (!recorderCpus.isEmpty()) Syscalls.setAffinity(Syscalls.gettid(), recorderCpus);
         while (!stopping) {
             pass(false);
             LockSupport.parkNanos(POLL_NANOS);
@@ -142,11 +154,16 @@ public final class SchedRecorder implements AutoCloseable {
 
     /** Stops the recorder thread, drains everything left and commits the summaries. Call after the vCPU threads ended. */
     public void stopAndFlush() throws InterruptedException {
-        stopping = true;
-        thread.join();
+        stopThread();
         awaitThreadsGone();
         pass(true);
-        commitSummaries();
+        for (Source s : sources) emitter.summary(s.account());
+        emitter.recorderSummary(totals());
+    }
+
+    private void stopThread() throws InterruptedException {
+        stopping = true;
+        if (thread.isAlive()) thread.join();
     }
 
     /**
@@ -157,192 +174,195 @@ public final class SchedRecorder implements AutoCloseable {
     private void awaitThreadsGone() throws InterruptedException {
         long deadline = System.nanoTime() + 2_000_000_000L;
         for (Source s : sources) {
-            java.nio.file.Path task = java.nio.file.Path.of("/proc/self/task", Integer.toString(s.id.tid()));
-            while (java.nio.file.Files.exists(task) && System.nanoTime() < deadline) Thread.sleep(1);
+            Path task = Path.of("/proc/self/task", Integer.toString(s.account().id.tid()));
+            while (Files.exists(task) && System.nanoTime() < deadline) Thread.sleep(1);
         }
     }
 
-    private synchronized void pass(boolean flushAll) {
+    private void pass(boolean flushAll) {
+        // Anything stamped before this moment (less the margin) is in its ring by the time we drain it.
         long horizon = System.nanoTime() - HOLD_BACK_NANOS;
         for (Source s : sources) {
-            s.event.drain((type, misc, record) -> {
+            s.event().drain((type, misc, record) -> {
                 if (type == SwitchRecord.TYPE) {
                     SwitchRecord r = SwitchRecord.decode(misc, record);
-                    pending.add(new Pending(r.time(), s, r, null, null));
+                    orderer.add(r.time(), new Item(s, r, 0, null, null));
                 } else if (type == SwitchRecord.LOST) {
-                    lost(s.event.what(), SwitchRecord.lostCount(record));
+                    orderer.add(SwitchRecord.lostTime(record), new Item(s, null, SwitchRecord.lostCount(record), null, null));
                 }
             });
         }
-        for (ProbeSource p : probes) {
-            p.drain(this);
-        }
-        if (pending.isEmpty()) return;
-        pending.sort(Comparator.comparingLong(Pending::time));
-        int done = 0;
-        for (Pending p : pending) {
-            if (!flushAll && p.time() > horizon) break;
-            if (p.record() != null) {
-                emitSwitch(p.source(), p.record());
-            } else {
-                p.probe().emit(p.sample(), this);
-                probeRecords++;
+        for (ProbeSource p : probes) p.drain(this);
+        if (flushAll) orderer.releaseAll();
+        else orderer.release(horizon);
+    }
+
+    void probeSample(ProbeSource probe, ProbeSample sample) {
+        orderer.add(sample.time(), new Item(null, null, 0, probe, sample));
+    }
+
+    void probeLost(ProbeSource probe, long time, long count) {
+        orderer.add(time, new Item(null, null, count, probe, null));
+    }
+
+    private void process(Item item, boolean late) {
+        if (item.probe() != null) {
+            if (item.sample() == null) {
+                lost(item.probe().what(), item.lost());
+                if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) cpus.tracepointLost();
+                return;
             }
-            done++;
+            probeRecords++;
+            if (item.probe().kind() == ProbeSource.Kind.KVM_ENTRY) {
+                vmEntry(item.sample());
+                return;
+            }
+            if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) {
+                CpuHistory.Switch sw = item.probe().decodeSwitch(item.sample());
+                if (!late) cpus.tracepoint(item.sample().cpu(), sw);
+            }
+            item.probe().emit(item.sample(), this);
+            return;
         }
-        pending.subList(0, done).clear();
+        Source s = item.source();
+        if (item.record() == null) {
+            lost(s.event().what(), item.lost());
+            s.account().gap();
+            classifier.lostRecords();
+            return;
+        }
+        switchRecords++;
+        if (late) s.account().late++;
+        switchRecord(s.account(), s.ref(), item.record(), late);
+        lag.add(System.nanoTime() - item.record().time());
     }
 
-    void addPendingProbeSample(ProbeSource probe, ProbeSample sample) {
-        pending.add(new Pending(sample.time(), null, null, probe, sample));
+    private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
+        VcpuId id = a.id;
+        int cpu = r.cpu();
+        int state = a.trace.stateAt(r.time());
+        if (r.out()) {
+            long tp = cpus.switchOutTime(cpu, id.tid(), r.time());
+            long time = tp >= 0 ? tp : r.time();
+            String source = tp >= 0 ? SwitchEventEmitter.TRACEPOINT : SwitchEventEmitter.PERF;
+            if (late) {
+                emitter.schedOut(ref, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, true, null, 0);
+                return;
+            }
+            VcpuAccount.Slice slice = a.schedOut(time, cpu, r.preempted());
+            a.reloadFrom = -1; // no VM entry in that slice: nothing to measure
+            long sliceStart = slice.start() >= 0 ? slice.start() : r.time();
+            classifier.sliceEnded(id, slice.cpu(), a.trace.insideDuring(sliceStart, r.time()));
+            cpus.vcpuOut(cpu, id.tid(), r.time());
+            long exits = slice.start() >= 0 ? a.trace.leavesBetween(slice.start(), slice.end()) : KvmRunTrace.UNKNOWN;
+            emitter.schedOut(ref, cpu, time, source, r.preempted(), state == KvmRunTrace.INSIDE, false, slice, exits);
+        } else {
+            long tp = cpus.switchInTime(cpu, id.tid(), r.time());
+            long time = tp >= 0 ? tp : r.time();
+            String source = tp >= 0 ? SwitchEventEmitter.TRACEPOINT : SwitchEventEmitter.PERF;
+            if (late) {
+                emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, true, null, null, false, 0);
+                return;
+            }
+            SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
+            VcpuAccount.Wait wait = a.schedIn(time, cpu, state == KvmRunTrace.INSIDE, c.switchClass());
+            if (state == KvmRunTrace.INSIDE) {
+                a.reloadFrom = time;
+                a.reloadClass = c.switchClass();
+            }
+            boolean waitInKvmRun = wait.start() >= 0 && a.trace.stateAt(wait.start()) == KvmRunTrace.INSIDE;
+            long waitExits = wait.start() >= 0 ? a.trace.leavesBetween(wait.start(), wait.end()) : KvmRunTrace.UNKNOWN;
+            emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, false, wait, c.switchClass(), waitInKvmRun, waitExits);
+            emitter.classified(ref, cpu, time, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
+                    wait.start() >= 0 ? time - wait.start() : 0);
+        }
     }
 
-    void lost(String what, long count) {
+    /** A VM entry: the first one after a sched-in inside KVM_RUN ends that sched-in's reload. */
+    private void vmEntry(ProbeSample entry) {
+        vmEntries++;
+        Source s = byTid.get(entry.tid());
+        if (s == null) return;
+        VcpuAccount a = s.account();
+        a.entries++;
+        if (a.reloadFrom >= 0 && entry.time() >= a.reloadFrom) {
+            emitter.reload(s.ref(), entry.cpu(), a.reloadFrom, a.reloadClass, entry.time() - a.reloadFrom);
+            a.reloads++;
+            a.reloadFrom = -1;
+        }
+    }
+
+    /** Whether a probe of this kind was opened. */
+    public boolean hasProbe(ProbeSource.Kind kind) {
+        return probes.stream().anyMatch(p -> p.kind() == kind);
+    }
+
+    /** VM entries the kvm:kvm_entry tracepoint reported (0 where it is not recorded or never fires). */
+    public long vmEntries() {
+        return vmEntries;
+    }
+
+    private void lost(String what, long count) {
         lostRecords += count;
-        PerfRecordsLost e = new PerfRecordsLost();
-        e.source = what;
-        e.lost = count;
-        e.commit();
-        notices.println("jkvm: the kernel dropped " + count + " perf records of " + what + " (ring full); the recording is incomplete");
+        emitter.lost(what, count);
+        notices.println("jkvm: the kernel dropped " + count + " perf records of " + what + " (ring full); the recording has a gap there");
         notices.flush();
     }
 
     void recordLag(long kernelTime) {
-        lags.add(System.nanoTime() - kernelTime);
+        lag.add(System.nanoTime() - kernelTime);
     }
 
-    private void emitSwitch(Source s, SwitchRecord r) {
-        switchRecords++;
-        int state = s.trace.stateAt(r.time());
-        if (r.out()) {
-            if (!s.seenAny) classifier.alreadyRunning(s.id, r.cpu());
-            s.outs++;
-            if (r.preempted()) s.preempted++;
-            if (s.lastIn >= 0) {
-                s.onCpu += r.time() - s.lastIn;
-                if (s.lastInInKvmRun) s.onCpuInKvmRun += r.time() - s.lastIn;
-            }
-            s.lastOut = r.time();
-            VcpuSchedOut e = new VcpuSchedOut();
-            if (e.shouldCommit()) {
-                e.vm = s.id.vm();
-                e.vcpu = s.id.vcpu();
-                e.tid = s.id.tid();
-                e.cpu = r.cpu();
-                e.kernelTime = r.time();
-                e.preempted = r.preempted();
-                e.inKvmRun = state == KvmRunTrace.INSIDE;
-                e.lag = System.nanoTime() - r.time();
-                e.commit();
-            }
-        } else {
-            s.ins++;
-            long offCpu = s.lastOut >= 0 ? r.time() - s.lastOut : 0;
-            s.offCpu += offCpu;
-            if (s.lastOut >= 0) {
-                s.offCpuIntervals.add(s.lastOut);
-                s.offCpuIntervals.add(r.time());
-            }
-            s.lastIn = r.time();
-            s.lastInInKvmRun = state == KvmRunTrace.INSIDE;
-            SwitchClassifier.Classified c = classifier.schedIn(s.id, r.cpu());
-            switch (c.switchClass()) {
-                case FIRST_RUN -> s.firstRuns++;
-                case SAME_VCPU -> s.sameVcpu++;
-                case OTHER_VCPU -> s.otherVcpu++;
-            }
-            VcpuSchedIn e = new VcpuSchedIn();
-            if (e.shouldCommit()) {
-                e.vm = s.id.vm();
-                e.vcpu = s.id.vcpu();
-                e.tid = s.id.tid();
-                e.cpu = r.cpu();
-                e.kernelTime = r.time();
-                e.inKvmRun = state == KvmRunTrace.INSIDE;
-                e.lag = System.nanoTime() - r.time();
-                e.commit();
-            }
-            VcpuSwitch w = new VcpuSwitch();
-            if (w.shouldCommit()) {
-                w.vm = s.id.vm();
-                w.vcpu = s.id.vcpu();
-                w.cpu = r.cpu();
-                w.kernelTime = r.time();
-                w.switchClass = c.switchClass().label();
-                w.fromVm = c.previous() == null ? "" : c.previous().vm();
-                w.fromVcpu = c.previous() == null ? -1 : c.previous().vcpu();
-                w.offCpu = offCpu;
-                w.commit();
-            }
-        }
-        s.seenAny = true;
-        recordLag(r.time());
-    }
-
-    private void commitSummaries() {
-        for (Source s : sources) {
-            VcpuSwitchSummary e = new VcpuSwitchSummary();
-            e.vm = s.id.vm();
-            e.vcpu = s.id.vcpu();
-            e.tid = s.id.tid();
-            e.schedIns = s.ins;
-            e.schedOuts = s.outs;
-            e.preemptions = s.preempted;
-            e.firstRuns = s.firstRuns;
-            e.sameVcpu = s.sameVcpu;
-            e.fromOtherVcpu = s.otherVcpu;
-            e.onCpu = s.onCpu;
-            e.onCpuInKvmRun = s.onCpuInKvmRun;
-            e.offCpu = s.offCpu;
-            e.commit();
-        }
-        long[] sorted = lags.toSortedArray();
-        RecorderSummary r = new RecorderSummary();
-        r.switchRecords = switchRecords;
-        r.probeRecords = probeRecords;
-        r.lostRecords = lostRecords;
-        r.lagP50 = percentile(sorted, 0.50);
-        r.lagP99 = percentile(sorted, 0.99);
-        r.lagMax = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
-        r.commit();
-    }
-
-    /** The off-CPU intervals {out, in} of a VM's vCPU threads, in kernel time order. */
-    public synchronized List<long[]> offCpuIntervals(String vm) {
+    /** The off-CPU intervals {out, in} of a VM's vCPU threads that keep them, in kernel time order. Call after {@link #stopAndFlush}. */
+    public List<long[]> offCpuIntervals(String vm) {
         List<long[]> out = new ArrayList<>();
         for (Source s : sources) {
-            if (!s.id.vm().equals(vm)) continue;
-            long[] flat = s.offCpuIntervals.toArray();
+            if (!s.account().id.vm().equals(vm)) continue;
+            long[] flat = s.account().offCpuIntervals();
             for (int i = 0; i + 1 < flat.length; i += 2) out.add(new long[] {flat[i], flat[i + 1]});
         }
         return out;
     }
 
+    /** The recorder's counts so far, read while it works (for a status display: values may be a pass old). */
+    public record Live(long switchRecords, long lostRecords, java.util.Map<String, Long> onCpu) {}
+
+    public Live live() {
+        java.util.Map<String, Long> onCpu = new java.util.HashMap<>();
+        long now = System.nanoTime();
+        for (Source s : sources) {
+            VcpuAccount a = s.account();
+            long open = a.openSliceStart();
+            onCpu.merge(a.id.vm(), a.onCpu + (open >= 0 && open < now ? now - open : 0), Long::sum);
+        }
+        return new Live(switchRecords, lostRecords, onCpu);
+    }
+
     /** What the recorder saw, for the run's summary line. */
-    public record Totals(long switchRecords, long probeRecords, long lostRecords, long lagP50, long lagP99, long lagMax) {}
+    public record Totals(long switchRecords, long probeRecords, long lostRecords, long lateRecords, long lagP50, long lagP99, long lagMax) {}
 
-    public synchronized Totals totals() {
-        long[] sorted = lags.toSortedArray();
-        return new Totals(switchRecords, probeRecords, lostRecords, percentile(sorted, 0.5), percentile(sorted, 0.99),
-                sorted.length == 0 ? 0 : sorted[sorted.length - 1]);
+    /** Call after {@link #stopAndFlush} (or from the recorder's own thread). */
+    public Totals totals() {
+        return new Totals(switchRecords, probeRecords, lostRecords, orderer.lateCount(), lag.percentile(0.5), lag.percentile(0.99), lag.max());
     }
 
-    static long percentile(long[] sorted, double q) {
-        if (sorted.length == 0) return 0;
-        int i = (int) Math.ceil(q * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-    }
-
+    /** Stops and joins the recorder thread, then closes the rings: never unmaps a ring the thread may be reading. */
     @Override
     public void close() {
-        stopping = true;
-        for (Source s : sources) s.event.close();
+        try {
+            stopThread();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // Without the join the rings must stay mapped: the thread may still read them. Leak them.
+            return;
+        }
+        for (Source s : sources) s.event().close();
         for (ProbeSource p : probes) p.close();
     }
 
-    /** A growable array of primitive longs (lags), so recording a lag does not box. */
+    /** A growable array of primitive longs, so recording a value does not box. */
     static final class LongList {
-        private long[] values = new long[1024];
+        private long[] values = new long[64];
         private int size;
 
         void add(long v) {
@@ -352,12 +372,6 @@ public final class SchedRecorder implements AutoCloseable {
 
         long[] toArray() {
             return Arrays.copyOf(values, size);
-        }
-
-        long[] toSortedArray() {
-            long[] copy = Arrays.copyOf(values, size);
-            Arrays.sort(copy);
-            return copy;
         }
     }
 }

@@ -34,4 +34,11 @@ public record SwitchRecord(int pid, int tid, long time, int cpu, boolean out, bo
     public static long lostCount(MemorySegment record) {
         return record.get(ValueLayout.JAVA_LONG_UNALIGNED, 16);
     }
+
+    /** The time of a PERF_RECORD_LOST from its trailing sample_id (u64 id, u64 lost, then TID, TIME, CPU). */
+    public static long lostTime(MemorySegment record) {
+        long id = record.byteSize() - SAMPLE_ID_SIZE;
+        if (id < 24) throw new IllegalArgumentException("lost record of " + record.byteSize() + " bytes has no sample_id");
+        return record.get(ValueLayout.JAVA_LONG_UNALIGNED, id + 8);
+    }
 }

@@ -84,8 +84,9 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm" || fail "could not mount /dev/shm
 mount -t devpts -o ptmxmode=0666 devpts "$R/dev/pts" 2>/dev/null
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" || fail "could not mount tmpfs on /tmp"
 
-# Read-write shares, parents before children (the host sorts them). A share under /tmp gets its
-# mount point made in the tmpfs; elsewhere it already exists on the host.
+# Shares (read-write ones, and the caller's checkout under /tmp read-only: QEMU enforces which),
+# parents before children (the host sorts them). A share under /tmp gets its mount point made in
+# the tmpfs; elsewhere it already exists on the host.
 n=0
 while [ "$n" -lt "$JKVM_SHARES" ]; do
 	eval "dir=\$JKVM_SHARE_$n"

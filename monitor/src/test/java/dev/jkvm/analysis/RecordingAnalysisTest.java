@@ -4,114 +4,175 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jkvm.jfr.JfrProfiles;
-import dev.jkvm.jfr.KvmSchedIn;
-import dev.jkvm.jfr.RecorderSummary;
-import dev.jkvm.jfr.VcpuSchedIn;
-import dev.jkvm.jfr.VcpuSchedOut;
-import dev.jkvm.jfr.VcpuSwitch;
-import dev.jkvm.jfr.VmEnd;
-import dev.jkvm.util.UsageException;
+import dev.jkvm.analysis.jmc.JmcRecording;
+import dev.jkvm.analysis.jmc.RuleReport;
+import dev.jkvm.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import jdk.jfr.Recording;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The analysis on a real JFR file with synthetic jkvm events whose schedule is known exactly. */
+/**
+ * The analysis on real JFR files holding synthetic jkvm events whose schedule is known exactly: the
+ * expected numbers come from {@link SyntheticSchedule}'s own arithmetic, not from the analysis.
+ */
 class RecordingAnalysisTest {
 
-    static void in(String vm, long t) {
-        VcpuSchedIn e = new VcpuSchedIn();
-        e.vm = vm; e.vcpu = 0; e.tid = 100; e.cpu = 1; e.kernelTime = t; e.inKvmRun = true;
-        e.commit();
-    }
-
-    static void out(String vm, long t, boolean preempted) {
-        VcpuSchedOut e = new VcpuSchedOut();
-        e.vm = vm; e.vcpu = 0; e.tid = 100; e.cpu = 1; e.kernelTime = t; e.preempted = preempted; e.inKvmRun = true;
-        e.commit();
-    }
-
-    static void switchClass(String vm, String c) {
-        VcpuSwitch e = new VcpuSwitch();
-        e.vm = vm; e.vcpu = 0; e.switchClass = c;
-        e.commit();
-    }
-
-    static Path record(Path dir) throws Exception {
-        Path file = dir.resolve("synthetic.jfr");
-        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
-            r.start();
-            // Committed out of time order on purpose: the analysis must sort by kernel time.
-            out("vm0", 5_000, true);
-            in("vm0", 1_000);
-            in("vm0", 9_000);
-            out("vm0", 10_000, false);
-            in("vm0", 13_000);
-            out("vm0", 14_000, true);
-            switchClass("vm0", "first run");
-            switchClass("vm0", "switched from another vCPU");
-            switchClass("vm0", "switched from another vCPU");
-            for (int i = 0; i < 3; i++) {
-                KvmSchedIn k = new KvmSchedIn();
-                k.vm = "vm0"; k.vcpu = 0; k.tid = 100; k.cpu = 1; k.kernelTime = 1_000 + i;
-                k.commit();
-            }
-            VmEnd end = new VmEnd();
-            end.vm = "vm0"; end.result = "halted"; end.exits = 10; end.progress = 77; end.clean = true;
-            end.commit();
-            RecorderSummary s = new RecorderSummary();
-            s.switchRecords = 6; s.lostRecords = 0; s.lagP99 = 2_000_000;
-            s.commit();
-            r.stop();
-            r.dump(file);
+    /** vm0's slices grow 0.1 ms … 10 ms, vm1 always runs 2 ms: every percentile lands on a known sample. */
+    static SyntheticSchedule varied() {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        for (int i = 1; i <= 100; i++) {
+            s.run("vm0", i * 100_000L).run("vm1", 2_000_000);
         }
-        return file;
+        return s;
+    }
+
+    /** Three slices of one vCPU (JmcReadsRecordingTest reads this file with JMC's parser). */
+    static Path record(Path dir) throws Exception {
+        return new SyntheticSchedule().vm("vm0", 0).run("vm0", 4_000).run("vm0", 1_000, false).run("vm0", 1_000)
+                .write(dir.resolve("synthetic.jfr"), 1);
+    }
+
+    /** Nearest rank: the smallest sample with at least p % of the samples at or below it. */
+    static long nearestRank(List<Long> samples, double p) {
+        List<Long> sorted = new ArrayList<>(samples);
+        sorted.sort(null);
+        int rank = (int) Math.ceil(p / 100 * sorted.size());
+        return sorted.get(Math.max(1, rank) - 1);
+    }
+
+    static RunSummary.VcpuSummary vcpu(RunSummary r, String vm) {
+        return r.vcpus().stream().filter(v -> v.vm().equals(vm)).findFirst().orElseThrow(() -> new AssertionError("no " + vm + " in " + r.vcpus()));
+    }
+
+    static void assertMatches(SyntheticSchedule s, RunSummary r) {
+        assertEquals(s.window(), r.windowNanos(), "window");
+        double sum = 0, squares = 0;
+        for (String vm : s.nice.keySet()) {
+            RunSummary.VcpuSummary v = vcpu(r, vm);
+            List<Long> slices = s.slicesOf(vm), waits = s.waitsOf(vm);
+            assertEquals(s.shareOf(vm), v.share(), 1e-12, vm + " share");
+            assertEquals(slices.stream().mapToLong(Long::longValue).sum(), v.runNanos(), vm + " run");
+            assertEquals(slices.size(), v.slices().count(), vm + " slices");
+            assertEquals(nearestRank(slices, 50), v.slices().p50(), vm + " slice p50");
+            assertEquals(nearestRank(slices, 90), v.slices().p90(), vm + " slice p90");
+            assertEquals(nearestRank(slices, 99), v.slices().p99(), vm + " slice p99");
+            assertEquals(nearestRank(slices, 100), v.slices().max(), vm + " slice max");
+            assertEquals(waits.size(), v.waits().count(), vm + " waits");
+            assertEquals(nearestRank(waits, 50), v.waits().p50(), vm + " wait p50");
+            assertEquals(nearestRank(waits, 99), v.waits().p99(), vm + " wait p99");
+            assertEquals(nearestRank(waits, 100), v.waits().max(), vm + " wait max");
+            assertEquals(waits.stream().mapToLong(Long::longValue).sum(), v.waitNanos(), vm + " wait total");
+            assertEquals(s.slices.stream().filter(x -> x.vm().equals(vm) && x.preempted()).count(), v.preemptedOuts(), vm + " preempted");
+            assertEquals(s.slices.stream().filter(x -> x.vm().equals(vm) && !x.preempted()).count(), v.voluntaryOuts(), vm + " voluntary");
+            assertEquals(1, v.firstRuns(), vm + " first runs");
+            assertEquals(s.slices.stream().filter(x -> x.vm().equals(vm) && x.switchClass().startsWith("switched")).count(), v.fromOtherVcpu());
+            sum += v.share();
+            squares += v.share() * v.share();
+        }
+        assertEquals(sum * sum / (s.nice.size() * squares), r.jainIndex(), 1e-12, "Jain's index");
+        assertEquals(s.slices.size() / (s.window() / 1e9), r.switchesPerSecond(), 1e-6, "switches/s");
+        assertEquals(SyntheticSchedule.GAP, r.vcpuToVcpuGap().p50(), "vCPU-to-vCPU gap p50");
+        assertEquals(SyntheticSchedule.GAP, r.vcpuToVcpuGap().p99(), "vCPU-to-vCPU gap p99");
     }
 
     @Test
-    void computesRunWaitSleepAndDelayFromTheSwitches(@TempDir Path dir) throws Exception {
-        RecordingAnalysis.Result r = RecordingAnalysis.analyze(record(dir));
-        assertEquals(1, r.vcpus().size());
-        VcpuSchedule v = r.vcpus().get(0);
-        assertEquals("vm0", v.vm());
-        assertEquals(100, v.tid());
-        assertEquals(3, v.schedIns());
-        assertEquals(3, v.schedOuts());
-        assertEquals(2, v.preemptions());
-        assertEquals(4_000 + 1_000 + 1_000, v.runNanos());
-        assertEquals(4_000, v.waitNanos());
-        assertEquals(3_000, v.sleepNanos());
-        assertEquals(4_000, v.maxDelayNanos());
-        assertEquals(1, v.firstRuns());
-        assertEquals(0, v.sameVcpu());
-        assertEquals(2, v.fromOtherVcpu());
-        assertEquals(3, v.kvmSchedIns());
-        assertEquals(10, v.exits());
-        assertEquals(77, v.progress());
-        assertEquals("halted", v.result());
-        assertEquals(6, r.switchRecords());
-        assertEquals(0, r.lostRecords());
+    void exactSharesSlicePercentilesWaitsAndFairness(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        // Two periodic exit-statistics samples: the later (larger) one counts.
+        s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 120, 4096, 9000));
+        s.also(() -> SyntheticSchedule.exitStats("vm0", "IO", 500, 8192, 20000));
+        s.also(() -> SyntheticSchedule.guestGap("vm1", 3_000_000));
+        s.also(() -> SyntheticSchedule.guestGap("vm1", 2_500_000));
+        RunSummary r = RecordingAnalysis.analyze(s.write(dir.resolve("varied.jfr"), 1));
+        assertMatches(s, r);
+        RunSummary.ExitSummary io = vcpu(r, "vm0").exits().get(0);
+        assertEquals(new RunSummary.ExitSummary("IO", 500, 500 / (s.window() / 1e9), -1, 8192, 20000, "stats"), io);
+        assertEquals(List.of(), vcpu(r, "vm1").exits());
+        assertEquals(new RunSummary.GuestView(2, 5_500_000, 3_000_000, -1), vcpu(r, "vm1").guest());
+        assertEquals(RunSummary.GuestView.NONE, vcpu(r, "vm0").guest());
+        assertEquals(5_000_000, vcpu(r, "vm0").slices().p50());
+        assertEquals(9_000_000, vcpu(r, "vm0").slices().p90());
+        assertTrue(r.health().complete(), r.health().toString());
+        assertEquals(0, r.health().inconsistentSwitches());
     }
 
     @Test
-    void rendersTableAndJson(@TempDir Path dir) throws Exception {
-        RecordingAnalysis.Result r = RecordingAnalysis.analyze(record(dir));
-        String table = RecordingAnalysis.table(r);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("vm0") && l.contains("halted")), table);
-        assertTrue(table.contains("recorder: 6 switch records, 0 lost"), table);
-        String json = RecordingAnalysis.json(r);
-        assertTrue(json.contains("\"runNanos\": 6000"), json);
-        assertTrue(json.contains("\"waitNanos\": 4000"), json);
-        assertTrue(json.contains("\"result\": \"halted\""), json);
+    void outOfOrderChunksAndSpilledSortRunsGiveTheSameAnswer(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        Path three = s.write(dir.resolve("three-chunks.jfr"), 3);
+        RunSummary whole = RecordingAnalysis.analyze(s.write(dir.resolve("one.jfr"), 1));
+        assertMatches(s, RecordingAnalysis.analyze(three));
+        try (ScheduleAnalyzer tiny = new ScheduleAnalyzer("spilled", 7)) {
+            RecordingAnalysis.read(three, tiny);
+            RunSummary spilled = tiny.finish(null);
+            assertMatches(s, spilled);
+            assertEquals(json(whole), json(spilled));
+        }
     }
 
     @Test
-    void aFileThatIsNotARecordingIsAUsageError(@TempDir Path dir) throws Exception {
+    void missionControlsParserFeedsTheSameAnalysis(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        Path file = s.write(dir.resolve("jmc.jfr"), 2);
+        RunSummary jdk = RecordingAnalysis.analyze(file);
+        RunSummary jmc = JmcRecording.summary(RuleReport.load(file));
+        assertMatches(s, jmc);
+        assertEquals(json(jdk), json(jmc));
+    }
+
+    /** The JSON of a summary without its source name. */
+    static String json(RunSummary r) {
+        return JsonReport.render(List.of(r)).replace(JsonReport.q(r.source()), "\"x\"");
+    }
+
+    @Test
+    void theCommandPrintsTableJsonAndCsvAndComparesRecordingsSideBySide(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        Path a = s.write(dir.resolve("host-a-recording.jfr"), 1);
+        Path b = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 5).run("vm0", 12_000_000).run("vm1", 4_000_000)
+                .run("vm0", 12_000_000).run("vm1", 4_000_000).write(dir.resolve("host-b-recording.jfr"), 1);
+        String[] out = new String[1];
+        assertEquals(0, cli(out, "analyze", a.toString(), b.toString(), a.toString(), b.toString()));
+        for (String line : out[0].lines().toList()) assertTrue(line.length() <= TableReport.WIDTH, "wider than 100: " + line);
+        assertTrue(out[0].contains("host-a-recording.jfr") && out[0].contains("host-b-recording.jfr"), out[0]);
+        assertTrue(out[0].lines().anyMatch(l -> l.startsWith("vm0/0 slice p50/p90/p99/max") && l.contains("5.000/9.000/9.900/10.000 ms")), out[0]);
+        assertTrue(out[0].lines().anyMatch(l -> l.startsWith("vm1/0 share") && l.contains("24.98 % nice 5")), out[0]);
+
+        assertEquals(0, cli(out, "analyze", "--format", "csv", a.toString(), b.toString()));
+        List<String> rows = out[0].lines().toList();
+        assertEquals(CsvReport.HEADER, rows.get(0));
+        assertEquals(5, rows.size(), out[0]);
+        int col = List.of(CsvReport.HEADER.split(",")).indexOf("slice_p99_ns");
+        assertEquals("9900000", rows.get(1).split(",")[col], rows.get(1));
+
+        assertEquals(0, cli(out, "analyze", "--format", "json", a.toString()));
+        assertTrue(out[0].contains("\"p90\": 9000000"), out[0]);
+        JsonSchemaCheck.validate(out[0]);
+    }
+
+    static int cli(String[] out, String... args) {
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(new PrintWriter(o), new PrintWriter(e), args);
+        out[0] = o + e.toString();
+        return code;
+    }
+
+    @Test
+    void badInputIsAOneLineUsageError(@TempDir Path dir) throws Exception {
         Path bogus = Files.writeString(dir.resolve("x.jfr"), "not a recording");
-        UsageException e = assertThrows(UsageException.class, () -> RecordingAnalysis.analyze(bogus));
+        BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(bogus));
         assertTrue(e.getMessage().contains("is not a JFR recording"), e.getMessage());
-        assertThrows(UsageException.class, () -> RecordingAnalysis.analyze(dir.resolve("missing.jfr")));
+        assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir.resolve("missing.jfr")));
+        String[] out = new String[1];
+        assertEquals(2, cli(out, "analyze", bogus.toString()));
+        assertEquals(1, out[0].strip().lines().count(), out[0]);
+        assertEquals(2, cli(out, "analyze", "--html", dir.resolve("p.html").toString(), bogus.toString(), bogus.toString()));
+        assertTrue(out[0].contains("--html and --svg draw one recording"), out[0]);
+        assertEquals(2, cli(out, "analyze", "--format", "xml", bogus.toString()));
     }
 }

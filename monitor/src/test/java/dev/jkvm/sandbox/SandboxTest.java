@@ -120,6 +120,32 @@ class SandboxTest {
         assertEquals(cfg.workingDir() + "\n0\n" + System.getProperty("java.home") + "\n", r.outText(), r.errText());
     }
 
+    /**
+     * A checkout under /tmp (a fresh clone, say) is visible inside, read-only, from any of its
+     * directories; the rest of /tmp stays private. One extra boot, in its own sandbox.
+     */
+    @Test
+    void aCheckoutUnderTmpIsVisibleTheRestOfTmpIsNot() throws Exception {
+        Path checkout = Files.createTempDirectory("jkvm-checkout-");
+        Path other = Files.createTempFile("jkvm-host-tmp", ".txt");
+        try {
+            Files.createDirectories(checkout.resolve(".git"));
+            Files.writeString(checkout.resolve("README"), "from the checkout\n");
+            Path module = Files.createDirectories(checkout.resolve("module"));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Sandbox.run(SandboxTests.config("checkout-under-tmp").withWorkingDir(module),
+                    List.of("sh", "-c", "pwd; cat ../README; test -e " + other + " || echo hidden; touch ../x 2>/dev/null || echo ro"),
+                    SandboxTests.env(), out, err);
+            assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+            assertEquals(module.toRealPath() + "\nfrom the checkout\nhidden\nro\n", out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8));
+        } finally {
+            Files.delete(other);
+            SandboxAssets.deleteTree(checkout);
+        }
+    }
+
     @Test
     void jdk25RunsInside() throws Exception {
         Result r = exec(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version"));

@@ -51,7 +51,9 @@ final class SandboxTests {
     /** The sandbox temporary directories that exist now. */
     static Set<Path> sandboxTempDirs() throws IOException {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return s.filter(p -> p.getFileName().toString().startsWith("jkvm-sandbox-")).collect(Collectors.toSet());
+            // Only this process's: other builds on the machine create and remove theirs concurrently.
+            String own = "jkvm-sandbox-" + ProcessHandle.current().pid() + "-";
+            return s.filter(p -> p.getFileName().toString().startsWith(own)).collect(Collectors.toSet());
         }
     }
 }

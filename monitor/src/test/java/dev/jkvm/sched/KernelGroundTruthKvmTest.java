@@ -53,14 +53,23 @@ class KernelGroundTruthKvmTest {
             }
             offsets.sort(Long::compare);
             System.out.printf("%s: %d kvm_sched_in hits = %d jkvm sched-ins (|Δt| p50 %d ns, max %d ns); %d of them flagged outside KVM_RUN"
-                    + " (user-space timestamps around the ioctl); %d sched-ins before/after (start-up, exit)%n", vm.name(), probes.size(),
+                    + " (must be 0); %d sched-ins before/after (start-up, exit)%n", vm.name(), probes.size(),
                     mine.size(), offsets.get(offsets.size() / 2), offsets.get(offsets.size() - 1), misclassified, outside);
+            // What is measured: sched-ins that coincide one-to-one with a kvm_sched_in hit yet carry
+            // inKvmRun=false. kvm_sched_in fires only while the thread is inside KVM_RUN (the preempt
+            // notifier lives from vcpu_load to vcpu_put inside the ioctl), and jkvm's KVM_RUN bracket is
+            // taken in user space before and after the ioctl, on the clock perf stamps records with, so it
+            // contains the kernel's interval: each such sched-in is inside the bracket. The honest bound is
+            // therefore 0; one means the bracket, its clock or its publication to the recorder is wrong.
+            assertEquals(0, misclassified, vm.name() + ": " + misclassified + " sched-ins at a kvm_sched_in hit are flagged outside KVM_RUN");
             // Every kvm_sched_in is followed by the vendor vCPU load (svm_vcpu_load / vmx_vcpu_load) of the same thread.
             long vendorLoads = loads.stream().filter(e -> e.getInt("tid") == tid && !e.getString("function").equals("kvm_arch_vcpu_load")).count();
             assertTrue(vendorLoads >= probes.size(), vm.name() + ": " + vendorLoads + " vendor loads for " + probes.size() + " sched-ins");
         }
         List<RecordedEvent> switches = Recordings.events(run.jfr(), "jkvm.VcpuSwitch");
-        long firstRuns = switches.stream().filter(e -> e.getString("switchClass").equals("first run")).count();
-        assertEquals(2, firstRuns, "each vCPU has exactly one first run on the experiment CPU");
+        // The first vCPU loaded on the CPU is loaded at its KVM_RUN entry, not at a sched-in, so at most one
+        // sched-in can find the CPU without a loaded vCPU.
+        long firstLoads = switches.stream().filter(e -> e.getString("switchClass").equals("first load on this CPU")).count();
+        assertTrue(firstLoads <= 1, firstLoads + " sched-ins found no vCPU loaded on the CPU");
     }
 }

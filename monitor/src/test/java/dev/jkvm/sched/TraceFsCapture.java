@@ -25,7 +25,19 @@ final class TraceFsCapture implements AutoCloseable {
      * some kernels a switch away from the idle task leaves no sched_switch line, yet the next line's
      * prev_pid shows another task ran; it happened in [earliestNanos, timeNanos].
      */
-    record Switch(long timeNanos, long earliestNanos, int cpu, int prevPid, String prevState, int nextPid, boolean implied) {}
+    record Switch(long timeNanos, long earliestNanos, int cpu, int prevPid, String prevState, int nextPid, boolean implied, int line) {}
+
+    /**
+     * A kvm:kvm_fpu line: KVM loads the guest FPU right after vcpu_load at the start of every KVM_RUN
+     * ioctl and puts it back at its end, so load/unload bracket the time a thread is inside KVM_RUN,
+     * as the kernel sees it (independent of jkvm's user-space timestamps around the ioctl).
+     */
+    record KvmFpu(long timeNanos, int cpu, int pid, boolean load, int line) {}
+
+    // "  vcpu-vm0-0-1234  [001] d..2.   123.456789: kvm_fpu: load"
+    private static final Pattern FPU = Pattern.compile("^\\s*.*-(\\d+)\\s+\\[(\\d+)\\]\\s+\\S+\\s+(\\d+)\\.(\\d{6}):\\s+kvm_fpu:\\s+(load|unload)");
+    private List<KvmFpu> fpu = new ArrayList<>();
+    private boolean withFpu;
 
     private final Path instance;
     private List<Switch> switches;
@@ -35,6 +47,11 @@ final class TraceFsCapture implements AutoCloseable {
     }
 
     static TraceFsCapture start(int cpu) throws IOException, InterruptedException {
+        return start(cpu, false);
+    }
+
+    /** With {@code withKvmFpu}, also kvm:kvm_fpu on the CPU (where the host has it). */
+    static TraceFsCapture start(int cpu, boolean withKvmFpu) throws IOException, InterruptedException {
         ensureMounted();
         Path dir = TRACEFS.resolve("instances/jkvm-test-" + ProcessHandle.current().pid());
         if (!Files.isDirectory(dir)) Files.createDirectory(dir);
@@ -45,6 +62,10 @@ final class TraceFsCapture implements AutoCloseable {
         write(dir.resolve("tracing_cpumask"), Long.toHexString(1L << cpu));
         write(dir.resolve("trace"), "");
         write(dir.resolve("events/sched/sched_switch/enable"), "1");
+        if (withKvmFpu) {
+            write(dir.resolve("events/kvm/kvm_fpu/enable"), "1");
+            c.withFpu = true;
+        }
         write(dir.resolve("tracing_on"), "1");
         return c;
     }
@@ -65,18 +86,35 @@ final class TraceFsCapture implements AutoCloseable {
     List<Switch> stop() throws IOException {
         write(instance.resolve("tracing_on"), "0");
         List<Switch> out = new ArrayList<>();
+        int lineNo = 0;
+        int running = -1;       // the task the trace last showed running on the CPU, -1 before any line
+        long runningSince = 0;  // and since when
         for (String line : Files.readAllLines(instance.resolve("trace"))) {
+            lineNo++;
             if (line.startsWith("#")) continue;
             if (line.contains("LOST")) throw new IllegalStateException("tracefs lost events: " + line);
+            Matcher f = FPU.matcher(line);
+            if (f.find()) {
+                long t = Long.parseLong(f.group(3)) * 1_000_000_000L + Long.parseLong(f.group(4)) * 1000L;
+                int pid = Integer.parseInt(f.group(1));
+                int cpu = Integer.parseInt(f.group(2));
+                // A line written by a task that the last switch did not switch in: an unprinted switch happened before it.
+                if (running != -1 && running != pid) out.add(new Switch(t, runningSince, cpu, running, "?", pid, true, lineNo));
+                running = pid;
+                runningSince = t;
+                fpu.add(new KvmFpu(t, cpu, pid, f.group(5).equals("load"), lineNo));
+                continue;
+            }
             Matcher m = LINE.matcher(line);
             if (!m.find()) continue;
             long t = Long.parseLong(m.group(2)) * 1_000_000_000L + Long.parseLong(m.group(3)) * 1000L;
+            int cpu = Integer.parseInt(m.group(1));
             int prev = Integer.parseInt(m.group(4));
-            if (!out.isEmpty() && out.get(out.size() - 1).nextPid() != prev) {
-                Switch before = out.get(out.size() - 1);
-                out.add(new Switch(t, before.timeNanos(), before.cpu(), before.nextPid(), "?", prev, true));
-            }
-            out.add(new Switch(t, t, Integer.parseInt(m.group(1)), prev, m.group(5), Integer.parseInt(m.group(6)), false));
+            if (running != -1 && running != prev) out.add(new Switch(t, runningSince, cpu, running, "?", prev, true, lineNo));
+            int next = Integer.parseInt(m.group(6));
+            out.add(new Switch(t, t, cpu, prev, m.group(5), next, false, lineNo));
+            running = next;
+            runningSince = t;
         }
         switches = out;
         return out;
@@ -86,11 +124,17 @@ final class TraceFsCapture implements AutoCloseable {
         return switches;
     }
 
+    /** The kvm_fpu lines, in time order (empty unless asked for). */
+    List<KvmFpu> kvmFpu() {
+        return fpu;
+    }
+
     @Override
     public void close() throws IOException {
         try {
             write(instance.resolve("tracing_on"), "0");
             write(instance.resolve("events/sched/sched_switch/enable"), "0");
+            if (withFpu) write(instance.resolve("events/kvm/kvm_fpu/enable"), "0");
         } finally {
             Files.deleteIfExists(instance);
         }

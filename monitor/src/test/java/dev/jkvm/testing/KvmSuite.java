@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Where: {@code -Djkvm.kvmTests=auto} (default), {@code native}, {@code sandbox}, or {@code skip}.
  * Exit status: 0 only when at least one test ran and none failed (and, with CI=true, none was
  * skipped); outside CI, a machine where neither KVM nor the sandbox can be used skips the suite
- * with a warning, in CI that fails.
+ * with a warning, in CI that fails. {@code skip} is decided here, not by Maven, so that with
+ * CI=true it fails the build (Maven's own -DskipTests / -Dmaven.test.skip, which also skip the unit
+ * tests, still switch this runner off: a build that claims no test result at all).
  *
  * <p>Arguments: {@code --test-classes=DIR} (scanned for tests), {@code --reports=DIR} (the XML
  * reports; shared read-write with the sandbox), optional {@code --timeout=MINUTES} (default 60).
@@ -42,7 +44,7 @@ public final class KvmSuite {
     private final PrintStream out;
     private final boolean ci;
 
-    private KvmSuite(PrintStream out, boolean ci) {
+    KvmSuite(PrintStream out, boolean ci) {
         this.out = out;
         this.ci = ci;
     }
@@ -145,7 +147,12 @@ public final class KvmSuite {
 
     int run(Arguments a) {
         if (a.mode().equals("skip")) {
-            out.println("KVM tests: skipped (-D" + MODE_PROPERTY + "=skip)");
+            if (ci) {
+                // In CI a skipped suite would read as a green build that never touched KVM.
+                out.println("KVM tests: -D" + MODE_PROPERTY + "=skip refused: CI=true, and KVM tests never skip in CI");
+                return 1;
+            }
+            out.println("KVM tests: skipped (-D" + MODE_PROPERTY + "=skip); outside CI this is a warning");
             return 0;
         }
         List<Pass> passes = plan(a);

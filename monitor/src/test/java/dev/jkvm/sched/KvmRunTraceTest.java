@@ -1,8 +1,8 @@
-package dev.jkvm.experiment;
+package dev.jkvm.sched;
 
-import static dev.jkvm.experiment.KvmRunTrace.INSIDE;
-import static dev.jkvm.experiment.KvmRunTrace.OUTSIDE;
-import static dev.jkvm.experiment.KvmRunTrace.UNKNOWN;
+import static dev.jkvm.sched.KvmRunTrace.INSIDE;
+import static dev.jkvm.sched.KvmRunTrace.OUTSIDE;
+import static dev.jkvm.sched.KvmRunTrace.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
@@ -34,6 +34,33 @@ class KvmRunTraceTest {
     }
 
     @Test
+    void leavesBetweenCountsTheExitsInAnInterval() {
+        KvmRunTrace t = new KvmRunTrace();
+        for (int i = 0; i < 10; i++) {
+            t.enter(100 * i + 10);
+            t.leave(100 * i + 60); // leaves at 60, 160, …, 960
+        }
+        assertEquals(10, t.leavesBetween(0, 1_000));
+        assertEquals(0, t.leavesBetween(61, 159));
+        assertEquals(1, t.leavesBetween(60, 160), "after from, up to and including to");
+        assertEquals(3, t.leavesBetween(100, 400));
+        assertEquals(0, t.leavesBetween(0, 59));
+        assertEquals(0, t.leavesBetween(500, 500));
+    }
+
+    @Test
+    void leavesBetweenIsUnknownBeyondTheRetainedWindow() {
+        KvmRunTrace t = new KvmRunTrace();
+        for (int i = 0; i < KvmRunTrace.CAPACITY; i++) {
+            t.enter(10L * i + 1);
+            t.leave(10L * i + 5);
+        }
+        assertEquals(UNKNOWN, t.leavesBetween(0, 100));
+        long last = 10L * (KvmRunTrace.CAPACITY - 1);
+        assertEquals(1, t.leavesBetween(last, last + 9));
+    }
+
+    @Test
     void afterTheLastEnterTheThreadIsStillInside() {
         KvmRunTrace t = new KvmRunTrace();
         t.enter(100);
@@ -58,5 +85,22 @@ class KvmRunTraceTest {
         assertEquals(INSIDE, t.stateAt(10L * (recentEnter + 1) + 5));
         assertEquals(OUTSIDE, t.stateAt(10L * (recentEnter + 2) + 5));
         assertEquals(OUTSIDE, t.stateAt(10L * transitions + 1), "after the last leave");
+    }
+
+    @Test
+    void insideDuringAnIntervalCountsAnEnterWithinIt() {
+        KvmRunTrace t = new KvmRunTrace();
+        t.enter(100);
+        t.leave(200);
+        t.enter(300);
+        t.leave(400);
+        assertEquals(OUTSIDE, t.insideDuring(10, 99), "before the first enter");
+        assertEquals(INSIDE, t.insideDuring(10, 100), "entered at the interval's end");
+        assertEquals(INSIDE, t.insideDuring(150, 160), "inside throughout");
+        assertEquals(INSIDE, t.insideDuring(199, 250), "inside at the start");
+        assertEquals(OUTSIDE, t.insideDuring(200, 299), "outside throughout");
+        assertEquals(INSIDE, t.insideDuring(250, 1000), "entered and left within");
+        assertEquals(OUTSIDE, t.insideDuring(400, 1000), "after the last leave");
+        assertEquals(OUTSIDE, new KvmRunTrace().insideDuring(0, 1000), "never entered");
     }
 }

@@ -1,0 +1,513 @@
+package dev.jkvm.analysis;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The analysis of one recording, fed event by event by a reader (the JDK's {@code RecordingFile} or
+ * JMC's item collection) in any order. Switches are put into kernel-time order through a
+ * {@link TimeSpool} and replayed through one state machine per vCPU (on CPU → preempted: runnable →
+ * on CPU, or → blocked → on CPU); everything else is folded as it arrives. Memory is bounded: fixed
+ * histograms, per-vCPU and per-reason counters, and the spool's buffer. Switch times are the
+ * kernelTime fields, never the events' start times.
+ */
+public final class ScheduleAnalyzer implements AutoCloseable {
+    /** A record committed this long after the moment it describes counts as late. */
+    public static final long LATE_NANOS = 50_000_000;
+    /** Records the spool keeps in memory (8 MiB) before it sorts them to a temporary file. */
+    public static final int DEFAULT_BUFFER = 1 << 20;
+
+    /** Segment states handed to a {@link TimelineSink}. */
+    public static final int ON_CPU = 0, RUNNABLE = 1, BLOCKED = 2;
+    /** Switch classes, as {@link TimelineSink#mark} gets them. */
+    public static final int FIRST_RUN = 0, SAME_VCPU = 1, OTHER_VCPU = 2, UNKNOWN_CLASS = 3;
+
+    // Spool kinds, in the order records of one instant replay: outs, kernel switches, ins, classes.
+    private static final int K_OUT_PREEMPTED = 0, K_OUT_BLOCKED = 1, K_FOREIGN_IN = 2, K_OTHER_IN = 3, K_IDLE_IN = 4, K_IN = 5, K_CLASS = 6;
+    private static final int UNKNOWN = -1;
+
+    private final String source;
+    private final TimeSpool spool;
+    /** Exit moments for the picture (JFR start times, mapped to kernel time at the end); null when not wanted. */
+    private TimeSpool exitTimes;
+    private final List<String> exitReasons = new ArrayList<>();
+    private final List<Lane> lanes = new ArrayList<>();
+    private final Map<String, Integer> laneIds = new HashMap<>();
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final Map<String, Integer> vcpuIds = new HashMap<>();
+    private final Map<String, VmInfo> vms = new TreeMap<>();
+    private final Map<String, Long> lostBySource = new TreeMap<>();
+    private long clockOffset = Long.MAX_VALUE;
+    private String lastVm;
+    private int lastVcpu = Integer.MIN_VALUE, lastVcpuId;
+    private long lateRecords, maxLag;
+    private boolean lastLate;
+    private boolean recorderSummary, kernelSwitches;
+    private long switchRecords, summaryLost;
+
+    /** A spool lane: a vCPU on a CPU, a foreign task on a CPU, or a CPU itself. */
+    private record Lane(int vcpu, int cpu, String comm) {}
+
+    private static final class VmInfo {
+        int nice, tid = -1;
+        boolean started;
+        String result = "";
+        long progress = -1, gaps, gapTotal, gapMax;
+        boolean hasGaps;
+    }
+
+    private static final class ExitAcc {
+        final LogHistogram handling = new LogHistogram();
+        long statsCount, statsMean, statsP99, statsMax;
+    }
+
+    private static final class Vcpu {
+        final String vm;
+        final int vcpu;
+        int tid = -1, cpu = -1;
+        int state = UNKNOWN;
+        /** The spool lane of this vCPU on the CPU it was last seen on. */
+        int lane, laneCpu = Integer.MIN_VALUE;
+        long since, run, wait, sleep, schedIns, preemptedOuts, voluntaryOuts, foreignWhileRunnable, steal = -1;
+        final long[] classes = new long[4];
+        final LogHistogram slices = new LogHistogram();
+        final LogHistogram waits = new LogHistogram();
+        final Map<String, ExitAcc> exits = new TreeMap<>();
+
+        Vcpu(String vm, int vcpu) {
+            this.vm = vm;
+            this.vcpu = vcpu;
+        }
+    }
+
+    private static final class CpuState {
+        int lastOutVcpu = -1;
+        long lastOutTime;
+        int foreignLane = -1;
+        long foreignSince;
+        long idleSince = -1;
+    }
+
+    public ScheduleAnalyzer(String source) {
+        this(source, DEFAULT_BUFFER);
+    }
+
+    public ScheduleAnalyzer(String source, int spoolBuffer) {
+        this.source = source;
+        this.spool = new TimeSpool(spoolBuffer);
+    }
+
+    // ---- input: one call per event, any order ----
+
+    public void vmStart(String vm, int tid, int nice) {
+        VmInfo v = vm(vm);
+        v.started = true;
+        v.tid = tid;
+        v.nice = nice;
+    }
+
+    public void vmEnd(String vm, String result, long progress) {
+        VmInfo v = vm(vm);
+        v.result = result == null ? "" : result;
+        v.progress = progress;
+    }
+
+    /** True once a vCPU's thread id is known: a reader may then pass -1 and skip reading it. */
+    public boolean knowsTid(String vm, int vcpu) {
+        return vcpus.get(vcpuId(vm, vcpu)).tid >= 0;
+    }
+
+    /** A sched-in; tid -1 keeps the one already known. */
+    public void schedIn(String vm, int vcpu, int tid, int cpu, long kernelTime, long lagNanos) {
+        int id = vcpuId(vm, vcpu);
+        if (tid >= 0) vcpus.get(id).tid = tid;
+        spool.add(kernelTime, K_IN, lane(id, cpu, null));
+        lag(lagNanos);
+    }
+
+    public void schedOut(String vm, int vcpu, int tid, int cpu, long kernelTime, boolean preempted, long lagNanos) {
+        int id = vcpuId(vm, vcpu);
+        if (tid >= 0) vcpus.get(id).tid = tid;
+        spool.add(kernelTime, preempted ? K_OUT_PREEMPTED : K_OUT_BLOCKED, lane(id, cpu, null));
+        lag(lagNanos);
+    }
+
+    /** The switch class of a sched-in ("first run", "same vCPU resumed", "switched from another vCPU"). */
+    public void switchClass(String vm, int vcpu, int cpu, long kernelTime, String switchClass) {
+        int id = vcpuId(vm, vcpu);
+        int c = classOf(switchClass);
+        spool.add(kernelTime, K_CLASS + c, lane(id, cpu, null));
+        vcpus.get(id).classes[c]++;
+    }
+
+    /**
+     * The class of a switch label, in both vocabularies jkvm recordings use: the earlier one (first run /
+     * same vCPU resumed / switched from another vCPU) and the one naming what KVM loaded (first load on
+     * this CPU / same vCPU reloaded / another vCPU was loaded); outside KVM_RUN and unknown count as
+     * unclassified.
+     */
+    static int classOf(String label) {
+        return switch (label == null ? "" : label) {
+            case "first run", "first load on this CPU" -> FIRST_RUN;
+            case "same vCPU resumed", "same vCPU reloaded" -> SAME_VCPU;
+            case "switched from another vCPU", "another vCPU was loaded" -> OTHER_VCPU;
+            default -> UNKNOWN_CLASS;
+        };
+    }
+
+    /** A sched event's start time (epoch nanoseconds) beside its kernel time: maps JFR time onto kernel time. */
+    public void clockSample(long startEpochNanos, long kernelTime) {
+        clockOffset = Math.min(clockOffset, startEpochNanos - kernelTime);
+    }
+
+    /** Keep every exit's moment for a picture (another spool: 8 bytes an exit until {@link #finish}). */
+    public void keepExitTimes() {
+        if (exitTimes == null) exitTimes = new TimeSpool(DEFAULT_BUFFER / 4);
+    }
+
+    public void vmExit(String vm, int vcpu, String reason, long handlingNanos, long startEpochNanos) {
+        exit(vm, vcpu, reason).handling.record(handlingNanos);
+        if (exitTimes != null) {
+            int r = exitReasons.indexOf(reason);
+            if (r < 0 && exitReasons.size() < (1 << TimeSpool.KIND_BITS) - 1) {
+                exitReasons.add(reason);
+                r = exitReasons.size() - 1;
+            }
+            exitTimes.add(startEpochNanos, r < 0 ? (1 << TimeSpool.KIND_BITS) - 1 : r, vcpuId(vm, vcpu));
+        }
+    }
+
+    public void exitStats(String vm, int vcpu, String reason, long count, long mean, long p99, long max) {
+        ExitAcc e = exit(vm, vcpu, reason);
+        if (count >= e.statsCount) {
+            e.statsCount = count;
+            e.statsMean = mean;
+            e.statsP99 = p99;
+            e.statsMax = max;
+        }
+    }
+
+    public void guestGap(String vm, long gapNanos) {
+        VmInfo v = vm(vm);
+        v.hasGaps = true;
+        v.gaps++;
+        v.gapTotal += gapNanos;
+        v.gapMax = Math.max(v.gapMax, gapNanos);
+    }
+
+    /** A steal-time sample: the total so far; the largest one seen is kept. */
+    public void steal(String vm, int vcpu, long stealNanos) {
+        Vcpu v = vcpus.get(vcpuId(vm, vcpu));
+        v.steal = Math.max(v.steal, stealNanos);
+    }
+
+    /** The sched_switch copy: a task switch on a CPU; vm arguments are empty for tasks that are not vCPUs. */
+    public void kernelSwitch(int cpu, long kernelTime, int nextTid, String nextComm, String nextVm) {
+        kernelSwitches = true;
+        boolean foreign = nextTid != 0 && (nextVm == null || nextVm.isEmpty());
+        if (foreign) {
+            spool.add(kernelTime, K_FOREIGN_IN, lane(-1, cpu, nextComm == null ? "?" : nextComm));
+        } else {
+            spool.add(kernelTime, nextTid == 0 ? K_IDLE_IN : K_OTHER_IN, lane(-1, cpu, ""));
+        }
+    }
+
+    public void recordsLost(String source, long lost) {
+        lostBySource.merge(source == null ? "?" : source, lost, Long::sum);
+    }
+
+    public void recorderSummary(long switchRecords, long lostRecords) {
+        recorderSummary = true;
+        this.switchRecords = switchRecords;
+        this.summaryLost = lostRecords;
+    }
+
+    /**
+     * The recorder marked the switch just passed to schedIn/schedOut late (it arrived after a later one
+     * had been committed); counted once even when its lag made it late already.
+     */
+    public void lateRecord() {
+        if (!lastLate) lateRecords++;
+        lastLate = true;
+    }
+
+    private void lag(long lagNanos) {
+        lastLate = lagNanos > LATE_NANOS;
+        if (lastLate) lateRecords++;
+        maxLag = Math.max(maxLag, lagNanos);
+    }
+
+    private VmInfo vm(String vm) {
+        return vms.computeIfAbsent(vm == null ? "" : vm, k -> new VmInfo());
+    }
+
+    private ExitAcc exit(String vm, int vcpu, String reason) {
+        return vcpus.get(vcpuId(vm, vcpu)).exits.computeIfAbsent(reason == null ? "?" : reason, k -> new ExitAcc());
+    }
+
+    private int vcpuId(String vm, int vcpu) {
+        // Most events come from the vCPU the previous one came from: skip building a key for them.
+        if (vcpu == lastVcpu && lastVm != null && lastVm.equals(vm)) return lastVcpuId;
+        int id = vcpuIdSlow(vm, vcpu);
+        lastVm = vm;
+        lastVcpu = vcpu;
+        lastVcpuId = id;
+        return id;
+    }
+
+    private int vcpuIdSlow(String vm, int vcpu) {
+        String key = vm + "\u0000" + vcpu;
+        Integer id = vcpuIds.get(key);
+        if (id != null) return id;
+        vm(vm);
+        vcpus.add(new Vcpu(vm == null ? "" : vm, vcpu));
+        vcpuIds.put(key, vcpus.size() - 1);
+        return vcpus.size() - 1;
+    }
+
+    /** The lane of a vCPU on a CPU, a foreign task on a CPU (comm non-empty), or a CPU (comm ""). */
+    private int lane(int vcpu, int cpu, String comm) {
+        if (vcpu >= 0) {
+            Vcpu v = vcpus.get(vcpu);
+            if (v.laneCpu == cpu) return v.lane;
+            v.lane = laneSlow(vcpu, cpu, comm);
+            v.laneCpu = cpu;
+            return v.lane;
+        }
+        return laneSlow(vcpu, cpu, comm);
+    }
+
+    private int laneSlow(int vcpu, int cpu, String comm) {
+        String key = vcpu + "/" + cpu + "/" + (comm == null ? "\u0000" : comm);
+        Integer id = laneIds.get(key);
+        if (id != null) return id;
+        if (lanes.size() >= TimeSpool.MAX_LANES - 1) {
+            if (vcpu >= 0) throw new BadRecordingException("more than " + (TimeSpool.MAX_LANES - 1) + " vCPU/CPU pairs");
+            // Foreign tasks beyond the table share one lane per CPU-less bucket; the total stays right.
+            return laneSlow(-1, cpu, "(other tasks)");
+        }
+        lanes.add(new Lane(vcpu, cpu, comm));
+        laneIds.put(key, lanes.size() - 1);
+        return lanes.size() - 1;
+    }
+
+    // ---- the replay ----
+
+    /** Replays the switches in kernel-time order and returns the summary; {@code sink} (may be null) gets the timeline. */
+    public RunSummary finish(TimelineSink picture) {
+        long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
+        long[] anomalies = {0};
+        long[] ins = {0};
+        long[] idle = {0}, pendingIdle = {0};
+        Map<Integer, Long> pendingForeign = new HashMap<>();
+        LogHistogram gap = new LogHistogram();
+        Map<Integer, CpuState> cpus = new HashMap<>();
+        Map<Integer, Long> foreign = new HashMap<>();
+        // The picture's lanes in the summary's order (by VM, then vCPU), whatever order the vCPUs appeared in.
+        List<Integer> byName = new ArrayList<>();
+        for (int i = 0; i < vcpus.size(); i++) byName.add(i);
+        byName.sort(Comparator.comparing((Integer i) -> vcpus.get(i).vm).thenComparingInt(i -> vcpus.get(i).vcpu));
+        int[] laneOf = new int[vcpus.size()];
+        for (int i = 0; i < byName.size(); i++) laneOf[byName.get(i)] = i;
+        TimelineSink sink = picture == null ? null : new TimelineSink() {
+            @Override
+            public void start(List<String> lanes, long records, long firstTime, long lastTime) {
+                picture.start(lanes, records, firstTime, lastTime);
+            }
+
+            @Override
+            public void segment(int lane, int state, long start, long end) {
+                picture.segment(laneOf[lane], state, start, end);
+            }
+
+            @Override
+            public void mark(int lane, long time, int switchClass) {
+                picture.mark(laneOf[lane], time, switchClass);
+            }
+
+            @Override
+            public void exit(int lane, long time, String reason) {
+                picture.exit(laneOf[lane], time, reason);
+            }
+
+            @Override
+            public void end(long windowStart, long windowEnd, long clockOffset) {
+                picture.end(windowStart, windowEnd, clockOffset);
+            }
+        };
+        if (sink != null) sink.start(byName.stream().map(i -> vcpus.get(i).vm + "/" + vcpus.get(i).vcpu).toList(), spool.count(), spool.firstTime(), spool.lastTime());
+        spool.drain(record -> {
+            long t = spool.time(record);
+            int kind = TimeSpool.kind(record);
+            Lane lane = lanes.get(TimeSpool.lane(record));
+            CpuState cpu = cpus.computeIfAbsent(lane.cpu, k -> new CpuState());
+            if (kind == K_FOREIGN_IN || kind == K_OTHER_IN || kind == K_IDLE_IN) {
+                // Idle and foreign time count inside the window only: from the first vCPU switch, and up to
+                // the last one (time after the latest vCPU switch stays pending until another one comes).
+                if (cpu.idleSince >= 0) clip(cpu.idleSince, t, window, -1, idle, foreign, pendingIdle, pendingForeign);
+                cpu.idleSince = kind == K_IDLE_IN ? t : -1;
+                if (cpu.foreignLane >= 0) {
+                    long d = t - cpu.foreignSince;
+                    clip(cpu.foreignSince, t, window, cpu.foreignLane, idle, foreign, pendingIdle, pendingForeign);
+                    for (Vcpu v : vcpus) {
+                        if (v.state == RUNNABLE && v.cpu == lane.cpu) v.foreignWhileRunnable += d;
+                    }
+                }
+                cpu.foreignLane = kind == K_FOREIGN_IN ? TimeSpool.lane(record) : -1;
+                cpu.foreignSince = t;
+                return;
+            }
+            int id = lane.vcpu;
+            Vcpu v = vcpus.get(id);
+            if (kind >= K_CLASS) {
+                if (sink != null) sink.mark(id, t, kind - K_CLASS);
+                return;
+            }
+            window[0] = Math.min(window[0], t);
+            window[1] = Math.max(window[1], t);
+            idle[0] += pendingIdle[0];
+            pendingIdle[0] = 0;
+            pendingForeign.forEach((l, d) -> foreign.merge(l, d, Long::sum));
+            pendingForeign.clear();
+            v.cpu = lane.cpu;
+            if (kind == K_IN) {
+                ins[0]++;
+                v.schedIns++;
+                switch (v.state) {
+                    case RUNNABLE -> {
+                        v.wait += t - v.since;
+                        v.waits.record(t - v.since);
+                    }
+                    case BLOCKED -> v.sleep += t - v.since;
+                    case ON_CPU -> anomalies[0]++;
+                    default -> { }
+                }
+                if (sink != null && v.state != UNKNOWN && v.state != ON_CPU) sink.segment(id, v.state, v.since, t);
+                if (cpu.lastOutVcpu >= 0 && cpu.lastOutVcpu != id) gap.record(t - cpu.lastOutTime);
+                cpu.lastOutVcpu = -1;
+                v.state = ON_CPU;
+                v.since = t;
+            } else {
+                boolean preempted = kind == K_OUT_PREEMPTED;
+                if (preempted) v.preemptedOuts++;
+                else v.voluntaryOuts++;
+                if (v.state == ON_CPU) {
+                    v.run += t - v.since;
+                    v.slices.record(t - v.since);
+                    if (sink != null) sink.segment(id, ON_CPU, v.since, t);
+                } else if (v.state != UNKNOWN) {
+                    anomalies[0]++;
+                }
+                cpu.lastOutVcpu = id;
+                cpu.lastOutTime = t;
+                v.state = preempted ? RUNNABLE : BLOCKED;
+                v.since = t;
+            }
+        });
+        spool.close();
+        if (window[0] > window[1]) window[0] = window[1] = 0;
+        long span = window[1] - window[0];
+        if (sink != null && exitTimes != null && clockOffset != Long.MAX_VALUE) {
+            exitTimes.drain(record -> {
+                int r = TimeSpool.kind(record);
+                sink.exit(TimeSpool.lane(record), exitTimes.time(record) - clockOffset, r < exitReasons.size() ? exitReasons.get(r) : "other");
+            });
+        }
+        if (exitTimes != null) exitTimes.close();
+        if (sink != null) sink.end(window[0], window[1], clockOffset == Long.MAX_VALUE ? 0 : clockOffset);
+        return summarize(window[0], window[1], span, ins[0], anomalies[0], gap, foreign, idle[0]);
+    }
+
+    /**
+     * Adds the part of [start, end) inside the window so far: what lies before the first vCPU switch is
+     * dropped, what lies after the latest one is pending (committed when another vCPU switch comes).
+     * lane -1 is idle time, else a foreign task's lane.
+     */
+    private static void clip(long start, long end, long[] window, int lane, long[] idle, Map<Integer, Long> foreign,
+            long[] pendingIdle, Map<Integer, Long> pendingForeign) {
+        if (window[0] == Long.MAX_VALUE) return;
+        long from = Math.max(start, window[0]);
+        long inside = Math.max(0, Math.min(end, window[1]) - from);
+        long after = Math.max(0, end - Math.max(from, window[1]));
+        if (lane < 0) {
+            idle[0] += inside;
+            pendingIdle[0] += after;
+        } else {
+            if (inside > 0) foreign.merge(lane, inside, Long::sum);
+            if (after > 0) pendingForeign.merge(lane, after, Long::sum);
+        }
+    }
+
+    private RunSummary summarize(long start, long end, long span, long ins, long anomalies, LogHistogram gap, Map<Integer, Long> foreign,
+            long idle) {
+        List<RunSummary.VcpuSummary> out = new ArrayList<>();
+        List<Vcpu> sorted = new ArrayList<>(vcpus);
+        sorted.sort(Comparator.comparing((Vcpu v) -> v.vm).thenComparingInt(v -> v.vcpu));
+        double seconds = span / 1e9;
+        for (Vcpu v : sorted) {
+            VmInfo vm = vms.get(v.vm);
+            List<RunSummary.ExitSummary> exits = new ArrayList<>();
+            for (var e : v.exits.entrySet()) {
+                ExitAcc a = e.getValue();
+                boolean events = a.handling.count() > 0;
+                long count = events ? a.handling.count() : a.statsCount;
+                exits.add(new RunSummary.ExitSummary(e.getKey(), count, seconds > 0 ? count / seconds : 0,
+                        events ? a.handling.percentile(50) : -1, events ? a.handling.percentile(99) : a.statsP99,
+                        events ? a.handling.max() : a.statsMax, events ? "events" : "stats"));
+            }
+            RunSummary.GuestView guest = RunSummary.GuestView.NONE;
+            boolean gaps = vm.hasGaps && v.vcpu == 0;
+            if (gaps || v.steal >= 0) {
+                guest = new RunSummary.GuestView(gaps ? vm.gaps : -1, gaps ? vm.gapTotal : -1, gaps ? vm.gapMax : -1, v.steal);
+            }
+            out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, v.cpu, vm.nice, span > 0 ? (double) v.run / span : 0,
+                    v.run, v.wait, v.sleep, v.slices.dist(), v.waits.dist(), v.schedIns, v.preemptedOuts, v.voluntaryOuts,
+                    v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.classes[UNKNOWN_CLASS], v.foreignWhileRunnable, exits, guest,
+                    vm.result, vm.progress));
+        }
+        double jain = jain(out, false), weighted = jain(out, true);
+        List<RunSummary.ForeignTask> tasks = new ArrayList<>();
+        foreign.forEach((laneId, nanos) -> tasks.add(new RunSummary.ForeignTask(lanes.get(laneId).cpu, lanes.get(laneId).comm, nanos)));
+        tasks.sort(Comparator.comparingLong(RunSummary.ForeignTask::nanos).reversed());
+        List<String> missing = new ArrayList<>();
+        for (var e : vms.entrySet()) {
+            boolean hasSwitches = sorted.stream().anyMatch(v -> v.vm.equals(e.getKey()) && v.schedIns > 0);
+            if (e.getValue().started && !hasSwitches) missing.add("sched-in/out of " + e.getKey());
+        }
+        if (!recorderSummary) missing.add("jkvm.RecorderSummary (the recording ended before the recorder finished)");
+        long lost = Math.max(summaryLost, lostBySource.values().stream().mapToLong(Long::longValue).sum());
+        List<String> lostSources = lostBySource.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+        RunSummary.Health health = new RunSummary.Health(recorderSummary, switchRecords, lost, lostSources, lateRecords, maxLag,
+                anomalies, kernelSwitches, missing);
+        return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks,
+                kernelSwitches ? idle : -1, health);
+    }
+
+    /**
+     * Jain's fairness index (Σx)² / (n·Σx²) over the vCPUs' CPU shares: 1 when all are equal, 1/n
+     * when one gets everything. Weighted: each share divided by its CFS weight first, so a split
+     * that follows the nice values scores 1.
+     */
+    static double jain(List<RunSummary.VcpuSummary> vcpus, boolean weighted) {
+        double sum = 0, squares = 0;
+        int n = 0;
+        for (RunSummary.VcpuSummary v : vcpus) {
+            if (v.schedIns() == 0) continue;
+            double x = weighted ? v.share() / NiceWeights.weight(v.nice()) : v.share();
+            sum += x;
+            squares += x * x;
+            n++;
+        }
+        return n == 0 || squares == 0 ? 1 : sum * sum / (n * squares);
+    }
+
+    @Override
+    public void close() {
+        spool.close();
+        if (exitTimes != null) exitTimes.close();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.jkvm.analysis;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The terminal table of `jkvm analyze`: one row per quantity, one column per recording, so runs from
+ * different hosts or kernels compare side by side. At most 100 characters wide: recordings that do
+ * not fit beside each other continue in a further block below. Vocabulary of perf sched: slice (run
+ * time between sched-in and sched-out), wait (runnable but not running), sleep (blocked).
+ */
+public final class TableReport {
+    public static final int WIDTH = 100;
+    private static final String MISSING = "-";
+
+    private TableReport() {}
+
+    public static String render(List<RunSummary> runs) {
+        Map<String, String[]> rows = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            RunSummary r = runs.get(i);
+            put(rows, runs.size(), i, "recording", shortName(r.source()));
+            put(rows, runs.size(), i, "window", fmt("%.3f s", r.windowNanos() / 1e9));
+            put(rows, runs.size(), i, "Jain's fairness index", fmt("%.4f", r.jainIndex()));
+            put(rows, runs.size(), i, "  against nice weights", fmt("%.4f", r.weightedJainIndex()));
+            put(rows, runs.size(), i, "switches/s", fmt("%.1f", r.switchesPerSecond()));
+            Dist g = r.vcpuToVcpuGap();
+            put(rows, runs.size(), i, "vCPU→vCPU gap p50/p99", g.count() == 0 ? MISSING : micros(g.p50()) + "/" + micros(g.p99()) + " µs");
+            RunSummary.Health h = r.health();
+            put(rows, runs.size(), i, "lost records", Long.toString(h.lostRecords()));
+            put(rows, runs.size(), i, "late records", Long.toString(h.lateRecords()));
+            put(rows, runs.size(), i, "inconsistent switches", Long.toString(h.inconsistentSwitches()));
+            put(rows, runs.size(), i, "missing sources", h.missingSources().isEmpty() ? "none" : Integer.toString(h.missingSources().size()));
+            long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
+            put(rows, runs.size(), i, "foreign tasks on CPU", h.kernelSwitches() ? millis(foreign) + " ms" : MISSING);
+            put(rows, runs.size(), i, "CPU idle", r.idleNanos() >= 0 ? millis(r.idleNanos()) + " ms" : MISSING);
+            for (RunSummary.VcpuSummary v : r.vcpus()) {
+                String p = v.name() + " ";
+                put(rows, runs.size(), i, p + "share", fmt("%.2f %%", 100 * v.share()) + (v.nice() != 0 ? " nice " + v.nice() : ""));
+                put(rows, runs.size(), i, p + "run/wait/sleep ms", millis(v.runNanos()) + "/" + millis(v.waitNanos()) + "/" + millis(v.sleepNanos()));
+                Dist s = v.slices();
+                put(rows, runs.size(), i, p + "slices", Long.toString(s.count()));
+                put(rows, runs.size(), i, p + "slice p50/p90/p99/max", s.count() == 0 ? MISSING
+                        : millis(s.p50()) + "/" + millis(s.p90()) + "/" + millis(s.p99()) + "/" + millis(s.max()) + " ms");
+                Dist w = v.waits();
+                put(rows, runs.size(), i, p + "wait p50/p99/max", w.count() == 0 ? MISSING
+                        : millis(w.p50()) + "/" + millis(w.p99()) + "/" + millis(w.max()) + " ms");
+                put(rows, runs.size(), i, p + "out preempted/voluntary", v.preemptedOuts() + "/" + v.voluntaryOuts());
+                put(rows, runs.size(), i, p + "in first/same/other/unclass.", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
+                        + "/" + v.unclassified());
+                for (RunSummary.ExitSummary e : v.exits()) {
+                    String lat = e.p50Nanos() < 0 ? "p99≤" + micros(e.p99Nanos()) : micros(e.p50Nanos()) + "/" + micros(e.p99Nanos());
+                    put(rows, runs.size(), i, p + "exits " + e.reason(), e.count() + " " + fmt("%.0f/s", e.perSecond()) + " " + lat
+                            + "/" + micros(e.maxNanos()) + " µs");
+                }
+                RunSummary.GuestView gv = v.guest();
+                if (gv.gaps() >= 0) put(rows, runs.size(), i, p + "guest gaps n/total", gv.gaps() + "/" + millis(gv.gapTotalNanos()) + " ms");
+                if (gv.stealNanos() >= 0) put(rows, runs.size(), i, p + "steal", millis(gv.stealNanos()) + " ms");
+                if (!v.result().isEmpty()) put(rows, runs.size(), i, p + "result", v.result());
+            }
+        }
+        return layout(rows, runs.size());
+    }
+
+    private static void put(Map<String, String[]> rows, int columns, int column, String label, String value) {
+        String[] cells = rows.computeIfAbsent(label, k -> {
+            String[] c = new String[columns];
+            java.util.Arrays.fill(c, MISSING);
+            return c;
+        });
+        cells[column] = value;
+    }
+
+    private static String layout(Map<String, String[]> rows, int columns) {
+        int labelWidth = Math.min(34, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
+        int[] widths = new int[columns];
+        for (String[] cells : rows.values()) {
+            for (int c = 0; c < columns; c++) widths[c] = Math.max(widths[c], cells[c].length());
+        }
+        int room = WIDTH - labelWidth - 2;
+        StringBuilder sb = new StringBuilder();
+        int first = 0;
+        while (first < columns) {
+            List<Integer> block = new ArrayList<>();
+            int used = 0;
+            for (int c = first; c < columns; c++) {
+                int w = Math.min(widths[c], room) + 2;
+                if (!block.isEmpty() && used + w > room + 2) break;
+                block.add(c);
+                used += w;
+            }
+            if (first > 0) sb.append('\n');
+            for (var row : rows.entrySet()) {
+                StringBuilder line = new StringBuilder(pad(clip(row.getKey(), labelWidth), labelWidth));
+                for (int c : block) {
+                    int w = Math.min(widths[c], room);
+                    line.append("  ").append(padLeft(clip(row.getValue()[c], w), w));
+                }
+                sb.append(line.toString().stripTrailing()).append('\n');
+            }
+            first += block.size();
+        }
+        return sb.toString();
+    }
+
+    private static String clip(String s, int width) {
+        return s.length() <= width ? s : s.substring(0, Math.max(0, width - 1)) + "…";
+    }
+
+    private static String pad(String s, int width) {
+        return s + " ".repeat(Math.max(0, width - s.length()));
+    }
+
+    private static String padLeft(String s, int width) {
+        return " ".repeat(Math.max(0, width - s.length())) + s;
+    }
+
+    static String shortName(String source) {
+        int slash = source.lastIndexOf('/');
+        return slash < 0 ? source : source.substring(slash + 1);
+    }
+
+    static String millis(long nanos) {
+        return fmt("%.3f", nanos / 1e6);
+    }
+
+    static String micros(long nanos) {
+        return fmt("%.1f", nanos / 1e3);
+    }
+
+    private static String fmt(String f, Object... args) {
+        return String.format(Locale.ROOT, f, args);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.sched.SchedRecorder;
+import dev.jkvm.util.Durations;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The one line `jkvm run` keeps refreshing on a terminal while an experiment runs: elapsed of total,
+ * each VM's share of the CPU so far, switches per second and lost records. Rewritten in place with a
+ * carriage return about once a second and cleared before anything else is printed; never used when
+ * the output is not a terminal. The numbers are the recorder's, read while it works: a display, not
+ * a measurement.
+ */
+final class StatusLine {
+    static final long PERIOD_NANOS = 1_000_000_000L;
+    private static final int WIDTH = 100;
+
+    private final PrintWriter out;
+    private final SchedRecorder recorder;
+    private final List<String> vms;
+    private final long total;
+    private long lastAt;
+    private long lastSwitches;
+    private boolean shown;
+    private String current = "";
+
+    /** @param totalNanos the run's duration, or 0 when it has none */
+    StatusLine(PrintWriter out, SchedRecorder recorder, List<String> vms, long totalNanos) {
+        this.out = out;
+        this.recorder = recorder;
+        this.vms = vms;
+        this.total = totalNanos;
+    }
+
+    /** Whether standard output is a terminal a status line can be redrawn on. */
+    static boolean terminal() {
+        java.io.Console c = System.console();
+        return c != null && c.isTerminal();
+    }
+
+    void update(long startedAt, long now) {
+        long elapsed = now - startedAt;
+        SchedRecorder.Live live = recorder.live();
+        double perSecond = lastAt == 0 ? 0 : (live.switchRecords() - lastSwitches) * 1e9 / Math.max(1, now - lastAt);
+        lastAt = now;
+        lastSwitches = live.switchRecords();
+        StringBuilder line = new StringBuilder();
+        line.append(Durations.format(Duration.ofNanos(elapsed)));
+        if (total > 0) line.append('/').append(Durations.format(Duration.ofNanos(total)));
+        line.append(String.format(Locale.ROOT, "  %.0f switches/s  lost %d  share", perSecond, live.lostRecords()));
+        for (String vm : vms) {
+            long onCpu = live.onCpu().getOrDefault(vm, 0L);
+            String part = String.format(Locale.ROOT, " %s %.0f%%", vm, elapsed <= 0 ? 0 : 100.0 * onCpu / elapsed);
+            if (line.length() + part.length() > WIDTH - 2) {
+                line.append(" …");
+                break;
+            }
+            line.append(part);
+        }
+        synchronized (out) {
+            current = pad(line.toString());
+            out.print('\r' + current);
+            out.flush();
+            shown = true;
+        }
+    }
+
+    /** Clears the line so what follows starts on a clean one. */
+    void clear() {
+        synchronized (out) {
+            if (!shown) return;
+            out.print('\r' + " ".repeat(WIDTH) + '\r');
+            out.flush();
+            shown = false;
+        }
+    }
+
+    /**
+     * A writer for lines printed while the status line is up (the guests' serial output): each line
+     * goes above the status line, which is drawn again below it.
+     */
+    PrintWriter above() {
+        PrintWriter terminal = out;
+        return new PrintWriter(terminal) {
+            @Override
+            public void println(String x) {
+                synchronized (terminal) {
+                    if (shown) terminal.print('\r' + " ".repeat(WIDTH) + '\r');
+                    terminal.println(x);
+                    if (shown) terminal.print('\r' + current);
+                    terminal.flush();
+                }
+            }
+        };
+    }
+
+    private static String pad(String s) {
+        return s.length() >= WIDTH ? s.substring(0, WIDTH) : s + " ".repeat(WIDTH - s.length());
+    }
+}

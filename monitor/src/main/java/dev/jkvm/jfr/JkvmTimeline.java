@@ -1,0 +1,165 @@
+package dev.jkvm.jfr;
+
+import dev.jkvm.jfr.timeline.ClockMapping;
+import dev.jkvm.jfr.timeline.TimelineChunk;
+import dev.jkvm.jfr.timeline.TimelineEvent;
+import dev.jkvm.jfr.timeline.TimelineThread;
+import dev.jkvm.jfr.timeline.TimelineType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * jkvm's events that describe kernel moments, written at those moments and on the threads they
+ * describe: they go to a {@link TimelineChunk} appended to the run's recording once the JVM has
+ * written it (see the README, "Events at their kernel time"). One per run; thread-safe.
+ */
+public final class JkvmTimeline implements AutoCloseable {
+    static final TimelineType SCHED_IN = TimelineType.of(VcpuSchedIn.class);
+    static final TimelineType SCHED_OUT = TimelineType.of(VcpuSchedOut.class);
+    static final TimelineType SWITCH = TimelineType.of(VcpuSwitch.class);
+    static final TimelineType ON_CPU = TimelineType.of(VcpuOnCpu.class);
+    static final TimelineType RUNNABLE = TimelineType.of(VcpuRunnable.class);
+    static final TimelineType KVM_SCHED_IN = TimelineType.of(KvmSchedIn.class);
+    static final TimelineType KVM_SCHED_OUT = TimelineType.of(KvmSchedOut.class);
+    static final TimelineType VCPU_LOAD = TimelineType.of(VcpuLoad.class);
+    static final TimelineType KERNEL_SCHED_SWITCH = TimelineType.of(KernelSchedSwitch.class);
+    static final TimelineType GUEST_GAP = TimelineType.of(GuestGap.class);
+    static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
+
+    private final TimelineChunk chunk;
+
+    /** Declares the event types to the JVM (done once, when this class loads); call before the first event, at no cost after. */
+    public static void declare() {
+        // Class initialisation registered them.
+    }
+
+    private JkvmTimeline(TimelineChunk chunk) {
+        this.chunk = chunk;
+    }
+
+    /**
+     * Starts the timeline of a run recorded by {@code recording} (running) to {@code file}: commits a
+     * clock reference to it. Events spill to a hidden file beside {@code file}.
+     */
+    public static JkvmTimeline open(jdk.jfr.Recording recording, Path file) {
+        ClockMapping.enableOn(recording);
+        Path abs = file.toAbsolutePath();
+        Path spill = abs.resolveSibling("." + abs.getFileName() + ".timeline-" + ProcessHandle.current().pid());
+        try {
+            JkvmTimeline t = new JkvmTimeline(TimelineChunk.open(spill));
+            ClockMapping.mark();
+            return t;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the timeline spill file " + spill, e);
+        }
+    }
+
+    /** Call just before the recording stops: a second clock reference, so the mapping's drift is measured. */
+    public void beforeRecordingStops() {
+        ClockMapping.mark();
+    }
+
+    /** What {@link #appendTo} did. */
+    public record Appended(long events, long bytes, ClockMapping clock) {}
+
+    /** Appends the timeline to the finished recording {@code file} and removes the spill file. */
+    public Appended appendTo(Path file) throws IOException {
+        try {
+            ClockMapping clock = ClockMapping.read(file);
+            long bytes = chunk.appendTo(file, clock);
+            return new Appended(chunk.eventCount(), bytes, clock);
+        } finally {
+            chunk.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        chunk.close();
+    }
+
+    /** A vCPU thread switched in; drawn on the vCPU's thread. */
+    public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, String stampedBy, boolean late, long lag) {
+        event(SCHED_IN, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun)
+                .putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
+    }
+
+    public void schedOut(VcpuRef v, int cpu, long time, boolean preempted, boolean inKvmRun, String stampedBy, boolean late, long lag) {
+        event(SCHED_OUT, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("preempted", preempted)
+                .putBoolean("inKvmRun", inKvmRun).putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
+    }
+
+    public void vcpuSwitch(VcpuRef v, int cpu, long time, String switchClass, String fromVm, int fromVcpu, String ranBefore, long offCpu) {
+        event(SWITCH, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time).putString("switchClass", switchClass)
+                .putString("fromVm", fromVm).putInt("fromVcpu", fromVcpu).putString("ranBefore", ranBefore).putInt("tid", v.tid())
+                .putLong("offCpu", offCpu).commit();
+    }
+
+    /** A slice on CPU, from sched-in {@code in} to sched-out {@code out}; drawn on the vCPU's thread. */
+    public void onCpu(VcpuRef v, int cpu, long in, long out, String switchClass, boolean inKvmRun, boolean preempted, long exits) {
+        event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
+                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in)
+                .commit();
+    }
+
+    /** A wait for the CPU, from the preempting sched-out {@code out} to the sched-in {@code in}; drawn on the vCPU's thread. */
+    public void runnable(VcpuRef v, int cpu, long out, long in, String switchClass, boolean inKvmRun, long exits) {
+        event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
+                .putLong("exits", exits).putLong("kernelTime", out).putLong("monotonicNanos", out).commit();
+    }
+
+    /** A reload: from a sched-in inside KVM_RUN to the thread's first VM entry after it; drawn on the vCPU's thread. */
+    public void reload(VcpuRef v, int cpu, long schedIn, String switchClass, long latency) {
+        event(RELOAD, schedIn, latency, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+                .putInt("cpu", cpu).putString("switchClass", switchClass).putLong("latency", latency)
+                .putLong("kernelTime", schedIn).putLong("monotonicNanos", schedIn).commit();
+    }
+
+    /** A kvm_sched_in / kvm_sched_out kprobe hit; {@code v} null when the task is not a vCPU thread. */
+    public void kvmSched(boolean in, VcpuRef v, int tid, int cpu, long time) {
+        event(in ? KVM_SCHED_IN : KVM_SCHED_OUT, time, 0, v == null ? null : v.thread())
+                .putString("vm", v == null ? "" : v.vm()).putInt("vcpu", v == null ? -1 : v.vcpu()).putInt("tid", tid).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time).commit();
+    }
+
+    public void vcpuLoad(String function, VcpuRef v, int tid, int cpu, long time) {
+        event(VCPU_LOAD, time, 0, v == null ? null : v.thread()).putString("function", function)
+                .putString("vm", v == null ? "" : v.vm()).putInt("vcpu", v == null ? -1 : v.vcpu()).putInt("tid", tid).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time).commit();
+    }
+
+    /** A sched:sched_switch on the experiment CPU; drawn on the vCPU thread switched in, if one is. */
+    public void kernelSchedSwitch(int cpu, long time, int prevTid, String prevComm, String prevState, VcpuRef prev,
+                                  int nextTid, String nextComm, VcpuRef next) {
+        event(KERNEL_SCHED_SWITCH, time, 0, next == null ? null : next.thread()).putInt("cpu", cpu)
+                .putLong("kernelTime", time).putLong("monotonicNanos", time)
+                .putInt("prevTid", prevTid).putString("prevComm", prevComm).putString("prevState", prevState)
+                .putString("prevVm", prev == null ? "" : prev.vm())
+                .putInt("nextTid", nextTid).putString("nextComm", nextComm).putString("nextVm", next == null ? "" : next.vm())
+                .commit();
+    }
+
+    /**
+     * A gap the guest saw. {@code start} is its host CLOCK_MONOTONIC start, or -1 when no mapping was
+     * measured; then the event sits at {@code readAt}, when the gap was read.
+     */
+    public void guestGap(String vm, long guestTsc, long gapCycles, long gap, long tscHz, long measuredTscHz, long start,
+                         long sequence, long readAt) {
+        event(GUEST_GAP, start >= 0 ? start : readAt, 0, null).putString("vm", vm).putLong("guestTsc", guestTsc)
+                .putLong("gapCycles", gapCycles).putLong("gap", gap).putLong("tscHz", tscHz).putLong("measuredTscHz", measuredTscHz)
+                .putLong("estimatedStart", start).putLong("monotonicNanos", start).putLong("sequence", sequence).commit();
+    }
+
+    private TimelineEvent event(TimelineType type, long start, long duration, TimelineThread thread) {
+        return chunk.event(type, start, duration, thread);
+    }
+
+    /** A vCPU as the timeline names it: its VM, index, kernel TID and Java thread. */
+    public record VcpuRef(String vm, int vcpu, int tid, TimelineThread thread) {}
+}

@@ -1,0 +1,47 @@
+package dev.jkvm.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timestamp;
+
+@Name("jkvm.VcpuOnCpu")
+@Label("vCPU On CPU")
+@Description("A vCPU thread ran on a CPU, from its sched-in to its sched-out; drawn on the vCPU's own thread")
+@Category({"jkvm", "Scheduling"})
+@StackTrace(false)
+public final class VcpuOnCpu extends jdk.jfr.Event {
+    @Label("VM") @Description("The VM's name, e.g. vm0")
+    public String vm;
+
+    @Label("vCPU") @Description("The vCPU index within its VM")
+    public int vcpu;
+
+    @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
+    public int tid;
+
+    @Label("CPU") @Description("The CPU it ran on")
+    public int cpu;
+
+    @Label("Switch Class") @Description("How the slice began: the class of its sched-in (see jkvm.VcpuSwitch)")
+    public String switchClass;
+
+    @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when switched in (false also when unknown)")
+    public boolean inKvmRun;
+
+    @Label("Preempted") @Description("The slice ended by preemption (the thread stayed runnable); false means it blocked or slept")
+    public boolean preempted;
+
+    @Label("Exits to jkvm") @Description("KVM_RUN returns (exits handled by jkvm) during the slice; exits KVM handles in the kernel"
+            + " are not seen; -1 when no longer known")
+    public long exits;
+
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("The sched-in that began the slice; the event's start time is this moment too")
+    public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
+}

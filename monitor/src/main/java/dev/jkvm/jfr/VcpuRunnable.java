@@ -1,0 +1,44 @@
+package dev.jkvm.jfr;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timestamp;
+
+@Name("jkvm.VcpuRunnable")
+@Label("vCPU Runnable")
+@Description("A vCPU thread waited for a CPU: from a sched-out that preempted it (still runnable) to its next sched-in;"
+        + " drawn on the vCPU's own thread")
+@Category({"jkvm", "Scheduling"})
+@StackTrace(false)
+public final class VcpuRunnable extends jdk.jfr.Event {
+    @Label("VM") @Description("The VM's name, e.g. vm0")
+    public String vm;
+
+    @Label("vCPU") @Description("The vCPU index within its VM")
+    public int vcpu;
+
+    @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
+    public int tid;
+
+    @Label("CPU") @Description("The CPU it was switched back in on")
+    public int cpu;
+
+    @Label("Switch Class") @Description("How the wait ended: the class of the sched-in that ended it (see jkvm.VcpuSwitch)")
+    public String switchClass;
+
+    @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when preempted (false also when unknown)")
+    public boolean inKvmRun;
+
+    @Label("Exits to jkvm") @Description("KVM_RUN returns during the wait: 0 unless the records disagree (-1 when no longer known)")
+    public long exits;
+
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Kernel Time") @Description("The sched-out that began the wait; the event's start time is this moment too")
+    public long kernelTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    public long monotonicNanos;
+}

@@ -1,0 +1,113 @@
+package dev.jkvm.sched;
+
+import dev.jkvm.jfr.JkvmTimeline;
+import dev.jkvm.jfr.PerfRecordsLost;
+import dev.jkvm.jfr.RecorderSummary;
+import dev.jkvm.jfr.VcpuSwitchSummary;
+
+/**
+ * Writes what the recorder concluded about the vCPU threads' switches as events: one per sched-in
+ * and sched-out, one per classified sched-in, one per slice on CPU and per runnable wait (these on
+ * the timeline, at their kernel time and on the vCPU's thread), the per-vCPU summaries and the
+ * recorder's own health. Policy-free: every value arrives computed; this class only fills events.
+ */
+final class SwitchEventEmitter {
+    static final String PERF = "perf switch record";
+    static final String TRACEPOINT = "sched:sched_switch";
+
+    /** Where kernel-moment events go; null when the run is not recorded. */
+    private final JkvmTimeline timeline;
+
+    SwitchEventEmitter(JkvmTimeline timeline) {
+        this.timeline = timeline;
+    }
+
+    /** Loads and registers the event classes: the first use of one costs JFR tens of milliseconds. */
+    static void warmUp() {
+        JkvmTimeline.declare();
+        new VcpuSwitchSummary().shouldCommit();
+        new PerfRecordsLost().shouldCommit();
+        new RecorderSummary().shouldCommit();
+    }
+
+    /**
+     * A sched-out; with the slice it closed ({@code slice.start()} -1 when its sched-in was not
+     * seen, null for a late record) and the exits jkvm handled during it.
+     */
+    void schedOut(JkvmTimeline.VcpuRef v, int cpu, long time, String stampedBy, boolean preempted, boolean inKvmRun, boolean late,
+                  VcpuAccount.Slice slice, long exits) {
+        if (timeline == null) return;
+        timeline.schedOut(v, cpu, time, preempted, inKvmRun, stampedBy, late, System.nanoTime() - time);
+        if (slice != null && slice.start() >= 0) {
+            timeline.onCpu(v, slice.cpu(), slice.start(), slice.end(), label(slice.startClass()), slice.startedInKvmRun(), preempted, exits);
+        }
+    }
+
+    /**
+     * A sched-in; with the wait it closed (drawn when it began with a preemption; null for a late
+     * record), the class of this sched-in, and the KVM_RUN state and exits of the wait.
+     */
+    void schedIn(JkvmTimeline.VcpuRef v, int cpu, long time, String stampedBy, boolean inKvmRun, boolean late,
+                 VcpuAccount.Wait wait, SwitchClassifier.SwitchClass switchClass, boolean waitInKvmRun, long waitExits) {
+        if (timeline == null) return;
+        timeline.schedIn(v, cpu, time, inKvmRun, stampedBy, late, System.nanoTime() - time);
+        if (wait != null && wait.start() >= 0 && wait.preempted()) {
+            timeline.runnable(v, cpu, wait.start(), wait.end(), label(switchClass), waitInKvmRun, waitExits);
+        }
+    }
+
+    void classified(JkvmTimeline.VcpuRef v, int cpu, long time, SwitchClassifier.Classified c, String ranBefore, long offCpu) {
+        if (timeline == null) return;
+        timeline.vcpuSwitch(v, cpu, time, label(c.switchClass()), c.loadedBefore() == null ? "" : c.loadedBefore().vm(),
+                c.loadedBefore() == null ? -1 : c.loadedBefore().vcpu(), ranBefore, offCpu);
+    }
+
+    private static String label(SwitchClassifier.SwitchClass c) {
+        return c == null ? SwitchClassifier.SwitchClass.UNKNOWN.label() : c.label();
+    }
+
+    void reload(JkvmTimeline.VcpuRef v, int cpu, long schedIn, SwitchClassifier.SwitchClass c, long latency) {
+        if (timeline == null) return;
+        timeline.reload(v, cpu, schedIn, label(c), latency);
+    }
+
+    void lost(String source, long count) {
+        PerfRecordsLost e = new PerfRecordsLost();
+        e.source = source;
+        e.lost = count;
+        e.commit();
+    }
+
+    void summary(VcpuAccount a) {
+        VcpuSwitchSummary e = new VcpuSwitchSummary();
+        e.vm = a.id.vm();
+        e.vcpu = a.id.vcpu();
+        e.tid = a.id.tid();
+        e.schedIns = a.ins;
+        e.schedOuts = a.outs;
+        e.preemptions = a.preempted;
+        e.firstLoads = a.byClass[SwitchClassifier.SwitchClass.FIRST_LOAD.ordinal()];
+        e.sameVcpu = a.byClass[SwitchClassifier.SwitchClass.SAME_VCPU.ordinal()];
+        e.fromOtherVcpu = a.byClass[SwitchClassifier.SwitchClass.OTHER_VCPU.ordinal()];
+        e.outsideKvmRun = a.byClass[SwitchClassifier.SwitchClass.OUTSIDE_KVM_RUN.ordinal()];
+        e.unknownClass = a.byClass[SwitchClassifier.SwitchClass.UNKNOWN.ordinal()];
+        e.lateRecords = a.late;
+        e.gaps = a.gaps;
+        e.onCpu = a.onCpu;
+        e.onCpuInKvmRun = a.onCpuInKvmRun;
+        e.offCpu = a.offCpu;
+        e.commit();
+    }
+
+    void recorderSummary(SchedRecorder.Totals t) {
+        RecorderSummary r = new RecorderSummary();
+        r.switchRecords = t.switchRecords();
+        r.probeRecords = t.probeRecords();
+        r.lostRecords = t.lostRecords();
+        r.lateRecords = t.lateRecords();
+        r.lagP50 = t.lagP50();
+        r.lagP99 = t.lagP99();
+        r.lagMax = t.lagMax();
+        r.commit();
+    }
+}

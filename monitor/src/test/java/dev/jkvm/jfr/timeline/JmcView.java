@@ -1,0 +1,68 @@
+package dev.jkvm.jfr.timeline;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.openjdk.jmc.common.IMCThread;
+import org.openjdk.jmc.common.item.IAccessorKey;
+import org.openjdk.jmc.common.item.IItem;
+import org.openjdk.jmc.common.item.IItemCollection;
+import org.openjdk.jmc.common.item.IItemIterable;
+import org.openjdk.jmc.common.item.IMemberAccessor;
+import org.openjdk.jmc.common.item.IType;
+import org.openjdk.jmc.common.unit.ContentType;
+import org.openjdk.jmc.common.unit.IQuantity;
+import org.openjdk.jmc.common.unit.UnitLookup;
+import org.openjdk.jmc.flightrecorder.JfrAttributes;
+import org.openjdk.jmc.flightrecorder.JfrLoaderToolkit;
+
+/** A recording as JDK Mission Control's own parser reads it: per event type, each event's times and thread. */
+public final class JmcView {
+    /** One event: start and end in epoch nanoseconds, a timestamp field (or null), its thread (or null). */
+    public record Item(long start, long end, Long time, IMCThread thread) {}
+
+    private final Map<String, List<Item>> items = new HashMap<>();
+    private final Map<String, Map<String, ContentType<?>>> contentTypes = new HashMap<>();
+
+    private JmcView() {}
+
+    @SuppressWarnings("unchecked")
+    public static JmcView load(File file, String timeField) throws Exception {
+        JmcView v = new JmcView();
+        IItemCollection all = JfrLoaderToolkit.loadEvents(file);
+        for (IItemIterable it : all) {
+            IType<IItem> type = it.getType();
+            IMemberAccessor<IQuantity, IItem> start = JfrAttributes.START_TIME.getAccessor(type);
+            IMemberAccessor<IQuantity, IItem> end = JfrAttributes.END_TIME.getAccessor(type);
+            IMemberAccessor<IMCThread, IItem> thread = JfrAttributes.EVENT_THREAD.getAccessor(type);
+            IMemberAccessor<IQuantity, IItem> time = null;
+            Map<String, ContentType<?>> kinds = v.contentTypes.computeIfAbsent(type.getIdentifier(), k -> new HashMap<>());
+            for (IAccessorKey<?> key : type.getAccessorKeys().keySet()) {
+                kinds.put(key.getIdentifier(), key.getContentType());
+                if (key.getIdentifier().equals(timeField) && key.getContentType() == UnitLookup.TIMESTAMP) {
+                    time = type.getAccessor((IAccessorKey<IQuantity>) key);
+                }
+            }
+            List<Item> list = v.items.computeIfAbsent(type.getIdentifier(), k -> new ArrayList<>());
+            for (IItem i : it) {
+                IQuantity t = time == null ? null : time.getMember(i);
+                list.add(new Item(start.getMember(i).clampedLongValueIn(UnitLookup.EPOCH_NS),
+                        end.getMember(i).clampedLongValueIn(UnitLookup.EPOCH_NS),
+                        t == null ? null : t.clampedLongValueIn(UnitLookup.EPOCH_NS),
+                        thread == null ? null : thread.getMember(i)));
+            }
+        }
+        return v;
+    }
+
+    public List<Item> of(String type) {
+        return items.getOrDefault(type, List.of());
+    }
+
+    /** The content type JMC gives a field (TIMESTAMP, TIMESPAN, …), or null when the type or field is unknown. */
+    public ContentType<?> contentType(String type, String field) {
+        return contentTypes.getOrDefault(type, Map.of()).get(field);
+    }
+}
