@@ -37,7 +37,7 @@ class DutyBesideSpinKvmTest {
         List<RecordedEvent> all = new ArrayList<>();
         all.addAll(Recordings.events(run.jfr(), "jkvm.VcpuSchedIn"));
         all.addAll(Recordings.events(run.jfr(), "jkvm.VcpuSchedOut"));
-        all.sort((a, b) -> Long.compare(a.getLong("kernelTime"), b.getLong("kernelTime")));
+        all.sort((a, b) -> Long.compare(a.getLong("monotonicNanos"), b.getLong("monotonicNanos")));
         long window = 0;
         double[] shares = new double[2];
         for (VmReport vm : run.report().vms()) {
@@ -51,7 +51,7 @@ class DutyBesideSpinKvmTest {
             }
             // Align at jkvm's first record (tracing started before the VM existed, so it has no earlier switch of it).
             boolean in0 = mine.get(0).getEventType().getName().equals("jkvm.VcpuSchedIn");
-            long t0 = mine.get(0).getLong("kernelTime");
+            long t0 = mine.get(0).getLong("monotonicNanos");
             int j0 = -1;
             for (int j = 0; j < k.size(); j++) {
                 if ((k.get(j)[1] == 1) == in0 && Math.abs(k.get(j)[0] - t0) < 1_000_000) {
@@ -60,7 +60,7 @@ class DutyBesideSpinKvmTest {
             }
             assertTrue(j0 >= 0, vm.name() + ": no sched_switch matches jkvm's first record");
             assertTrue(k.size() - j0 >= mine.size(), vm.name() + ": tracefs has " + (k.size() - j0) + " switches, jkvm " + mine.size());
-            View jkvm = view(mine.stream().map(e -> new long[] {e.getLong("kernelTime"),
+            View jkvm = view(mine.stream().map(e -> new long[] {e.getLong("monotonicNanos"),
                     e.getEventType().getName().equals("jkvm.VcpuSchedIn") ? 1 : 0, e.hasField("preempted") && e.getBoolean("preempted") ? 1 : 0, 0}).toList());
             List<long[]> matched = k.subList(j0, j0 + mine.size());
             long implied = matched.stream().filter(x -> x[3] == 1 && x[1] == 0).count();

@@ -82,15 +82,15 @@ final class TimerRuns {
         all.addAll(Recordings.events(jfr, "jkvm.VcpuSchedIn"));
         all.addAll(Recordings.events(jfr, "jkvm.VcpuSchedOut"));
         List<RecordedEvent> mine = all.stream().filter(e -> vm.equals(e.getString("vm")))
-                .sorted((a, b) -> Long.compare(a.getLong("kernelTime"), b.getLong("kernelTime"))).toList();
+                .sorted((a, b) -> Long.compare(a.getLong("monotonicNanos"), b.getLong("monotonicNanos"))).toList();
         List<Long> slices = new ArrayList<>();
         long in = -1, preempted = 0, voluntary = 0;
         for (RecordedEvent e : mine) {
             if (e.getEventType().getName().equals("jkvm.VcpuSchedIn")) {
-                in = e.getLong("kernelTime");
+                in = e.getLong("monotonicNanos");
             } else {
                 if (e.getBoolean("preempted")) preempted++; else voluntary++;
-                if (in >= 0) slices.add(e.getLong("kernelTime") - in);
+                if (in >= 0) slices.add(e.getLong("monotonicNanos") - in);
                 in = -1;
             }
         }
