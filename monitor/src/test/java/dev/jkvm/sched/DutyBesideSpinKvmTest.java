@@ -42,7 +42,8 @@ class DutyBesideSpinKvmTest {
         double[] shares = new double[2];
         for (VmReport vm : run.report().vms()) {
             int tid = vm.tid();
-            List<RecordedEvent> mine = all.stream().filter(e -> e.getInt("tid") == tid).toList();
+            // Only the switches on the experiment CPU, the one tracefs watches (a thread starts elsewhere and pins itself).
+            List<RecordedEvent> mine = all.stream().filter(e -> e.getInt("tid") == tid && e.getInt("cpu") == cpu).toList();
             // The kernel's switches of this thread, in order: {time, in?, runnable at out?, implied?}
             List<long[]> k = new ArrayList<>();
             for (TraceFsCapture.Switch s : kernel) {
