@@ -156,7 +156,10 @@ class TimerGuestsKvmTest {
         double share = (double) s.onCpuNanos() / vm.runNanos();
         System.out.printf("duty 30 %% alone: %d ticks (100 Hz) in %.3f s, on CPU %.1f %% of its run; %d voluntary, %d preempted sched-outs;"
                 + " work counter %d%n", t.received(), vm.runNanos() / 1e9, 100 * share, s.voluntary(), s.preempted(), vm.progressCounter());
-        assertTrue(Math.abs(t.received() + t.missed() - vm.runNanos() / 10_000_000) <= 3, t.received() + " ticks at 100 Hz");
+        // 100 Hz over the vCPU thread's run (which since the start gate includes its wait before the guest starts).
+        long expected = vm.runNanos() / 10_000_000;
+        assertTrue(t.received() + t.missed() <= expected + 1 && t.received() + t.missed() >= 0.9 * expected,
+                (t.received() + t.missed()) + " expiries at 100 Hz in " + expected + " periods");
         // 30 % computing plus the cost of each wake-up (about 1 %). The window is wall-clock time, so when the
         // host's other work preempts duty inside it the share drops (25.6 % seen on a busy development machine).
         assertTrue(share > 0.15 && share < 0.36, "on CPU " + share);
