@@ -15,7 +15,9 @@
 
 /* The KVM API: ioctl numbers (KVM_*), exit reasons (KVM_EXIT_*), capabilities (KVM_CAP_*),
  * struct kvm_run and its unions, kvm_regs/kvm_sregs/kvm_segment/kvm_dtable, memory regions,
- * CPUID and MSR arrays, and the binary statistics header/descriptors (KVM_GET_STATS_FD). */
+ * CPUID and MSR arrays, the in-kernel irqchip and PIT (KVM_CREATE_IRQCHIP, KVM_IRQ_LINE with
+ * kvm_irq_level, KVM_CREATE_PIT2 with kvm_pit_config), and the binary statistics
+ * header/descriptors (KVM_GET_STATS_FD). */
 #include <linux/kvm.h>
 
 /* KVM paravirtual interface (pulls in asm/kvm_para.h): KVM_CPUID_SIGNATURE/FEATURES,

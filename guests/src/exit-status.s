@@ -1,7 +1,7 @@
 # exit-status.s - end the guest with a chosen exit status.
 #
 # Writes %edi (manifest default 7) as 4 bytes to the debug-exit port 0xF4; the
-# monitor ends the guest with that value as its exit status.
+# monitor ends the guest with exit status (value << 1) | 1, as QEMU's isa-debug-exit.
 
         .code64
         .set DEBUG_EXIT_PORT, 0xf4

@@ -9,7 +9,7 @@
 # The MSR exists only if the monitor exposes the KVM paravirt CPUID leaves
 # (0x40000000 signature "KVMKVMKVM\0\0\0", 0x40000001 EAX bit 5
 # KVM_FEATURE_STEAL_TIME).  The guest checks for them first, like Linux does:
-# without them it prints why on COM1 and exits with status 1 through port 0xF4
+# without them it prints why on COM1 and writes 1 to port 0xF4 (exit status 3)
 # instead of risking a #GP (which, with no IDT, would be a triple fault).
 
         .code64
@@ -56,7 +56,7 @@ no_steal_time:
         call com1_puts
         movl $1, %eax
         movw $DEBUG_EXIT_PORT, %dx
-        outl %eax, %dx                  # exit status 1
+        outl %eax, %dx                  # value 1: exit status 3
 2:      cli
         hlt
         jmp 2b

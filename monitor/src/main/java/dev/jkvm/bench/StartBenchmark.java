@@ -171,7 +171,7 @@ public final class StartBenchmark {
             for (GuestImage.Segment s : image.segments()) memory.write(s.address(), s.bytes());
             Vcpu vcpu = vm.createVcpu(0);
             vcpu.setCpuid(cpuid);
-            CpuSetup.apply(vcpu, memory, image.manifest().mode(), image.entry(), 1);
+            CpuSetup.apply(vcpu, memory, image.manifest().mode(), image.entry(), 1, vcpu.tscKhz());
             return new Guest(vm, vcpu, vm.openStats(), vcpu.openStats());
         } catch (RuntimeException e) {
             vm.close();

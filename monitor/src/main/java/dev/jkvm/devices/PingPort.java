@@ -1,8 +1,11 @@
 package dev.jkvm.devices;
 
-/** Port 0x510: each {@code out} is one deliberate port-I/O exit (io-ping); counted, otherwise ignored. */
+/**
+ * Port 0x520: each {@code out} is one deliberate port-I/O exit (io-ping); counted, otherwise ignored.
+ * (It was 0x510 until fw_cfg took that port, as test kernels expect fw_cfg there.)
+ */
 public final class PingPort implements PortDevice {
-    public static final int PORT = 0x510;
+    public static final int PORT = 0x520;
 
     private long pings;
 

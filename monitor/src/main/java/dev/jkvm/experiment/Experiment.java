@@ -94,8 +94,10 @@ public final class Experiment {
             recorder.start();
             GuestSampler sampler = new GuestSampler(vms);
             StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere, vms.stream().mapToInt(v -> v.thread().tid()).toArray());
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler) {
+            TickSampler ticks = new TickSampler(vms);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks) {
                 sampler.start();
+                ticks.start();
                 printThreadMap(vms);
                 long opened = gate.open();
                 long stopAt;
@@ -112,6 +114,7 @@ public final class Experiment {
             noteReloadLatency(recorder);
             sampler.finish(recorder::offCpuIntervals, timeline);
             for (String w : sampler.warnings()) out.println(w);
+            ticks.finish(out);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);

@@ -2,12 +2,17 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.devices.Com1Serial;
 import dev.jkvm.devices.DebugExit;
+import dev.jkvm.devices.FwCfg;
+import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
 import dev.jkvm.devices.SerialConsole;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
+import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.guest.MultibootImage;
+import dev.jkvm.guest.MultibootInfo;
 import dev.jkvm.kvm.CpuSetup;
 import dev.jkvm.kvm.GuestMemory;
 import dev.jkvm.bindings.generated.LinuxHeaders;
@@ -18,6 +23,7 @@ import dev.jkvm.kvm.Vm;
 import dev.jkvm.sched.KvmRunTrace;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * One VM of an experiment: the KVM VM with its memory and single vCPU, its devices, the guest loaded
@@ -40,7 +46,8 @@ final class VmInstance implements AutoCloseable {
     private final KvmStatsFd vcpuStats;
     private VcpuThread thread;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats) {
+    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats,
+            FwCfg fwCfg) {
         this.vmStats = vmStats;
         this.vcpuStats = vcpuStats;
         this.tscHz = vcpu.tscKhz() * 1000;
@@ -51,9 +58,11 @@ final class VmInstance implements AutoCloseable {
         this.vcpu = vcpu;
         this.serial = new SerialConsole(name, terminal);
         PortBus bus = new PortBus()
-                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial))
+                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
+                        vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
-                .map(PingPort.PORT, PingPort.PORT, ping);
+                .map(PingPort.PORT, PingPort.PORT, ping)
+                .map(FwCfg.SELECTOR_PORT, FwCfg.DATA_PORT, fwCfg);
         this.handler = new ExitHandler(bus);
     }
 
@@ -62,16 +71,25 @@ final class VmInstance implements AutoCloseable {
         Vm vm = kvm.createVm();
         try {
             GuestMemory memory = vm.mapMemory(memoryBytes);
+            if (guest.manifest().irqchip() == GuestManifest.Irqchip.KERNEL) vm.createInterruptControllers();
             for (GuestImage.Segment s : guest.segments()) {
                 memory.write(s.address(), s.bytes());
+            }
+            MultibootInfo multiboot = null;
+            if (guest.manifest().format() == GuestManifest.ImageFormat.MULTIBOOT) {
+                // Like QEMU, the kernel's command line starts with its own name (kvm-unit-tests take it as argv[0]).
+                multiboot = MultibootInfo.build(guest, memoryBytes, guest.manifest().image(), List.of(), guest.manifest().name());
+                for (GuestImage.Segment s : multiboot.segments()) memory.write(s.address(), s.bytes());
             }
             Vcpu vcpu = vm.createVcpu(0);
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
-            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg);
+            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
+            if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
             memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
-            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null);
+            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
+                    new FwCfg(memoryBytes, 1, multiboot != null ? guest.manifest().image() : ""));
         } catch (RuntimeException e) {
             vm.close();
             throw e;

@@ -33,6 +33,9 @@ public final class GuestCatalog {
         return all;
     }
 
+    /** Guest memory for a Multiboot kernel given without a manifest (test kernels link at 4 MiB and want room above). */
+    static final long MULTIBOOT_MEMORY = 64L << 20;
+
     /** Resolves a built-in name or a path to an image, checked against the manifest's memory. */
     public static GuestImage resolve(String nameOrPath) {
         return resolve(nameOrPath, OptionalLong.empty());
@@ -91,14 +94,22 @@ public final class GuestCatalog {
             throw new UsageException("guest image " + image + " (" + size + " bytes) does not fit into jkvm's heap; give the JVM more (-Xmx) or use a smaller image");
         }
         if (manifest == null) {
-            if (!ElfImage.looksLikeElf(bytes)) {
-                throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
-                        + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable");
-            }
             String name = image.getFileName().toString();
-            manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
-                    GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20, OptionalLong.empty(), OptionalLong.empty(),
-                    OptionalLong.empty(), OptionalLong.empty(), "halt");
+            if (MultibootImage.findHeader(bytes).isPresent() && !(ElfImage.looksLikeElf(bytes) && bytes.length > 4 && bytes[4] == 2)) {
+                // A Multiboot kernel (ELF32, or any file whose header gives its load addresses), e.g. a kvm-unit-tests
+                // test. Such kernels expect a PC's interrupt controllers (kvm-unit-tests programs the LAPIC) and end
+                // through port 0xf4, not by halting.
+                manifest = new GuestManifest(name, "user Multiboot image " + image, CpuMode.PROTECTED, name,
+                        GuestManifest.ImageFormat.MULTIBOOT, 0, 0, MULTIBOOT_MEMORY, OptionalLong.empty(), OptionalLong.empty(),
+                        OptionalLong.empty(), OptionalLong.empty(), "status:1", GuestManifest.Irqchip.KERNEL, OptionalLong.empty());
+            } else if (ElfImage.looksLikeElf(bytes)) {
+                manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
+                        GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20, OptionalLong.empty(), OptionalLong.empty(),
+                        OptionalLong.empty(), OptionalLong.empty(), "halt");
+            } else {
+                throw new InvalidGuestException(image + " is a flat image without a manifest: write " + manifestPath
+                        + " (mode, load, entry, memory; see guests/README.md) or give an ELF64 executable or a Multiboot kernel");
+            }
         }
         return GuestImage.load(manifest, bytes, image.toString(), memory.orElse(manifest.memory()));
     }

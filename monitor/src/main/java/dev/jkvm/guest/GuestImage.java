@@ -22,6 +22,7 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
         GuestImage image = switch (manifest.format()) {
             case FLAT -> new GuestImage(manifest, List.of(new Segment(manifest.load(), file, file.length)), manifest.entry());
             case ELF -> ElfImage.parse(manifest, file, source);
+            case MULTIBOOT -> MultibootImage.parse(manifest, file, source);
         };
         image.check(source, memory);
         return image;

@@ -13,6 +13,8 @@ public final class GuestLayout {
     public static final long PD = 0x4000;
     /** End of the monitor's area (exclusive); images may not overlap [0, MONITOR_AREA_END). */
     public static final long MONITOR_AREA_END = 0x5000;
+    /** The Multiboot information (structure, memory map, modules list, strings) for Multiboot kernels (8 KiB, to LOW_IMAGE). */
+    public static final long MULTIBOOT_INFO = 0x6000;
     /** Real- and protected-mode images load and start here. */
     public static final long LOW_IMAGE = 0x8000;
     /** Long-mode images load and start here (1 MiB). */

@@ -23,13 +23,29 @@ public record GuestManifest(
         OptionalLong counter,
         OptionalLong tscRing,
         OptionalLong stealTime,
-        String expectExit) {
+        String expectExit,
+        Irqchip irqchip,
+        OptionalLong tickRing) {
 
-    public enum ImageFormat { FLAT, ELF }
+    public enum ImageFormat { FLAT, ELF, MULTIBOOT }
+
+    /**
+     * Interrupt machinery of the VM: NONE (no interrupt controllers; HLT exits to jkvm and ends the
+     * guest) or KERNEL (KVM's PIC, IOAPIC, LAPIC and PIT; HLT sleeps in the kernel until an interrupt).
+     */
+    public enum Irqchip { NONE, KERNEL }
+
+    /** A manifest without interrupt controllers or tick ring: every guest before those existed. */
+    public GuestManifest(String name, String description, CpuMode mode, String image, ImageFormat format, long load,
+            long entry, long memory, OptionalLong arg, OptionalLong counter, OptionalLong tscRing,
+            OptionalLong stealTime, String expectExit) {
+        this(name, description, mode, image, format, load, entry, memory, arg, counter, tscRing, stealTime, expectExit,
+                Irqchip.NONE, OptionalLong.empty());
+    }
 
     private static final Set<String> KNOWN_KEYS = Set.of(
             "name", "description", "mode", "image", "format", "load", "entry", "memory",
-            "arg", "counter", "tsc-ring", "steal-time", "expect-exit");
+            "arg", "counter", "tsc-ring", "steal-time", "expect-exit", "irqchip", "tick-ring");
 
     /** Parses a manifest; {@code source} names it in error messages. */
     public static GuestManifest parse(String text, String source) {
@@ -55,10 +71,14 @@ public record GuestManifest(
             ImageFormat format = switch (kv.getOrDefault("format", "flat").toLowerCase(java.util.Locale.ROOT)) {
                 case "flat" -> ImageFormat.FLAT;
                 case "elf" -> ImageFormat.ELF;
-                default -> throw new InvalidGuestException(source + ": 'format' must be flat or elf, not '" + kv.get("format") + "'");
+                case "multiboot" -> ImageFormat.MULTIBOOT;
+                default -> throw new InvalidGuestException(source + ": 'format' must be flat, elf or multiboot, not '" + kv.get("format") + "'");
             };
             if (format == ImageFormat.ELF && mode != CpuMode.LONG) {
                 throw new InvalidGuestException(source + ": ELF images are supported in long mode only");
+            }
+            if (format == ImageFormat.MULTIBOOT && mode != CpuMode.PROTECTED) {
+                throw new InvalidGuestException(source + ": Multiboot kernels start in protected mode ('mode = protected')");
             }
             long defaultLoad = mode == CpuMode.LONG ? GuestLayout.HIGH_IMAGE : GuestLayout.LOW_IMAGE;
             long load = format == ImageFormat.FLAT ? address(kv, "load", defaultLoad, source) : 0;
@@ -66,6 +86,16 @@ public record GuestManifest(
             long memory = kv.containsKey("memory") ? Sizes.parse(kv.get("memory")) : 4L << 20;
             String badMemory = GuestLayout.memoryProblem(memory);
             if (badMemory != null) throw new InvalidGuestException(source + ": 'memory' " + badMemory + ", got " + kv.get("memory"));
+            Irqchip irqchip = switch (kv.getOrDefault("irqchip", "none")) {
+                case "none" -> Irqchip.NONE;
+                case "kernel" -> Irqchip.KERNEL;
+                default -> throw new InvalidGuestException(source + ": 'irqchip' must be none or kernel, not '" + kv.get("irqchip") + "'");
+            };
+            String expectExit = kv.getOrDefault("expect-exit", "halt");
+            if (irqchip == Irqchip.KERNEL && expectExit.equals("halt")) {
+                // KVM's in-kernel LAPIC handles HLT itself (the vCPU sleeps), so jkvm never sees it.
+                throw new InvalidGuestException(source + ": a guest with 'irqchip = kernel' cannot end with halt (HLT sleeps in KVM); use status:N or never");
+            }
             return new GuestManifest(
                     name,
                     kv.getOrDefault("description", ""),
@@ -79,7 +109,9 @@ public record GuestManifest(
                     optional(kv, "counter", source, true),
                     optional(kv, "tsc-ring", source, true),
                     optional(kv, "steal-time", source, true),
-                    kv.getOrDefault("expect-exit", "halt"));
+                    expectExit,
+                    irqchip,
+                    optional(kv, "tick-ring", source, true));
         } catch (IllegalArgumentException | dev.jkvm.util.UsageException e) {
             if (e instanceof InvalidGuestException) throw e;
             throw new InvalidGuestException(source + ": " + e.getMessage());

@@ -36,9 +36,10 @@ public final class CpuSetup {
 
     /**
      * Sets registers for {@code mode}: RIP = entry, RSP = top of memory (real mode: 0x7000),
-     * RDI = the guest's argument.
+     * RDI = the guest's argument, RSI = the vCPU's TSC frequency in kHz (so timer guests can turn
+     * periods into TSC cycles without calibrating).
      */
-    public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg) {
+    public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg, long tscKhz) {
         MemorySegment sregs = vcpu.getSregs();
         long stackTop = switch (mode) {
             case REAL -> {
@@ -64,7 +65,19 @@ public final class CpuSetup {
         kvm_regs.rip(regs, entry);
         kvm_regs.rsp(regs, stackTop);
         kvm_regs.rdi(regs, arg);
+        kvm_regs.rsi(regs, tscKhz);
         kvm_regs.rflags(regs, RFLAGS_RESERVED);
+        vcpu.setRegs(regs);
+    }
+
+    /**
+     * The Multiboot handover on top of {@link #apply} in protected mode: EAX = 0x2BADB002 and EBX = the
+     * information structure's physical address (EFLAGS has IF and VM clear, paging is off: as apply left them).
+     */
+    public static void multiboot(Vcpu vcpu, int magic, long infoAddress) {
+        MemorySegment regs = vcpu.getRegs();
+        kvm_regs.rax(regs, Integer.toUnsignedLong(magic));
+        kvm_regs.rbx(regs, infoAddress);
         vcpu.setRegs(regs);
     }
 

@@ -31,7 +31,7 @@
 #define PDPT 0x3000
 #define PD 0x4000
 #define IMAGE_AT 0x100000
-#define PING_PORT 0x510
+#define PING_PORT 0x520
 
 static void die(const char *what) {
     fprintf(stderr, "io_ping_reference: %s: %s\n", what, strerror(errno));

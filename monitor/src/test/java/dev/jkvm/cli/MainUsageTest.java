@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MainUsageTest {
     static final List<String> BUILT_INS = List.of(
-            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status");
+            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status", "tick", "duty", "serial-irq", "multiboot-info");
 
     record Result(int code, String out, String err) {}
 
@@ -89,7 +89,7 @@ class MainUsageTest {
             assertEquals(BUILT_INS.get(i), cols[0]);
             String expectedMode = switch (cols[0]) {
                 case "hello" -> "real";
-                case "hello32" -> "protected";
+                case "hello32", "multiboot-info" -> "protected";
                 default -> "long";
             };
             assertEquals(expectedMode, cols[1], lines.get(i + 1));

@@ -91,12 +91,13 @@ class PortBusTest {
     }
 
     @Test
-    void debugExitStatusIsUnsignedOfTheWriteSize() {
+    void debugExitStatusIsQemuIsaDebugExitOfTheUnsignedValue() {
         DebugExit d = new DebugExit();
-        assertEquals(0xFF, d.write(DebugExit.PORT, 1, 0x1FF));
-        assertEquals(0xFFFF, d.write(DebugExit.PORT, 2, -1));
-        assertEquals(0xFFFF_FFFFL, d.write(DebugExit.PORT, 4, -1));
-        assertEquals(3, d.write(DebugExit.PORT, 4, 3));
+        assertEquals(0x1FF, d.write(DebugExit.PORT, 1, 0x1FF), "0xFF << 1 | 1");
+        assertEquals(0x1FFFF, d.write(DebugExit.PORT, 2, -1));
+        assertEquals(0x1_FFFF_FFFFL, d.write(DebugExit.PORT, 4, -1));
+        assertEquals(7, d.write(DebugExit.PORT, 4, 3));
+        assertEquals(1, d.write(DebugExit.PORT, 1, 0), "kvm-unit-tests' pass (0) is status 1, as under QEMU");
     }
 
     @Test

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class GuestCatalogTest {
     static final List<String> BUILT_INS = List.of(
-            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status");
+            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status", "tick", "duty", "serial-irq", "multiboot-info");
 
     @TempDir
     Path dir;

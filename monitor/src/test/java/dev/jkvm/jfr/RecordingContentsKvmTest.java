@@ -98,7 +98,7 @@ class RecordingContentsKvmTest {
         RecordedEvent end = of("jkvm.VmEnd").stream().filter(e -> e.getString("vm").equals("vm2")).findFirst().orElseThrow();
         long exitEvents = of("jkvm.VmExit").stream().filter(e -> e.getString("vm").equals("vm2")).count();
         assertEquals(end.getLong("exits"), exitEvents, "VmExit events vs the exits VmEnd counts");
-        long pings = of("jkvm.VmExit").stream().filter(e -> e.getString("vm").equals("vm2") && e.getInt("port") == 0x510).count();
+        long pings = of("jkvm.VmExit").stream().filter(e -> e.getString("vm").equals("vm2") && e.getInt("port") == dev.jkvm.devices.PingPort.PORT).count();
         assertTrue(pings > 1000, "only " + pings + " ping exits");
         if (end.getString("result").equals("halted")) {
             assertEquals(20_000, pings);

@@ -23,6 +23,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int KVM_PIT_SPEAKER_DUMMY = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_PIT_SPEAKER_DUMMY 1
+     * }
+     */
+    public static int KVM_PIT_SPEAKER_DUMMY() {
+        return KVM_PIT_SPEAKER_DUMMY;
+    }
     private static final int KVM_EXIT_UNKNOWN = (int)0L;
     /**
      * {@snippet lang=c :
@@ -473,6 +482,15 @@ public class LinuxHeaders extends LinuxHeaders$shared {
     public static int KVM_SYSTEM_EVENT_SEV_TERM() {
         return KVM_SYSTEM_EVENT_SEV_TERM;
     }
+    private static final int KVM_CAP_IRQCHIP = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_CAP_IRQCHIP 0
+     * }
+     */
+    public static int KVM_CAP_IRQCHIP() {
+        return KVM_CAP_IRQCHIP;
+    }
     private static final int KVM_CAP_USER_MEMORY = (int)3L;
     /**
      * {@snippet lang=c :
@@ -517,6 +535,24 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static int KVM_CAP_NR_MEMSLOTS() {
         return KVM_CAP_NR_MEMSLOTS;
+    }
+    private static final int KVM_CAP_PIT2 = (int)33L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_CAP_PIT2 33
+     * }
+     */
+    public static int KVM_CAP_PIT2() {
+        return KVM_CAP_PIT2;
+    }
+    private static final int KVM_CAP_SET_IDENTITY_MAP_ADDR = (int)37L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_CAP_SET_IDENTITY_MAP_ADDR 37
+     * }
+     */
+    public static int KVM_CAP_SET_IDENTITY_MAP_ADDR() {
+        return KVM_CAP_SET_IDENTITY_MAP_ADDR;
     }
     private static final int KVM_CAP_GET_TSC_KHZ = (int)61L;
     /**
@@ -2858,6 +2894,33 @@ public class LinuxHeaders extends LinuxHeaders$shared {
      */
     public static long KVM_SET_IDENTITY_MAP_ADDR() {
         return KVM_SET_IDENTITY_MAP_ADDR;
+    }
+    private static final int KVM_CREATE_IRQCHIP = (int)44640L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_CREATE_IRQCHIP 44640
+     * }
+     */
+    public static int KVM_CREATE_IRQCHIP() {
+        return KVM_CREATE_IRQCHIP;
+    }
+    private static final long KVM_IRQ_LINE = 1074310753L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_IRQ_LINE 1074310753
+     * }
+     */
+    public static long KVM_IRQ_LINE() {
+        return KVM_IRQ_LINE;
+    }
+    private static final long KVM_CREATE_PIT2 = 1077980791L;
+    /**
+     * {@snippet lang=c :
+     * #define KVM_CREATE_PIT2 1077980791
+     * }
+     */
+    public static long KVM_CREATE_PIT2() {
+        return KVM_CREATE_PIT2;
     }
     private static final int KVM_GET_TSC_KHZ = (int)44707L;
     /**

@@ -1,0 +1,176 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.jfr.WakeupLatency;
+import dev.jkvm.kvm.GuestMemory;
+import dev.jkvm.util.Durations;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Reads the tick rings of timer guests (tick, duty) while they run and commits one
+ * {@link WakeupLatency} event per tick; at the end prints per VM the ticks received and missed and
+ * the latency's p50/p99/max. Memory is bounded: a ring's entries are turned into events as they are
+ * read, and the latencies go into a fixed histogram.
+ *
+ * <p>Ring layout (guests/src/lapic-timer-64.s, guests/README.md): u64 magic "TICKRING", hz,
+ * capacity, ticks, period (APIC counts, 1 ns each), latest_tsc, work, duty; then 16-byte entries
+ * {tsc at the handler, APIC counts since the latest expiry} from +0x40.
+ */
+final class TickSampler implements AutoCloseable {
+    static final long MAGIC = 0x474e49524b434954L; // "TICKRING" read as a little-endian u64
+    private static final long POLL_NANOS = 10_000_000;
+    private static final int MAX_CAPACITY = 1 << 20;
+    /** Histogram: 1 µs buckets up to 20 ms; longer latencies share the last bucket (the max is kept exactly). */
+    private static final int BUCKETS = 20_000;
+
+    /** One guest's ring and what has been read of it. */
+    private static final class Ring {
+        final String vm;
+        final GuestMemory memory;
+        final long base;
+        final double nanosPerCycle;
+        long read;
+        long overwritten;
+        long prevTsc = -1;
+        long prevSince;
+        long missed;
+        long max;
+        final long[] histogram = new long[BUCKETS];
+
+        Ring(String vm, GuestMemory memory, long base, long tscHz) {
+            this.vm = vm;
+            this.memory = memory;
+            this.base = base;
+            this.nanosPerCycle = 1e9 / tscHz;
+        }
+
+        long received() {
+            long n = 0;
+            for (long c : histogram) n += c;
+            return n;
+        }
+
+        long quantile(double q) {
+            long total = received();
+            if (total == 0) return -1;
+            long rank = (long) Math.ceil(q * total);
+            long seen = 0;
+            for (int i = 0; i < BUCKETS; i++) {
+                seen += histogram[i];
+                if (seen >= rank) return i == BUCKETS - 1 ? max : (i + 1) * 1000L; // bucket's upper bound
+            }
+            return max;
+        }
+    }
+
+    /** One tick's wake-up as computed from two consecutive ring entries. */
+    record Wakeup(long latencyNanos, long missedTicks) {}
+
+    private final List<Ring> rings = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    TickSampler(List<VmInstance> vms) {
+        for (VmInstance vm : vms) {
+            GuestManifest m = vm.guest().manifest();
+            if (m.tickRing().isPresent()) rings.add(new Ring(vm.name(), vm.memory(), m.tickRing().getAsLong(), vm.tscHz()));
+        }
+        thread = Thread.ofPlatform().name("jkvm-tick-sampler").daemon(true).unstarted(this::loop);
+    }
+
+    void start() {
+        if (!rings.isEmpty()) thread.start();
+    }
+
+    private void loop() {
+        while (!stopping) {
+            poll();
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /**
+     * The wake-up of a tick from the previous tick's entry. The timer expires on a fixed grid (KVM
+     * advances a periodic LAPIC timer by exactly one period), so the expiry that was due to wake the
+     * vCPU is the previous tick's expiry ({@code prevTsc} minus {@code prevSince}) plus one period;
+     * the latency is the time from there to this handler. Expiries in between are ticks KVM
+     * coalesced while one was pending: the latency beyond this tick's own {@code since} counted in
+     * periods. The first tick ({@code prevTsc < 0}) has only its own {@code since}.
+     */
+    static Wakeup wakeup(long prevTsc, long prevSinceNanos, long tsc, long sinceNanos, long periodNanos, double nanosPerCycle) {
+        if (prevTsc < 0) return new Wakeup(sinceNanos, 0);
+        long latency = Math.round((tsc - prevTsc) * nanosPerCycle) + prevSinceNanos - periodNanos;
+        long missed = Math.max(0, Math.round((double) (latency - sinceNanos) / periodNanos));
+        return new Wakeup(latency, missed);
+    }
+
+    private synchronized void poll() {
+        for (Ring r : rings) {
+            if (r.memory.readLong(r.base) != MAGIC) continue; // the guest has not set its ring up yet
+            long capacity = r.memory.readLong(r.base + 16);
+            long period = r.memory.readLong(r.base + 32);
+            long written = r.memory.readLong(r.base + 24);
+            if (capacity <= 0 || capacity > MAX_CAPACITY || period <= 0 || written < r.read) continue; // not a ring we can trust
+            if (written - r.read > capacity) {
+                r.overwritten += written - r.read - capacity;
+                r.read = written - capacity;
+                r.prevTsc = -1; // the previous entry is gone: the next one has no predecessor
+            }
+            for (; r.read < written; r.read++) {
+                long at = r.base + 0x40 + (r.read % capacity) * 16;
+                long tsc = r.memory.readLong(at);
+                long since = r.memory.readLong(at + 8);
+                Wakeup w = wakeup(r.prevTsc, r.prevSince, tsc, since, period, r.nanosPerCycle);
+                r.prevTsc = tsc;
+                r.prevSince = since;
+                r.missed += w.missedTicks();
+                long latency = Math.max(0, w.latencyNanos());
+                r.histogram[(int) Math.min(BUCKETS - 1, latency / 1000)]++;
+                r.max = Math.max(r.max, latency);
+                WakeupLatency e = new WakeupLatency();
+                e.vm = r.vm;
+                e.vcpu = 0;
+                e.sequence = r.read;
+                e.guestTsc = tsc;
+                e.latency = w.latencyNanos();
+                e.sinceExpiry = since;
+                e.missedTicks = w.missedTicks();
+                e.period = period;
+                e.commit();
+            }
+        }
+    }
+
+    /** Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max. */
+    synchronized void finish(PrintWriter out) throws InterruptedException {
+        stopping = true;
+        if (thread.isAlive()) thread.join();
+        poll();
+        for (Ring r : rings) {
+            long received = r.received();
+            if (received == 0) {
+                out.printf("jkvm: %s ticks: none received%n", r.vm);
+                continue;
+            }
+            double delivered = 100.0 * received / (received + r.missed);
+            out.printf("jkvm: %s ticks: %d received, %d missed (%.2f %% delivered)%s; wake-up latency p50 %s, p99 %s, max %s%n",
+                    r.vm, received, r.missed, delivered,
+                    r.overwritten == 0 ? "" : ", " + r.overwritten + " overwritten before read",
+                    format(r.quantile(0.5)), format(r.quantile(0.99)), format(r.max));
+        }
+        out.flush();
+    }
+
+    private static String format(long nanos) {
+        return Durations.format(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+    }
+}
