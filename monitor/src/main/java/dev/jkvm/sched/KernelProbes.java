@@ -49,51 +49,14 @@ public final class KernelProbes {
         } catch (IOException | NumberFormatException e) {
             problems.add("no kprobe PMU (" + KPROBE_TYPE + " unreadable: kernel without CONFIG_KPROBE_EVENTS?)");
         }
-        try {
-            // Every VM entry on the CPU: the reload latency (sched-in → first entry) comes from it.
-            Path dir = tracefs().resolve("events/kvm/kvm_entry");
-            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, false);
-                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, "kvm:kvm_entry on CPU " + cpu);
-                opened.add(new ProbeSource(ProbeSource.Kind.KVM_ENTRY, "kvm:kvm_entry", ev, null));
-            }
-        } catch (IOException | NumberFormatException e) {
-            problems.add("kvm:kvm_entry unavailable (" + e.getMessage() + ")");
-        } catch (RuntimeException e) {
-            problems.add("kvm:kvm_entry: " + e.getMessage());
-        }
-        try {
-            // KVM loads the guest FPU right after vcpu_load at the start of every KVM_RUN and puts it back at its
-            // end: the kernel's own view of when a thread is inside KVM_RUN, used instead of jkvm's timestamps
-            // around the ioctl (a thread preempted between its timestamp and the ioctl would look inside).
-            Path dir = tracefs().resolve("events/kvm/kvm_fpu");
-            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
-            TracepointFormat format = TracepointFormat.parse(Files.readString(dir.resolve("format")));
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, true);
-                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, "kvm:kvm_fpu on CPU " + cpu);
-                opened.add(new ProbeSource(ProbeSource.Kind.KVM_FPU, "kvm:kvm_fpu", ev, format));
-            }
-        } catch (IOException | NumberFormatException e) {
-            problems.add("kvm:kvm_fpu unavailable (" + e.getMessage() + "; KVM_RUN is then timed from user space)");
-        } catch (RuntimeException e) {
-            problems.add("kvm:kvm_fpu: " + e.getMessage());
-        }
-        try {
-            Path dir = tracefs().resolve("events/sched/sched_switch");
-            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
-            TracepointFormat format = TracepointFormat.parse(Files.readString(dir.resolve("format")));
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, true);
-                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, "sched:sched_switch on CPU " + cpu);
-                opened.add(new ProbeSource(ProbeSource.Kind.SCHED_SWITCH, "sched:sched_switch", ev, format));
-            }
-        } catch (IOException | NumberFormatException e) {
-            problems.add("sched:sched_switch unavailable (" + e.getMessage() + "; is tracefs mounted at " + TRACEFS + "?)");
-        } catch (RuntimeException e) {
-            problems.add("sched:sched_switch: " + e.getMessage());
-        }
+        // Every VM entry on the CPU: the reload latency (sched-in → first entry) comes from it.
+        addTracepoint(opened, problems, cpu, "kvm", "kvm_entry", ProbeSource.Kind.KVM_ENTRY, false, "");
+        // KVM loads the guest FPU right after vcpu_load at the start of every KVM_RUN and puts it back at its
+        // end: the kernel's own view of when a thread is inside KVM_RUN, used instead of jkvm's timestamps
+        // around the ioctl (a thread preempted between its timestamp and the ioctl would look inside).
+        addTracepoint(opened, problems, cpu, "kvm", "kvm_fpu", ProbeSource.Kind.KVM_FPU, true, "; KVM_RUN is then timed from user space");
+        addTracepoint(opened, problems, cpu, "sched", "sched_switch", ProbeSource.Kind.SCHED_SWITCH, true,
+                "; is tracefs mounted at " + TRACEFS + "?");
         for (ProbeSource p : opened) recorder.addProbe(p);
         if (!problems.isEmpty()) {
             notices.println("jkvm: kernel ground truth " + (opened.isEmpty() ? "not recorded" : "partly recorded") + ": "
@@ -101,6 +64,26 @@ public final class KernelProbes {
             notices.flush();
         }
         return opened;
+    }
+
+    /** Opens tracepoint {@code group:name} on {@code cpu}, with its raw data (and format) when {@code raw}. */
+    private static void addTracepoint(List<ProbeSource> opened, List<String> problems, int cpu, String group, String name,
+                                      ProbeSource.Kind kind, boolean raw, String hint) {
+        String what = group + ":" + name;
+        try {
+            Path dir = tracefs().resolve("events").resolve(group).resolve(name);
+            int id = Integer.parseInt(Files.readString(dir.resolve("id")).strip());
+            TracepointFormat format = raw ? TracepointFormat.parse(Files.readString(dir.resolve("format"))) : null;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment attr = PerfAttributes.everyHit(arena, LinuxHeaders.PERF_TYPE_TRACEPOINT(), id, raw);
+                PerfEvent ev = PerfEvent.open(attr, -1, cpu, RING_PAGES, what + " on CPU " + cpu);
+                opened.add(new ProbeSource(kind, what, ev, format));
+            }
+        } catch (IOException | NumberFormatException e) {
+            problems.add(what + " unavailable (" + e.getMessage() + hint + ")");
+        } catch (RuntimeException e) {
+            problems.add(what + ": " + e.getMessage());
+        }
     }
 
     private static void addKprobe(List<ProbeSource> opened, List<String> problems, int type, int cpu, String function,

@@ -87,7 +87,8 @@ class ChurnKvmTest {
         System.out.printf("churn: %d runs × %d VMs (%d VMs) in %d ms; before %s, halfway %s, after %s%n",
                 RUNS, VMS_PER_RUN, RUNS * VMS_PER_RUN, millis, before, half, after);
         assertEquals(before.fds(), after.fds(), "open file descriptors");
-        assertEquals(before.tasks(), after.tasks(), "threads (compiler threads aside)");
+        // A leak adds threads; the JVM may retire one of its own meanwhile (an idle pool worker, a reaper).
+        assertTrue(after.tasks() <= before.tasks(), "threads (compiler threads aside): " + before.tasks() + " → " + after.tasks());
         assertTrue(after.mappings() <= before.mappings() + MAPPINGS_SLACK, "mappings " + before.mappings() + " → " + after.mappings());
         // The JVM's heap grows in steps early on; a leak keeps growing, so the second half is compared with the first.
         assertTrue(after.rssKiB() <= half.rssKiB() + RSS_SLACK_KIB, "RSS " + half.rssKiB() + " → " + after.rssKiB() + " KiB over the second half");
