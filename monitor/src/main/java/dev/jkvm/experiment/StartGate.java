@@ -19,13 +19,12 @@ final class StartGate {
 
     private final Queue<Thread> waiting = new ConcurrentLinkedQueue<>();
     private volatile int state = CLOSED;
-    private volatile long openedAt;
 
     /** Lets every waiting thread run its guest; returns the moment (System.nanoTime). */
     long open() {
-        openedAt = System.nanoTime();
+        long at = System.nanoTime();
         release(OPEN);
-        return openedAt;
+        return at;
     }
 
     void abort() {
@@ -43,10 +42,5 @@ final class StartGate {
         waiting.add(Thread.currentThread());
         while (state == CLOSED) LockSupport.park(this);
         return state == OPEN;
-    }
-
-    /** When the gate opened, or 0. */
-    long openedAt() {
-        return openedAt;
     }
 }

@@ -60,21 +60,13 @@ public final class StrayTasks {
     /** Says in one line which tasks were moved and which stayed on the experiment CPU. */
     public void report(PrintWriter out) {
         if (!moved.isEmpty()) {
-            out.println("jkvm: moved " + moved.size() + " task(s) of this process off CPU " + cpu + ": " + String.join(", ", new TreeMap<>(moved).values()));
+            out.println("jkvm: moved " + moved.size() + " task(s) of this process off CPU " + cpu + ": " + String.join(", ", moved.values()));
         }
         if (!refused.isEmpty()) {
             out.println("jkvm: " + refused.size() + " task(s) of this process stayed allowed on CPU " + cpu
                     + " (the kernel refused to move them; their time there shows in the sched_switch copy): " + String.join(", ", refused.values()));
         }
         out.flush();
-    }
-
-    public Map<Integer, String> moved() {
-        return Map.copyOf(moved);
-    }
-
-    public Map<Integer, String> refused() {
-        return Map.copyOf(refused);
     }
 
     private static String comm(int tid) {
