@@ -59,12 +59,54 @@ public final class JsonReport {
             sb.append('}');
         }
         sb.append(']');
+        host(sb, r.host());
+        hygiene(sb, r.hygiene());
         sb.append(",\n \"vcpus\": [");
         for (int i = 0; i < r.vcpus().size(); i++) {
             sb.append(i == 0 ? "\n  " : ",\n  ");
             vcpu(sb, r.vcpus().get(i));
         }
         sb.append("]}");
+    }
+
+    private static void host(StringBuilder sb, RunSummary.Host h) {
+        sb.append(",\n \"host\": {\"recorded\": ").append(h.recorded())
+                .append(", \"kernelRelease\": ").append(q(h.kernelRelease()))
+                .append(", \"kernelCommandLine\": ").append(q(h.kernelCommandLine()))
+                .append(", \"cpuVendor\": ").append(q(h.cpuVendor()))
+                .append(", \"cpuModel\": ").append(q(h.cpuModel()))
+                .append(", \"microcode\": ").append(q(h.microcode()))
+                .append(", \"vendorModule\": ").append(q(h.vendorModule()))
+                .append(", \"vendorKind\": ").append(q(h.vendorKind()))
+                .append(", \"kvmParameters\": ").append(q(h.kvmParameters()))
+                .append(", \"smt\": ").append(q(h.smt()))
+                .append(", \"cpu\": ").append(h.cpu())
+                .append(", \"governor\": ").append(q(h.governor()))
+                .append(", \"frequencyRange\": ").append(q(h.frequencyRange()))
+                .append(", \"isolatedCpus\": ").append(q(h.isolatedCpus()))
+                .append(", \"nohzFull\": ").append(q(h.nohzFull()))
+                .append(", \"transparentHugepages\": ").append(q(h.transparentHugepages()))
+                .append(", \"jkvmVersion\": ").append(q(h.jkvmVersion()))
+                .append(", \"jdkVersion\": ").append(q(h.jdkVersion())).append('}');
+    }
+
+    private static void hygiene(StringBuilder sb, RunSummary.Hygiene h) {
+        sb.append(",\n \"hygiene\": {\"foreignSource\": ").append(q(h.foreignSource()))
+                .append(", \"foreignTimeNanos\": ").append(h.foreignTimeNanos())
+                .append(", \"foreignFraction\": ").append(fraction(h.foreignFraction()))
+                .append(", \"procStatForeignFraction\": ").append(fraction(h.procStatForeignFraction()))
+                .append(", \"siblingCpus\": ").append(q(h.siblingCpus()))
+                .append(", \"siblingLoad\": ").append(fraction(h.siblingLoad()))
+                .append(", \"frequencyChanges\": ").append(h.frequencyChanges())
+                .append(", \"minFrequencyHz\": ").append(h.minFrequencyHz())
+                .append(", \"maxFrequencyHz\": ").append(h.maxFrequencyHz())
+                .append(", \"stealNanos\": ").append(h.stealNanos())
+                .append(", \"warnings\": ").append(strings(h.warnings())).append('}');
+    }
+
+    /** A fraction of 1, or -1 when not measured (NaN). */
+    private static String fraction(double d) {
+        return Double.isNaN(d) ? "-1" : num(d);
     }
 
     private static void vcpu(StringBuilder sb, RunSummary.VcpuSummary v) {

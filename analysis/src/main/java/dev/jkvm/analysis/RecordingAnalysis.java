@@ -16,7 +16,7 @@ import jdk.jfr.consumer.RecordingFile;
  * (never the whole file), into a {@link ScheduleAnalyzer}. Needs no KVM.
  */
 public final class RecordingAnalysis {
-    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, OTHER }
+    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, OTHER }
 
     /**
      * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
@@ -89,6 +89,14 @@ public final class RecordingAnalysis {
                             e.getString("nextComm"), e.getString("nextVm"));
                     case LOST -> a.recordsLost(e.getString("source"), e.getLong("lost"));
                     case SUMMARY -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"));
+                    case HOST -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
+                            e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
+                            e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),
+                            e.getString("frequencyRange"), e.getString("isolatedCpus"), e.getString("nohzFull"), e.getString("transparentHugepages"),
+                            e.getString("jkvmVersion"), e.getString("jdkVersion")));
+                    case HYGIENE -> a.runHygiene(e.getLong("foreignTime"), e.getDouble("foreignFraction"), e.getString("siblingCpus"),
+                            e.getDouble("siblingLoad"), e.getInt("frequencyChanges"), e.getLong("minFrequency"), e.getLong("maxFrequency"),
+                            e.getLong("stealTime"));
                     case OTHER -> { }
                 }
             }
@@ -136,6 +144,8 @@ public final class RecordingAnalysis {
             case "jkvm.PerfRecordsLost" -> Kind.LOST;
             case "jkvm.RecorderSummary" -> Kind.SUMMARY;
             case "jkvm.VcpuReload" -> Kind.RELOAD;
+            case "jkvm.Host" -> Kind.HOST;
+            case "jkvm.RunHygiene" -> Kind.HYGIENE;
             default -> Kind.OTHER;
         };
     }

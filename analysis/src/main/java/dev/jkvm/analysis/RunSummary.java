@@ -21,7 +21,9 @@ public record RunSummary(
         List<ForeignTask> foreignTasks,
         long idleNanos,
         Health health,
-        List<ReloadLatency> reloadLatency) {
+        List<ReloadLatency> reloadLatency,
+        Host host,
+        Hygiene hygiene) {
 
     public long windowNanos() {
         return Math.max(0, windowEnd - windowStart);
@@ -102,6 +104,74 @@ public record RunSummary(
 
         public boolean complete() {
             return recorderSummary && lostRecords == 0 && missingSources.isEmpty() && inconsistentSwitches == 0;
+        }
+    }
+
+    /** Which machine the run happened on (jkvm.Host); {@link #NONE} in recordings without it. */
+    public record Host(
+            boolean recorded,
+            String kernelRelease,
+            String kernelCommandLine,
+            String cpuVendor,
+            String cpuModel,
+            String microcode,
+            String vendorModule,
+            String vendorKind,
+            String kvmParameters,
+            String smt,
+            int cpu,
+            String governor,
+            String frequencyRange,
+            String isolatedCpus,
+            String nohzFull,
+            String transparentHugepages,
+            String jkvmVersion,
+            String jdkVersion) {
+        private static final String NOT = "not recorded";
+        public static final Host NONE = new Host(false, NOT, NOT, NOT, NOT, NOT, NOT, NOT, NOT, NOT, -1, NOT, NOT, NOT, NOT, NOT, NOT, NOT);
+    }
+
+    /**
+     * Whether the experiment CPU was the VMs' alone during the run. Foreign time comes from the
+     * sched_switch copy when the recording has it ({@code foreignSource} "sched_switch": the foreign
+     * tasks' time in the window), else from jkvm.RunHygiene ("/proc/stat": the CPU's busy time minus
+     * the vCPU threads' schedstat run time), else it is not measured ("none", fractions NaN).
+     * Fractions are of 1; -1 / NaN = not measured.
+     *
+     * @param procStatForeignFraction the monitor's /proc/stat measurement even when sched_switch is the source (NaN without jkvm.RunHygiene)
+     * @param siblingLoad             the busiest SMT sibling's busy fraction; NaN without a sibling or without jkvm.RunHygiene
+     * @param frequencyChanges        changes of the sampled scaling_cur_freq; -1 when not exposed or not measured
+     */
+    public record Hygiene(
+            String foreignSource,
+            long foreignTimeNanos,
+            double foreignFraction,
+            double procStatForeignFraction,
+            String siblingCpus,
+            double siblingLoad,
+            int frequencyChanges,
+            long minFrequencyHz,
+            long maxFrequencyHz,
+            long stealNanos) {
+        /** Thresholds of the run's warning and the analysis' verdict; the same as the monitor's (dev.jkvm.host.RunHygiene). */
+        public static final double FOREIGN_WARN_FRACTION = 0.01;
+        public static final double SIBLING_WARN_FRACTION = 0.05;
+        public static final Hygiene NONE = new Hygiene("none", -1, Double.NaN, Double.NaN, "not recorded", Double.NaN, -1, -1, -1, -1);
+
+        public boolean measured() {
+            return !Double.isNaN(foreignFraction);
+        }
+
+        /** What exceeded its threshold, one phrase each; empty when the run was clean or nothing was measured. */
+        public List<String> warnings() {
+            List<String> w = new java.util.ArrayList<>();
+            if (foreignFraction > FOREIGN_WARN_FRACTION) {
+                w.add(String.format(java.util.Locale.ROOT, "foreign tasks %.1f %% > %.0f %%", 100 * foreignFraction, 100 * FOREIGN_WARN_FRACTION));
+            }
+            if (siblingLoad > SIBLING_WARN_FRACTION) {
+                w.add(String.format(java.util.Locale.ROOT, "SMT sibling load %.1f %% > %.0f %%", 100 * siblingLoad, 100 * SIBLING_WARN_FRACTION));
+            }
+            return w;
         }
     }
 }

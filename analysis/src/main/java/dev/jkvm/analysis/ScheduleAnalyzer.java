@@ -223,6 +223,24 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         }
     }
 
+    /** The jkvm.Host event: which machine the run happened on. */
+    public void host(RunSummary.Host h) {
+        this.host = h;
+    }
+
+    private RunSummary.Host host = RunSummary.Host.NONE;
+    private RunSummary.Hygiene procStatHygiene;
+
+    /**
+     * The jkvm.RunHygiene event: the monitor's /proc/stat measurement of the experiment CPU.
+     * {@code siblingLoad} and the frequencies are negative when not measured.
+     */
+    public void runHygiene(long foreignNanos, double foreignFraction, String siblingCpus, double siblingLoad, int frequencyChanges,
+            long minFrequencyHz, long maxFrequencyHz, long stealNanos) {
+        procStatHygiene = new RunSummary.Hygiene("/proc/stat", foreignNanos, foreignFraction, foreignFraction, siblingCpus,
+                siblingLoad < 0 ? Double.NaN : siblingLoad, frequencyChanges, minFrequencyHz, maxFrequencyHz, stealNanos);
+    }
+
     public void recordsLost(String source, long lost) {
         lostBySource.merge(source == null ? "?" : source, lost, Long::sum);
     }
@@ -492,7 +510,20 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 anomalies, kernelSwitches, missing);
         return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks,
                 kernelSwitches ? idle : -1, health,
-                reloads.entrySet().stream().map(e -> new RunSummary.ReloadLatency(e.getKey(), e.getValue().dist())).toList());
+                reloads.entrySet().stream().map(e -> new RunSummary.ReloadLatency(e.getKey(), e.getValue().dist())).toList(),
+                host, hygiene(tasks, end - start));
+    }
+
+    /**
+     * Foreign time from the sched_switch copy when recorded (exact, clipped to the window), else the
+     * monitor's /proc/stat measurement; the sibling and frequency always come from the monitor.
+     */
+    private RunSummary.Hygiene hygiene(List<RunSummary.ForeignTask> tasks, long window) {
+        RunSummary.Hygiene p = procStatHygiene != null ? procStatHygiene : RunSummary.Hygiene.NONE;
+        if (!kernelSwitches || window <= 0) return p;
+        long foreign = tasks.stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
+        return new RunSummary.Hygiene("sched_switch", foreign, (double) foreign / window, p.procStatForeignFraction(), p.siblingCpus(),
+                p.siblingLoad(), p.frequencyChanges(), p.minFrequencyHz(), p.maxFrequencyHz(), p.stealNanos());
     }
 
     /**

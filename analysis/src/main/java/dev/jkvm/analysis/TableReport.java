@@ -15,6 +15,8 @@ import java.util.Map;
 public final class TableReport {
     public static final int WIDTH = 100;
     private static final String MISSING = "-";
+    /** Host facts are clipped to this width so several recordings still fit side by side; the JSON has them whole. */
+    private static final int HOST_CELL = 30;
 
     private TableReport() {}
 
@@ -37,6 +39,7 @@ public final class TableReport {
             long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
             put(rows, runs.size(), i, "foreign tasks on CPU", h.kernelSwitches() ? millis(foreign) + " ms" : MISSING);
             put(rows, runs.size(), i, "CPU idle", r.idleNanos() >= 0 ? millis(r.idleNanos()) + " ms" : MISSING);
+            hygiene(rows, runs.size(), i, r.hygiene());
             for (RunSummary.ReloadLatency l : r.reloadLatency()) {
                 Dist d = l.latency();
                 put(rows, runs.size(), i, "reload, " + l.switchClass(), d.count() + ", p50/p99 " + micros(d.p50()) + "/" + micros(d.p99()) + " µs");
@@ -66,7 +69,39 @@ public final class TableReport {
                 if (!v.result().isEmpty()) put(rows, runs.size(), i, p + "result", v.result());
             }
         }
+        // The machine last: long values, the same for every run of one host.
+        for (int i = 0; i < runs.size(); i++) host(rows, runs.size(), i, runs.get(i).host());
         return layout(rows, runs.size());
+    }
+
+    private static void hygiene(Map<String, String[]> rows, int columns, int i, RunSummary.Hygiene h) {
+        put(rows, columns, i, "foreign time on experiment CPU", !h.measured() ? "not measured"
+                : fmt("%.2f %%", 100 * h.foreignFraction()) + " (" + h.foreignSource() + ")");
+        put(rows, columns, i, "SMT sibling load", Double.isNaN(h.siblingLoad()) ? (h.siblingCpus().equals("none") ? "no sibling" : "not measured")
+                : fmt("%.1f %%", 100 * h.siblingLoad()) + " (CPU " + h.siblingCpus() + ")");
+        put(rows, columns, i, "frequency changes", h.frequencyChanges() < 0 ? "not exposed"
+                : h.frequencyChanges() + fmt(" (%d–%d MHz)", h.minFrequencyHz() / 1_000_000, h.maxFrequencyHz() / 1_000_000));
+        put(rows, columns, i, "hygiene", !h.measured() ? "-" : h.warnings().isEmpty() ? "ok" : "WARN " + String.join("; ", h.warnings()));
+    }
+
+    private static void host(Map<String, String[]> rows, int columns, int i, RunSummary.Host h) {
+        put(rows, columns, i, "Host", h.recorded() ? "" : "not recorded");
+        if (!h.recorded()) return;
+        put(rows, columns, i, "  kernel", clip(h.kernelRelease(), HOST_CELL));
+        put(rows, columns, i, "  CPU", clip(h.cpuVendor() + " " + h.cpuModel(), HOST_CELL));
+        put(rows, columns, i, "  microcode", clip(h.microcode(), HOST_CELL));
+        put(rows, columns, i, "  KVM module", clip(h.vendorModule() + " (" + h.vendorKind() + ")", HOST_CELL));
+        put(rows, columns, i, "  KVM parameters", clip(h.kvmParameters(), HOST_CELL));
+        put(rows, columns, i, "  SMT", clip(h.smt(), HOST_CELL));
+        put(rows, columns, i, "  experiment CPU", clip(h.cpu() < 0 ? "not pinned" : Integer.toString(h.cpu()), HOST_CELL));
+        put(rows, columns, i, "  governor", clip(h.governor(), HOST_CELL));
+        put(rows, columns, i, "  frequency range", clip(h.frequencyRange(), HOST_CELL));
+        put(rows, columns, i, "  isolated CPUs", clip(h.isolatedCpus(), HOST_CELL));
+        put(rows, columns, i, "  nohz_full CPUs", clip(h.nohzFull(), HOST_CELL));
+        put(rows, columns, i, "  transparent huge pages", clip(h.transparentHugepages(), HOST_CELL));
+        put(rows, columns, i, "  jkvm", clip(h.jkvmVersion(), HOST_CELL));
+        put(rows, columns, i, "  JDK", clip(h.jdkVersion(), HOST_CELL));
+        put(rows, columns, i, "  kernel command line", clip(h.kernelCommandLine(), HOST_CELL));
     }
 
     private static void put(Map<String, String[]> rows, int columns, int column, String label, String value) {

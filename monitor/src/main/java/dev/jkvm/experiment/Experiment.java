@@ -2,6 +2,8 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.host.HostFacts;
+import dev.jkvm.host.RunHygiene;
 import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
@@ -77,6 +79,7 @@ public final class Experiment {
              SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
+            if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
             MemorySegment cpuid = kvm.supportedCpuid(arena);
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
                     spec.duration() == null ? 0 : spec.duration().toNanos()) : null;
@@ -99,6 +102,7 @@ public final class Experiment {
                 sampler.start();
                 ticks.start();
                 printThreadMap(vms);
+                hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms)) : null;
                 long opened = gate.open();
                 long stopAt;
                 try {
@@ -110,6 +114,7 @@ public final class Experiment {
             }
             strays.sweep();
             strays.report(out);
+            reportHygiene(vms);
             recorder.stopAndFlush();
             noteReloadLatency(recorder);
             sampler.finish(recorder::offCpuIntervals, timeline);
@@ -139,6 +144,26 @@ public final class Experiment {
     private record RunWindow(long opened, long stopAt) {}
 
     private RunWindow window;
+    private HygieneMeter hygiene;
+
+    private static int[] tids(List<VmInstance> vms) {
+        return vms.stream().mapToInt(v -> v.thread().tid()).toArray();
+    }
+
+    /**
+     * Ends the run hygiene measurement (every vCPU thread has ended by now), records it and says in
+     * one line whether the experiment CPU was the VMs' alone.
+     */
+    private void reportHygiene(List<VmInstance> vms) {
+        if (hygiene == null) return;
+        long runAtEnd = 0;
+        for (VmInstance vm : vms) runAtEnd += Math.max(0, vm.thread().runTimeAtEnd());
+        RunHygiene h = hygiene.end(runAtEnd);
+        if (h == null) return;
+        HostEvents.hygiene(h);
+        out.println(h.line());
+        out.flush();
+    }
     private volatile String stopRequest;
 
     /**
@@ -210,6 +235,7 @@ public final class Experiment {
             if (why != null) return stopAll(vms, why);
             if (now >= nextSweep) {
                 strays.sweep();
+                if (hygiene != null) hygiene.sample();
                 nextSweep = now + STRAY_SWEEP_NANOS;
             }
             if (status != null && now >= nextStatus) {

@@ -11,6 +11,8 @@ import jdk.jfr.EventType;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.exits.VmExit;
+import dev.jkvm.host.HostFiles;
+import dev.jkvm.host.TaskRunTime;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.sched.KvmRunTrace;
 import java.lang.foreign.Arena;
@@ -31,6 +33,7 @@ final class VcpuThread {
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
+    private static final HostFiles HOST = HostFiles.live();
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
 
     private final KvmRunTrace trace;
@@ -42,6 +45,7 @@ final class VcpuThread {
     private volatile long startNanos;
     private volatile long endNanos;
     private volatile long loopAllocatedBytes = -1;
+    private volatile long runTimeAtEnd = -1;
 
     /**
      * @param leaveTo where the thread moves itself when its loop ends (empty: stay), so that its
@@ -125,6 +129,14 @@ final class VcpuThread {
         return THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes();
     }
 
+    /**
+     * The thread's run time (schedstat, ns) read by itself when it left its loop, before it moved off
+     * the experiment CPU; -1 before that or where the kernel has no schedstat.
+     */
+    long runTimeAtEnd() {
+        return runTimeAtEnd;
+    }
+
     /** When the thread left its KVM_RUN loop (System.nanoTime), or 0 while it runs. */
     long endNanos() {
         return endNanos;
@@ -197,6 +209,7 @@ final class VcpuThread {
             // Made up front: when memory ran out, building the error above may itself have failed.
             if (result == null) result = NO_RESULT;
             endNanos = System.nanoTime();
+            runTimeAtEnd = TaskRunTime.ofCurrentThread(HOST);
             leaveExperimentCpu();
         }
     }

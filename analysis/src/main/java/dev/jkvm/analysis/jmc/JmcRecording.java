@@ -102,6 +102,22 @@ public final class JmcRecording {
                     case "jkvm.RecorderSummary" -> {
                         for (IItem i : it) a.recorderSummary(f.num(i, "switchRecords"), f.num(i, "lostRecords"));
                     }
+                    case "jkvm.Host" -> {
+                        for (IItem i : it) {
+                            a.host(new RunSummary.Host(true, f.str(i, "kernelRelease"), f.str(i, "kernelCommandLine"), f.str(i, "cpuVendor"),
+                                    f.str(i, "cpuModel"), f.str(i, "microcode"), f.str(i, "vendorModule"), f.str(i, "vendorKind"),
+                                    f.str(i, "kvmParameters"), f.str(i, "smt"), (int) f.num(i, "cpu"), f.str(i, "governor"),
+                                    f.str(i, "frequencyRange"), f.str(i, "isolatedCpus"), f.str(i, "nohzFull"), f.str(i, "transparentHugepages"),
+                                    f.str(i, "jkvmVersion"), f.str(i, "jdkVersion")));
+                        }
+                    }
+                    case "jkvm.RunHygiene" -> {
+                        for (IItem i : it) {
+                            a.runHygiene(f.num(i, "foreignTime"), f.fraction(i, "foreignFraction"), f.str(i, "siblingCpus"),
+                                    f.fraction(i, "siblingLoad"), (int) f.num(i, "frequencyChanges"), f.num(i, "minFrequency"),
+                                    f.num(i, "maxFrequency"), f.num(i, "stealTime"));
+                        }
+                    }
                     default -> { }
                 }
             }
@@ -135,6 +151,15 @@ public final class JmcRecording {
 
         long num(IItem item, String field) {
             return value(get(item, field));
+        }
+
+        /** A @Percentage field as a fraction of 1 (JMC gives it as a PERCENTAGE quantity). */
+        double fraction(IItem item, String field) {
+            Object v = get(item, field);
+            if (v instanceof IQuantity q) {
+                return q.getUnit().getContentType() == UnitLookup.PERCENTAGE ? q.doubleValueIn(UnitLookup.PERCENT_UNITY) : q.doubleValue();
+            }
+            return v instanceof Number n ? n.doubleValue() : Double.NaN;
         }
 
         /** Raw CLOCK_MONOTONIC nanoseconds: monotonicNanos where kernelTime became a timestamp, else kernelTime. */
