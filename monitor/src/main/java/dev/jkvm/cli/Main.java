@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
             "1:internal error",
             "2:usage error (nothing was started)",
             "3:KVM unavailable",
-            "4:a guest faulted or exited with a non-zero status"
+            "4:a guest faulted or exited with a non-zero status",
+            "6:check --runner: this machine is not fit for regression runs"
         })
 public final class Main implements Runnable {
 

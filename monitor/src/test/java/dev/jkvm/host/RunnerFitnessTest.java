@@ -1,0 +1,101 @@
+package dev.jkvm.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jkvm.host.RunnerFitness.Finding;
+import dev.jkvm.host.RunnerFitness.Level;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The runner verdicts on captured machines (see HostFactsTest): which conditions FAIL, which WARN, and the fixes. */
+class RunnerFitnessTest {
+    private static final String ROOT = "Name:\tjava\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n";
+    private static final String USER = "Name:\tjava\nUid:\t1000\t1000\t1000\t1000\n";
+    private static final String MOUNTS_WITH_TRACEFS = "proc /proc proc rw 0 0\nnodev /sys/kernel/tracing tracefs rw,relatime 0 0\n";
+
+    private static Map<String, Level> levels(List<Finding> findings) {
+        return findings.stream().collect(Collectors.toMap(Finding::check, Finding::level));
+    }
+
+    /** This project's development machine as captured: kvm_pvm, root, tracefs mounted, no kprobes, no isolated CPU. */
+    static Map<String, String> developmentMachine() {
+        Map<String, String> f = HostFactsTest.kvmPvmMachine();
+        f.put("/proc/self/status", ROOT);
+        f.put("/proc/sys/kernel/perf_event_paranoid", "2\n");
+        f.put("/proc/mounts", MOUNTS_WITH_TRACEFS);
+        f.put("/sys/devices/system/cpu/cpu0/online", "1\n");
+        f.put("/sys/devices/system/cpu/cpu1/online", "1\n");
+        return f;
+    }
+
+    static Map<String, String> intelRunner() {
+        Map<String, String> f = HostFactsTest.intelRunner();
+        f.put("/proc/self/status", ROOT);
+        f.put("/proc/sys/kernel/perf_event_paranoid", "4\n");
+        f.put("/proc/mounts", MOUNTS_WITH_TRACEFS);
+        f.put("/sys/bus/event_source/devices/kprobe/type", "9\n");
+        f.put("/sys/devices/system/cpu/cpu2/cpufreq/scaling_governor", "performance\n");
+        return f;
+    }
+
+    @Test
+    void theDevelopmentMachineIsUnfitForWantOfAnIsolatedCpu() {
+        List<Finding> f = RunnerFitness.assess(HostFiles.of(developmentMachine()), true, "usable (API version 12)");
+        assertEquals(Map.of("KVM", Level.OK, "vendor module", Level.WARN, "perf_event_paranoid", Level.OK, "tracefs", Level.OK,
+                "kprobes", Level.WARN, "isolated CPU", Level.FAIL, "governor", Level.WARN, "SMT", Level.OK, "THP", Level.OK), levels(f));
+        assertFalse(RunnerFitness.fit(f));
+        Finding isolated = f.stream().filter(x -> x.check().equals("isolated CPU")).findFirst().orElseThrow();
+        assertTrue(isolated.line().startsWith("FAIL  isolated CPU         isolcpus: none, nohz_full: not exposed"), isolated.line());
+        assertTrue(isolated.line().contains("— fix: boot with isolcpus=C nohz_full=C"), isolated.line());
+    }
+
+    @Test
+    void anIntelRunnerWithAnIsolatedCpuIsFitWithWarnings() {
+        List<Finding> f = RunnerFitness.assess(HostFiles.of(intelRunner()), true, "usable (API version 12)");
+        Map<String, Level> l = levels(f);
+        assertTrue(RunnerFitness.fit(f), f.toString());
+        assertEquals(Level.OK, l.get("vendor module"));
+        assertEquals(Level.OK, l.get("perf_event_paranoid"), "paranoid 4 does not matter to root");
+        assertEquals(Level.OK, l.get("kprobes"));
+        assertEquals(Level.OK, l.get("isolated CPU"));
+        assertEquals(Level.OK, l.get("governor"));
+        assertEquals(Level.WARN, l.get("SMT"));
+        assertEquals(Level.WARN, l.get("THP"));
+    }
+
+    @Test
+    void whatMakesARunnerUnfit() {
+        Map<String, String> m = intelRunner();
+        m.put("/proc/self/status", USER);
+        m.put("/proc/sys/kernel/perf_event_paranoid", "3\n");
+        m.put("/sys/devices/system/cpu/cpu2/cpufreq/scaling_governor", "powersave\n");
+        m.remove("/proc/mounts");
+        m.keySet().removeIf(p -> p.startsWith("/sys/module/kvm_intel"));
+        List<Finding> f = RunnerFitness.assess(HostFiles.of(m), false, "/dev/kvm does not exist: load kvm_intel or kvm_amd");
+        Map<String, Level> l = levels(f);
+        assertEquals(Level.FAIL, l.get("KVM"));
+        assertEquals(Level.FAIL, l.get("vendor module"));
+        assertEquals(Level.FAIL, l.get("perf_event_paranoid"));
+        assertEquals(Level.WARN, l.get("tracefs"));
+        assertEquals(Level.FAIL, l.get("governor"));
+        Finding governor = f.stream().filter(x -> x.check().equals("governor")).findFirst().orElseThrow();
+        assertEquals("cpu2: powersave", governor.found());
+        assertEquals("cpupower frequency-set -g performance", governor.fix());
+        Finding paranoid = f.stream().filter(x -> x.check().equals("perf_event_paranoid")).findFirst().orElseThrow();
+        assertEquals("sysctl kernel.perf_event_paranoid=2, or run as root", paranoid.fix());
+        assertFalse(RunnerFitness.fit(f));
+    }
+
+    @Test
+    void tracefsMountedButNotRootWarns() {
+        Map<String, String> m = developmentMachine();
+        m.put("/proc/self/status", USER);
+        Map<String, Level> l = levels(RunnerFitness.assess(HostFiles.of(m), true, "usable"));
+        assertEquals(Level.WARN, l.get("tracefs"));
+        assertEquals(Level.OK, l.get("perf_event_paranoid"), "2 lets a user record its own threads");
+    }
+}
