@@ -1,0 +1,117 @@
+package dev.jkvm.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jkvm.analysis.jmc.JmcRecording;
+import dev.jkvm.analysis.jmc.RuleReport;
+import dev.jkvm.jfr.Host;
+import dev.jkvm.jfr.RunHygieneEvent;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Host section and run hygiene of `jkvm analyze` on synthetic recordings with exactly known
+ * numbers, through the JDK's and JMC's parsers, in the table and in JSON checked against the schema.
+ */
+public class HostAndHygieneAnalysisTest {
+
+    static Runnable host(String kernel, String model) {
+        return () -> {
+            Host h = new Host();
+            h.kernelRelease = kernel; h.kernelCommandLine = "quiet isolcpus=3"; h.cpuVendor = "GenuineIntel"; h.cpuModel = model;
+            h.microcode = "0x2b000603"; h.vendorModule = "kvm_intel"; h.vendorKind = "kvm_intel"; h.kvmParameters = "kvm.halt_poll_ns=200000";
+            h.smt = "off"; h.cpu = 3; h.governor = "performance"; h.frequencyRange = "800–3200 MHz"; h.isolatedCpus = "3"; h.nohzFull = "3";
+            h.transparentHugepages = "madvise"; h.jkvmVersion = "0.1.0"; h.jdkVersion = "25";
+            h.commit();
+        };
+    }
+
+    static Runnable hygiene(long foreign, double fraction, double sibling) {
+        return () -> {
+            RunHygieneEvent e = new RunHygieneEvent();
+            e.cpu = 3; e.foreignTime = foreign; e.foreignFraction = fraction; e.vcpuRunTime = 1; e.stealTime = 0;
+            e.siblingCpus = sibling < 0 ? "none" : "67"; e.siblingLoad = sibling; e.frequencySamples = 0; e.frequencyChanges = -1;
+            e.minFrequency = -1; e.maxFrequency = -1;
+            e.commit();
+        };
+    }
+
+    /** A recording as a runner writes it, for other tests (the bare-metal script's comparison). */
+    public static Path runnerRecording(Path file, String kernel, String model) throws Exception {
+        return new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0).run("vm0", 4_000_000).run("vm1", 4_000_000).run("vm0", 4_000_000)
+                .also(host(kernel, model)).also(hygiene(0, 0, -1)).write(file, 1);
+    }
+
+    @Test
+    void foreignTimeComesFromTheSchedSwitchCopyWhenRecorded(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        s.run("vm0", 4_000_000).foreign("cpu-hog", 30_000_000).run("vm1", 4_000_000).run("vm0", 4_000_000);
+        s.also(host("6.12.0", "Xeon")).also(hygiene(25_000_000, 0.5, 0.07));
+        Path jfr = s.write(dir.resolve("hog.jfr"), 2);
+        RunSummary r = RecordingAnalysis.analyze(jfr);
+        RunSummary.Hygiene h = r.hygiene();
+        assertEquals("sched_switch", h.foreignSource());
+        assertEquals(30_000_000, h.foreignTimeNanos());
+        assertEquals(30_000_000.0 / s.window(), h.foreignFraction(), 1e-9);
+        assertEquals(0.5, h.procStatForeignFraction(), 1e-9, "the monitor's own measurement is kept beside it");
+        assertEquals(0.07, h.siblingLoad(), 1e-9);
+        assertEquals(List.of("foreign", "SMT"), h.warnings().stream().map(w -> w.split(" ")[0]).toList());
+        assertTrue(r.host().recorded());
+        assertEquals("6.12.0", r.host().kernelRelease());
+        assertEquals(3, r.host().cpu());
+        RunSummary jmc = JmcRecording.summary(RuleReport.load(jfr));
+        assertEquals(r.host(), jmc.host());
+        assertEquals(h.foreignSource(), jmc.hygiene().foreignSource());
+        assertEquals(h.foreignTimeNanos(), jmc.hygiene().foreignTimeNanos());
+        assertEquals(h.procStatForeignFraction(), jmc.hygiene().procStatForeignFraction(), 1e-9);
+        assertEquals(h.siblingLoad(), jmc.hygiene().siblingLoad(), 1e-9);
+        String json = JsonReport.render(List.of(r));
+        JsonSchemaCheck.validate(json);
+        assertTrue(json.contains("\"foreignSource\": \"sched_switch\""), json);
+        assertTrue(json.contains("\"kernelRelease\": \"6.12.0\""), json);
+        String table = TableReport.render(List.of(r));
+        String expected = String.format(java.util.Locale.ROOT, "WARN foreign tasks %.1f %% > 1 %%; SMT sibling load 7.0 %% > 5 %%",
+                100 * 30_000_000.0 / s.window());
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("hygiene") && l.endsWith(expected)), expected + "\n" + table);
+    }
+
+    @Test
+    void withoutTheCopyTheMonitorsMeasurementIsTheSource(@TempDir Path dir) throws Exception {
+        Path jfr = new SyntheticSchedule().vm("vm0", 0).run("vm0", 4_000_000).also(hygiene(3_000_000, 0.004, -1))
+                .write(dir.resolve("quiet.jfr"), 1);
+        RunSummary.Hygiene h = RecordingAnalysis.analyze(jfr).hygiene();
+        assertEquals("/proc/stat", h.foreignSource());
+        assertEquals(0.004, h.foreignFraction(), 1e-9);
+        assertTrue(Double.isNaN(h.siblingLoad()));
+        assertTrue(h.warnings().isEmpty());
+        JsonSchemaCheck.validate(JsonReport.render(List.of(RecordingAnalysis.analyze(jfr))));
+    }
+
+    @Test
+    void oldRecordingsSayNotRecorded(@TempDir Path dir) throws Exception {
+        RunSummary r = RecordingAnalysis.analyze(new SyntheticSchedule().vm("vm0", 0).run("vm0", 4_000_000).write(dir.resolve("old.jfr"), 1));
+        assertFalse(r.host().recorded());
+        assertFalse(r.hygiene().measured());
+        String json = JsonReport.render(List.of(r));
+        JsonSchemaCheck.validate(json);
+        assertTrue(json.contains("\"foreignSource\": \"none\", \"foreignTimeNanos\": -1, \"foreignFraction\": -1"), json);
+        assertTrue(TableReport.render(List.of(r)).contains("not recorded"));
+    }
+
+    @Test
+    void twoRunnersSideBySide(@TempDir Path dir) throws Exception {
+        Path a = runnerRecording(dir.resolve("intel.jfr"), "6.12.0-intel", "Xeon Gold 6338");
+        Path b = runnerRecording(dir.resolve("amd.jfr"), "6.12.0-amd", "EPYC 7763");
+        String table = TableReport.render(List.of(RecordingAnalysis.analyze(a), RecordingAnalysis.analyze(b)));
+        // One column per recording, in order (continuing in a block below when they do not fit beside each other).
+        String kernels = String.join(" ", table.lines().filter(l -> l.startsWith("  kernel ")).toList());
+        assertTrue(kernels.contains("6.12.0-intel") && kernels.indexOf("6.12.0-intel") < kernels.indexOf("6.12.0-amd"), table);
+        String cpus = String.join(" ", table.lines().filter(l -> l.startsWith("  CPU ")).toList());
+        assertTrue(cpus.indexOf("Xeon Gold 6338") < cpus.indexOf("EPYC 7763") && cpus.contains("Xeon"), table);
+        assertTrue(table.lines().allMatch(l -> l.length() <= TableReport.WIDTH), table);
+    }
+}
