@@ -175,7 +175,10 @@ class HostAndHygieneKvmTest {
             // The monitor's own measurement holds at least what the hog ran (other tasks may add to it;
             // /proc/stat's idle and steal are printed in 10 ms units: 20 ms at each end).
             assertTrue(foreign >= hogInHygieneWindow - 40_000_000, "foreign " + foreign + " ns < the hog's " + hogInHygieneWindow + " ns");
-            assertTrue(hogInHygieneWindow > window / 10, "the hog barely ran (" + hogInHygieneWindow + " ns): the test proves nothing");
+            // Other builds on this shared machine may take most of the CPU; the hog must still have run
+            // well beyond the tolerance and the 1 % threshold for the test to prove anything.
+            assertTrue(hogInHygieneWindow > Math.max(100_000_000, window / 40), "the hog barely ran (" + hogInHygieneWindow
+                    + " ns): the test proves nothing");
             // The analysis' foreign.time (sched_switch copy here, as root; else /proc/stat) holds the hog's share.
             double hogShare = (double) hogInAnalysisWindow / a.windowNanos();
             assertTrue(a.hygiene().foreignFraction() >= hogShare - 0.02, a.hygiene() + " vs the hog's share " + hogShare);
