@@ -7,7 +7,8 @@ import java.util.List;
  * CLOCK_MONOTONIC (the recording's kernelTime fields); shares are fractions of the window from the
  * first to the last vCPU switch in the recording. With the sched_switch copy, the vCPUs' run time,
  * the foreign tasks' and the idle time (idleNanos; -1 without the copy) add up to the window on each
- * CPU.
+ * CPU. {@code slices} and {@code waits} are every vCPU's slices and runnable waits together (run-wide
+ * percentiles, not an average of the vCPUs').
  */
 public record RunSummary(
         String source,
@@ -21,7 +22,9 @@ public record RunSummary(
         List<ForeignTask> foreignTasks,
         long idleNanos,
         Health health,
-        List<ReloadLatency> reloadLatency) {
+        List<ReloadLatency> reloadLatency,
+        Dist slices,
+        Dist waits) {
 
     public long windowNanos() {
         return Math.max(0, windowEnd - windowStart);
