@@ -36,7 +36,7 @@ final class Lexer {
                 out.add(new Token(Token.Kind.NAME, text.substring(start, i), start));
             } else {
                 int start = i;
-                String two = i + 1 < n ? text.substring(i, i + 2) : "";
+                String two = text.startsWith("+/-", i) ? "+-" : i + 1 < n ? text.substring(i, i + 2) : "";
                 Token t = switch (two) {
                     case "<=", ">=", "==", "!=" -> new Token(Token.Kind.COMPARE, two, start);
                     case "+-" -> new Token(Token.Kind.PLUS_MINUS, text.startsWith("+/-", i) ? "+/-" : "+-", start);

@@ -45,6 +45,7 @@ final class Parser {
         if (open.kind() == Token.Kind.LPAREN) {
             next++;
             do {
+                if (metric.params().max == 0) throw error(open, metric.name() + " takes no arguments (it is run-wide)");
                 if (args.size() == metric.params().max) {
                     throw error(peek(), metric.name() + " takes at most " + metric.params().max + " argument" + (metric.params().max == 1 ? "" : "s")
                             + ": " + metric.usage());
