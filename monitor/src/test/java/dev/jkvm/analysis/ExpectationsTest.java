@@ -137,6 +137,8 @@ class ExpectationsTest {
         "share(vm0/x) > 1                | 10 | a vCPU number after '/'",
         "slice.p99 < 1ms * 2ms           | 16 | a time times a time",
         "slice.p99 < 2 / 1ms             | 14 | a number divided by a time",
+        "ratio(vm0, vm1) > 3:0           | 20 | other than 0",
+        "ratio(vm0, vm1) > 3:            | 20 | a number after ':'",
     })
     void mistakesAreReportedAtTheirPosition(String text, int position, String reason) {
         ExpectationSyntaxException e = assertThrows(ExpectationSyntaxException.class, () -> Expectation.parse(text));
@@ -166,13 +168,14 @@ class ExpectationsTest {
         assertTrue(judge("slice.max(vm1) within 12ms +/- 1ms").passed());
         assertTrue(judge("split(vm0) within (1/N) * (44/48) ± 0.01").passed());
         assertTrue(judge("fairness <= 100%").passed());
+        assertTrue(judge("ratio(vm0, vm1) within 44:52 ± 0.1%").passed(), "a ratio written as a:b");
     }
 
     @Test
     void randomTextsGiveAnExpectationOrATypedMistakeNeverAnythingElse() {
         List<String> pieces = List.of("share", "split", "(", ")", "vm0", "vm1", "/", "0", ",", "IO", "within", "±", "+-", "1", "N", "%",
                 "ms", "µs", "s", "<", "<=", "==", "!=", "=", ">", "slice.p99", "wait.max", "fairness", "exits", "lost", " ", "12", ".",
-                "5", "e", "*", "1e400", "-", "\u0000", "ratio", "steal", "x");
+                "5", "e", "*", ":", "1e400", "-", "\u0000", "ratio", "steal", "x");
         RunSummary empty = new RunSummary("empty", 0, 0, List.of(), 1, 1, 0, Dist.EMPTY, List.of(), -1,
                 new RunSummary.Health(false, 0, 0, List.of(), 0, 0, 0, false, List.of()), List.of(), Dist.EMPTY, Dist.EMPTY);
         int[] parsed = {0};

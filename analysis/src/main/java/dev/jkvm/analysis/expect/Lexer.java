@@ -49,6 +49,7 @@ final class Lexer {
                         case ',' -> new Token(Token.Kind.COMMA, ",", start);
                         case '/' -> new Token(Token.Kind.SLASH, "/", start);
                         case '*' -> new Token(Token.Kind.STAR, "*", start);
+                        case ':' -> new Token(Token.Kind.COLON, ":", start);
                         case '=' -> throw new ExpectationSyntaxException(text, i, "'=' alone is not a comparison (use ==)");
                         case '!' -> throw new ExpectationSyntaxException(text, i, "'!' alone is not a comparison (use !=)");
                         default -> throw new ExpectationSyntaxException(text, i, "unexpected character '" + printable(text, i) + "'");

@@ -12,7 +12,7 @@ import java.util.Map;
  * metric      := NAME [ "(" arg { "," arg } ")" ]
  * arg         := NAME [ "/" NUMBER ]                      vm1, vm1/0, IO
  * value       := term { ("*" | "/") term }
- * term        := NUMBER [ unit ] | "N" | "(" value ")"
+ * term        := NUMBER [ unit | ":" NUMBER ] | "N" | "(" value ")"      3.06:1 is 3.06
  * unit        := ns | us | µs | ms | s | %
  * </pre>
  * Types are checked here too (a time needs a unit, a share takes none), so every mistake is reported
@@ -125,6 +125,13 @@ final class Parser {
                     if (scale == null) throw error(unit, "unknown unit '" + unit.text() + "' (use ns, us, µs, ms, s or %)");
                     next++;
                     return new Quantity.Literal(v * scale, true, false, t.position());
+                }
+                if (unit.kind() == Token.Kind.COLON) {
+                    next++;
+                    Token d = take(Token.Kind.NUMBER, "a number after ':' (a ratio such as 3.06:1)");
+                    double den = Double.parseDouble(d.text());
+                    if (den == 0 || !Double.isFinite(den)) throw error(d, "a ratio's second number must be a finite number other than 0");
+                    return new Quantity.Literal(v / den, false, false, t.position());
                 }
                 return new Quantity.Literal(v, false, false, t.position());
             }

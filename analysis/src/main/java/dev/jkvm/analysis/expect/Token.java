@@ -15,6 +15,8 @@ record Token(Kind kind, String text, int position) {
         RPAREN,
         COMMA,
         SLASH,
+        /** The ':' of a ratio written as 3.06:1. */
+        COLON,
         STAR,
         END
     }
