@@ -33,6 +33,10 @@ public final class JsonReport {
                 .append(", \"switchesPerSecond\": ").append(num(r.switchesPerSecond()))
                 .append(",\n \"vcpuToVcpuGap\": ");
         dist(sb, r.vcpuToVcpuGap());
+        sb.append(",\n \"slices\": ");
+        dist(sb, r.slices());
+        sb.append(",\n \"waits\": ");
+        dist(sb, r.waits());
         RunSummary.Health h = r.health();
         sb.append(",\n \"health\": {\"complete\": ").append(h.complete())
                 .append(", \"recorderSummary\": ").append(h.recorderSummary())

@@ -45,6 +45,26 @@ public final class LogHistogram {
         max = Math.max(max, v);
     }
 
+    /** Adds every sample of {@code other} (e.g. all vCPUs' slices into one run-wide histogram). */
+    public void add(LogHistogram other) {
+        for (int b = 0; b < BLOCKS; b++) {
+            long[] c = other.counts[b];
+            if (c == null) continue;
+            if (counts[b] == null) {
+                counts[b] = new long[c.length];
+                sums[b] = new long[c.length];
+            }
+            for (int s = 0; s < c.length; s++) {
+                counts[b][s] += c[s];
+                sums[b][s] += other.sums[b][s];
+            }
+        }
+        count += other.count;
+        total += other.total;
+        min = Math.min(min, other.min);
+        max = Math.max(max, other.max);
+    }
+
     public long count() {
         return count;
     }

@@ -7,7 +7,8 @@ import java.util.List;
  * CLOCK_MONOTONIC (the recording's kernelTime fields); shares are fractions of the window from the
  * first to the last vCPU switch in the recording. With the sched_switch copy, the vCPUs' run time,
  * the foreign tasks' and the idle time (idleNanos; -1 without the copy) add up to the window on each
- * CPU.
+ * CPU. {@code slices} and {@code waits} are every vCPU's slices and runnable waits together (run-wide
+ * percentiles, not an average of the vCPUs').
  */
 public record RunSummary(
         String source,
@@ -23,7 +24,9 @@ public record RunSummary(
         Health health,
         List<ReloadLatency> reloadLatency,
         Host host,
-        Hygiene hygiene) {
+        Hygiene hygiene,
+        Dist slices,
+        Dist waits) {
 
     public long windowNanos() {
         return Math.max(0, windowEnd - windowStart);

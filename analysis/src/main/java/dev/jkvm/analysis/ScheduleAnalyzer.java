@@ -494,6 +494,11 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                     v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.classes[UNKNOWN_CLASS], v.foreignWhileRunnable, exits, guest,
                     vm.result, vm.progress));
         }
+        LogHistogram allSlices = new LogHistogram(), allWaits = new LogHistogram();
+        for (Vcpu v : sorted) {
+            allSlices.add(v.slices);
+            allWaits.add(v.waits);
+        }
         double jain = jain(out, false), weighted = jain(out, true);
         List<RunSummary.ForeignTask> tasks = new ArrayList<>();
         foreign.forEach((laneId, nanos) -> tasks.add(new RunSummary.ForeignTask(lanes.get(laneId).cpu, lanes.get(laneId).comm, nanos)));
@@ -511,7 +516,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         return new RunSummary(source, start, end, out, jain, weighted, span > 0 ? ins / seconds : 0, gap.dist(), tasks,
                 kernelSwitches ? idle : -1, health,
                 reloads.entrySet().stream().map(e -> new RunSummary.ReloadLatency(e.getKey(), e.getValue().dist())).toList(),
-                host, hygiene(tasks, end - start));
+                host, hygiene(tasks, end - start), allSlices.dist(), allWaits.dist());
     }
 
     /**

@@ -6,6 +6,9 @@ import dev.jkvm.analysis.JsonReport;
 import dev.jkvm.analysis.RecordingAnalysis;
 import dev.jkvm.analysis.RunSummary;
 import dev.jkvm.analysis.TableReport;
+import dev.jkvm.analysis.expect.Expectation;
+import dev.jkvm.analysis.expect.JunitXml;
+import dev.jkvm.analysis.expect.Verdict;
 import dev.jkvm.analysis.jmc.RuleReport;
 import dev.jkvm.analysis.picture.Timeline;
 import dev.jkvm.analysis.picture.TimelineHtml;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,7 +31,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Summarize jkvm recordings: per vCPU its CPU share, time slices, runnable waits, switch-outs and",
             "switch classes, exits by reason; per run Jain's fairness index, switches/s, vCPU-to-vCPU gap and the",
-            "recording's health. Several files give one table with a column per recording. Streams the file."})
+            "recording's health. Several files give one table with a column per recording. Streams the file.",
+            "With --expect, each expectation is judged on each recording (exit code 5 when one fails)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:analyzed (and every --expect held)",
+            "2:usage error: a bad option or expectation, a file that is not a jkvm recording",
+            "5:an --expect expectation failed"
+        })
 final class AnalyzeCommand implements Callable<Integer> {
     enum Format { table, json, csv }
 
@@ -50,8 +61,12 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--rules", description = "Print JDK Mission Control's automated analysis: jkvm's rules and JMC's own JDK rules.")
     boolean rules;
 
+    @Mixin
+    ExpectOptions expect;
+
     @Override
     public Integer call() {
+        List<Expectation> expectations = expect.parse();
         if ((html != null || svg != null) && files.size() != 1) {
             throw new UsageException("--html and --svg draw one recording; give one FILE (got " + files.size() + ")");
         }
@@ -73,11 +88,27 @@ final class AnalyzeCommand implements Callable<Integer> {
             if (rules) {
                 for (Path f : files) out.print(RuleReport.evaluate(f));
             }
+            if (expectations.isEmpty()) {
+                out.flush();
+                return ExitCodes.OK;
+            }
+            // JSON and CSV stay parseable on standard output: the verdicts then go to standard error.
+            var verdictOut = format == Format.table ? out : spec.commandLine().getErr();
+            List<JunitXml.Suite> suites = new ArrayList<>();
+            boolean failed = false;
+            for (int i = 0; i < runs.size(); i++) {
+                if (runs.size() > 1) verdictOut.println("expectations on " + files.get(i) + ":");
+                List<Verdict> verdicts = ExpectOptions.judge(expectations, runs.get(i));
+                ExpectOptions.print(verdictOut, verdicts);
+                failed |= ExpectOptions.anyFailed(verdicts);
+                suites.add(JunitXml.Suite.of(files.get(i).getFileName().toString().replaceFirst("\\.jfr$", ""), 0, verdicts));
+            }
+            if (expect.junit != null) ExpectOptions.writeJunit(expect.junit, suites);
+            out.flush();
+            return failed ? ExitCodes.EXPECTATION_FAILED : ExitCodes.OK;
         } catch (BadRecordingException e) {
             throw new UsageException(e.getMessage());
         }
-        out.flush();
-        return ExitCodes.OK;
     }
 
     private static void write(Path file, String text) {

@@ -18,6 +18,7 @@ final class ErrorHandling {
     static int exitCodeOf(Throwable t) {
         return switch (t) {
             case UsageException u -> ExitCodes.USAGE;
+            case ExpectOptions.BadExpectationException b -> ExitCodes.USAGE;
             case InvalidGuestException g -> ExitCodes.USAGE;
             case ParameterException p -> ExitCodes.USAGE;
             case KvmUnavailableException k -> ExitCodes.KVM_UNAVAILABLE;
@@ -30,7 +31,14 @@ final class ErrorHandling {
         int code = exitCodeOf(e);
         String message = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
         switch (code) {
-            case ExitCodes.USAGE -> err.println("jkvm: " + message + " (see 'jkvm " + cli.getCommandName() + " --help')");
+            case ExitCodes.USAGE -> {
+                if (e instanceof ExpectOptions.BadExpectationException b) {
+                    err.println("jkvm: " + message);
+                    err.println(b.pointer());
+                } else {
+                    err.println("jkvm: " + message + " (see 'jkvm " + cli.getCommandName() + " --help')");
+                }
+            }
             case ExitCodes.KVM_UNAVAILABLE -> err.println("jkvm: KVM unavailable: " + message);
             default -> {
                 err.println("jkvm: internal error: " + message);

@@ -12,6 +12,8 @@ public final class ExitCodes {
     public static final int KVM_UNAVAILABLE = 3;
     /** At least one guest faulted (triple fault, failed entry, internal error) or exited non-zero. */
     public static final int GUEST_FAULT = 4;
+    /** An --expect expectation failed (or a `jkvm regress` experiment regressed against its baseline). */
+    public static final int EXPECTATION_FAILED = 5;
     /** `jkvm check --runner`: this machine is not fit for regression runs (a FAIL line says why). */
     public static final int UNFIT_RUNNER = 6;
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             SandboxCommand.class,
             AnalyzeCommand.class,
+            RegressCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         },
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
             "2:usage error (nothing was started)",
             "3:KVM unavailable",
             "4:a guest faulted or exited with a non-zero status",
+            "5:an --expect expectation failed, or 'jkvm regress' found a regression",
             "6:check --runner: this machine is not fit for regression runs"
         })
 public final class Main implements Runnable {

@@ -1,5 +1,10 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.analysis.BadRecordingException;
+import dev.jkvm.analysis.RecordingAnalysis;
+import dev.jkvm.analysis.expect.Expectation;
+import dev.jkvm.analysis.expect.JunitXml;
+import dev.jkvm.analysis.expect.Verdict;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.experiment.Experiment;
 import dev.jkvm.experiment.ExperimentReport;
@@ -11,6 +16,7 @@ import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import dev.jkvm.guest.GuestLayout;
@@ -35,6 +41,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Run one or more VMs of a guest on KVM.",
             "Each VM's serial output is printed with its name in front; at the end, how each guest ended and its exits by reason.",
+            "With --expect, the recording (--jfr, else a temporary file) is analyzed at the end and each expectation judged.",
             "Options can be kept in a file and given as @FILE (one option per line)."
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -44,6 +51,7 @@ import picocli.CommandLine.Spec;
             "2:usage error (nothing was started)",
             "3:KVM unavailable (and the sandbox could not be used)",
             "4:a guest faulted or exited with a non-zero status",
+            "5:an --expect expectation failed (the guests ended cleanly)",
             "130/143/129:stopped by SIGINT/SIGTERM/SIGHUP (128 + the signal): every VM stopped, summary printed, recording complete; a second signal exits at once with the same code"
         })
 final class RunCommand implements Callable<Integer> {
@@ -88,33 +96,78 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     SandboxChoice sandbox;
 
+    @Mixin
+    ExpectOptions expect;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Expectation> expectations = expect.parse();
         ExperimentSpec experiment = toSpec();
         if (sandbox.shouldDelegate()) {
             List<Path> writable = new ArrayList<>();
             if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
+            if (expect.junit != null) writable.add(expect.junit.toAbsolutePath().getParent());
             return sandbox.delegate(spec, out, writable);
         }
-        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal());
+        // Expectations are judged on the recording: without --jfr it goes to a temporary file, deleted at the end.
+        Path temporary = expectations.isEmpty() || jfr != null ? null : Files.createTempFile("jkvm-expect-", ".jfr");
+        try {
+            Path recording = temporary != null ? temporary : jfr;
+            if (temporary != null) experiment = toSpec(temporary);
+            Outcome outcome = runHere(experiment, out, err, Experiment.outputIsTerminal());
+            if (expectations.isEmpty() || outcome.stopped() || outcome.report().recordingProblem() != null) return outcome.code();
+            List<Verdict> verdicts = judge(expectations, recording);
+            ExpectOptions.print(out, verdicts);
+            if (expect.junit != null) {
+                String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
+                ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+            }
+            return outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
+        } finally {
+            if (temporary != null) Files.deleteIfExists(temporary);
+        }
+    }
+
+    /** How a run here ended: its exit code (before expectations), its report, whether a signal stopped it, its wall time. */
+    record Outcome(int code, ExperimentReport report, boolean stopped, double seconds) {}
+
+    /** Runs the experiment in this process (KVM usable here), prints the summary, returns how it ended. */
+    Outcome runHere(ExperimentSpec experiment, PrintWriter out, PrintWriter err, boolean statusLine) throws InterruptedException {
+        long t0 = System.nanoTime();
+        Experiment run = new Experiment(experiment, out).withStatusLine(statusLine);
         ExperimentReport report;
-        try (StopSignals signals = StopSignals.install(run::requestStop, spec.commandLine().getErr())) {
+        try (StopSignals signals = StopSignals.install(run::requestStop, err)) {
             report = run.run();
             printSummary(out, report);
+            double seconds = (System.nanoTime() - t0) / 1e9;
             if (report.recordingProblem() != null) {
-                PrintWriter err = spec.commandLine().getErr();
                 err.println("jkvm: " + report.recordingProblem());
                 err.flush();
-                return ExitCodes.INTERNAL;
+                return new Outcome(ExitCodes.INTERNAL, report, false, seconds);
             }
-            if (signals.received() != null) return ExitCodes.signalled(signals.received());
+            if (signals.received() != null) return new Outcome(ExitCodes.signalled(signals.received()), report, true, seconds);
+            int code = report.anyMonitorError() ? ExitCodes.INTERNAL : report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
+            return new Outcome(code, report, false, seconds);
         }
-        if (report.anyMonitorError()) return ExitCodes.INTERNAL;
-        return report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
+    }
+
+    /** The verdicts on a finished run's recording; a recording that cannot be analyzed fails every expectation with the reason. */
+    static List<Verdict> judge(List<Expectation> expectations, Path recording) {
+        try {
+            return ExpectOptions.judge(expectations, RecordingAnalysis.analyze(recording));
+        } catch (BadRecordingException e) {
+            return ExpectOptions.unreadable(expectations, e.getMessage());
+        }
     }
 
     ExperimentSpec toSpec() {
+        return toSpec(jfr);
+    }
+
+    /** The experiment these options describe, recorded into {@code recording} (null: not recorded). */
+    ExperimentSpec toSpec(Path recording) {
         int n = vms != null ? vms : guests.size();
         if (n < 1) throw new UsageException("--vms must be at least 1, got " + n);
         if (guests.size() > 1 && guests.size() != n) {
@@ -137,7 +190,7 @@ final class RunCommand implements Callable<Integer> {
             }
             niceByVm.put(Integer.parseInt(digits), v);
         });
-        if (jfr != null) JfrSession.requireWritable(jfr);
+        if (recording != null) JfrSession.requireWritable(recording);
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
@@ -148,7 +201,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Duration d = duration == null ? null : Durations.parse(duration);
         JfrProfiles.requireKnown(profile);
-        ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), jfr, profile, !quiet);
+        ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), recording, profile, !quiet);
         Experiment.validate(s);
         return s;
     }

@@ -114,9 +114,12 @@ final class PeriodicEvents implements AutoCloseable {
         FlightRecorder.removePeriodicEvent(progress);
         FlightRecorder.removePeriodicEvent(steal);
         FlightRecorder.removePeriodicEvent(kvmStats);
-        // The run has ended (every vCPU stopped): the last change of every KVM statistic, so the
-        // final values are in the recording however long the profile's period is.
+        // The run has ended (every vCPU stopped): the last change of every KVM statistic, the final
+        // exit counts and steal time, so the totals are in the recording however long the profile's
+        // period is (without them a guest's last exits before it halted were missing).
         if (kvmStatsEnabled()) kvmStatsDeltas.sample();
+        if (new VcpuExitStats().isEnabled()) exitStats.run();
+        if (new StealTime().isEnabled()) steal.run();
     }
 
     private static boolean kvmStatsEnabled() {

@@ -1,0 +1,113 @@
+package dev.jkvm.cli;
+
+import dev.jkvm.analysis.RunSummary;
+import dev.jkvm.analysis.expect.Expectation;
+import dev.jkvm.analysis.expect.ExpectationSyntaxException;
+import dev.jkvm.analysis.expect.JunitXml;
+import dev.jkvm.analysis.expect.Verdict;
+import dev.jkvm.util.UsageException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * --expect EXPR (repeatable) and --junit FILE, shared by `jkvm run` and `jkvm analyze`: parses every
+ * expectation before anything starts (a mistake is a usage error with its position), judges a
+ * recording's summary, prints one line per expectation and writes JUnit XML.
+ */
+final class ExpectOptions {
+    @Option(names = "--expect", paramLabel = "EXPR",
+            description = {"An expectation on the recording's analysis, e.g. 'share(vm0) within 1/N ± 5%', 'slice.p99 < 12ms',",
+                "'fairness >= 0.95', 'lost == 0', 'exits(vm0, IO) == 100000' (grammar and metrics: README). Repeatable;",
+                "exit code 5 when one fails."})
+    List<String> texts = new ArrayList<>();
+
+    @Option(names = "--junit", paramLabel = "FILE", description = "Write the verdicts as JUnit XML (one test case per expectation).")
+    Path junit;
+
+    /** Parses every --expect; the first mistake is a usage error naming its position. Checks --junit's place. */
+    List<Expectation> parse() {
+        List<Expectation> out = new ArrayList<>();
+        for (String t : texts) out.add(parseOne(t));
+        if (junit != null) {
+            if (texts.isEmpty()) throw new UsageException("--junit writes the verdicts of --expect: give at least one --expect");
+            requireWritable(junit, "--junit");
+        }
+        return out;
+    }
+
+    static Expectation parseOne(String text) {
+        return parseOne(text, "");
+    }
+
+    /** {@code where} names the file the expectation came from ("" for the command line). */
+    static Expectation parseOne(String text, String where) {
+        try {
+            return Expectation.parse(text);
+        } catch (ExpectationSyntaxException e) {
+            throw new BadExpectationException(e, where);
+        }
+    }
+
+    static List<Verdict> judge(List<Expectation> expectations, RunSummary run) {
+        return expectations.stream().map(e -> e.evaluate(run)).toList();
+    }
+
+    /** Every expectation failed because the recording could not be analyzed at all. */
+    static List<Verdict> unreadable(List<Expectation> expectations, String why) {
+        return expectations.stream().map(e -> new Verdict(e, false, "(any)", "not recorded: " + why)).toList();
+    }
+
+    /** One line per verdict, then the count. */
+    static void print(PrintWriter out, List<Verdict> verdicts) {
+        for (Verdict v : verdicts) out.println(v.line());
+        long failed = verdicts.stream().filter(v -> !v.passed()).count();
+        out.println("jkvm: " + verdicts.size() + " expectation" + (verdicts.size() == 1 ? "" : "s") + ": "
+                + (verdicts.size() - failed) + " passed, " + failed + " failed");
+        out.flush();
+    }
+
+    static boolean anyFailed(List<Verdict> verdicts) {
+        return verdicts.stream().anyMatch(v -> !v.passed());
+    }
+
+    static void writeJunit(Path file, List<JunitXml.Suite> suites) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(file, JunitXml.render(suites));
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** A usage error unless {@code file} can be written: its nearest existing directory is writable, and it is not a directory. */
+    static void requireWritable(Path file, String option) {
+        if (file.toString().isEmpty()) throw new UsageException(option + " needs a file name");
+        if (Files.isDirectory(file)) throw new UsageException(option + " " + file + " is a directory; give a file name such as " + file.resolve("junit.xml"));
+        Path p = file.toAbsolutePath().getParent();
+        while (p != null && !Files.exists(p)) p = p.getParent();
+        if (p == null) return;
+        if (!Files.isDirectory(p)) throw new UsageException("cannot write " + option + " " + file + ": " + p + " is not a directory");
+        if (!Files.isWritable(p)) throw new UsageException("cannot write " + option + " " + file + ": " + p + " is not writable");
+    }
+
+    /** An expectation's syntax error as a usage error: one line with the reason and column, then the text and a caret. */
+    static final class BadExpectationException extends RuntimeException {
+        final ExpectationSyntaxException syntax;
+
+        BadExpectationException(ExpectationSyntaxException syntax, String where) {
+            super((where.isEmpty() ? "" : where + ": ") + "--expect: " + syntax.reason() + " (column " + (syntax.position() + 1) + ")");
+            this.syntax = syntax;
+        }
+
+        /** The text and the caret, indented under the message. */
+        String pointer() {
+            return syntax.pointer().indent(2).stripTrailing();
+        }
+    }
+}

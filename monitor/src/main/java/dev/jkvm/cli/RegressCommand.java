@@ -1,0 +1,264 @@
+package dev.jkvm.cli;
+
+import dev.jkvm.analysis.BadRecordingException;
+import dev.jkvm.analysis.JsonReport;
+import dev.jkvm.analysis.RecordingAnalysis;
+import dev.jkvm.analysis.RunSummary;
+import dev.jkvm.analysis.SummaryJson;
+import dev.jkvm.analysis.expect.Baseline;
+import dev.jkvm.analysis.expect.Expectation;
+import dev.jkvm.analysis.expect.JunitXml;
+import dev.jkvm.analysis.expect.Verdict;
+import dev.jkvm.analysis.picture.Timeline;
+import dev.jkvm.analysis.picture.TimelineHtml;
+import dev.jkvm.analysis.picture.TimelineSvg;
+import dev.jkvm.experiment.ExperimentSpec;
+import dev.jkvm.util.UsageException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * `jkvm regress [DIR]`: every {@code *.args} experiment file of DIR run one after another, each judged
+ * by its own --expect lines (and against a baseline run), with the evidence written per experiment.
+ * Every file is read and every expectation parsed before the first experiment starts.
+ */
+@Command(name = "regress", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a suite of experiments as regression tests: every *.args file of DIR",
+            "(default: experiments), as 'jkvm run @FILE' would, judged by its --expect lines.",
+            "Writes per experiment into OUT/NAME/: recording.jfr, analysis.json,",
+            "timeline.html, timeline.svg, junit.xml and output.txt (what the run printed);",
+            "OUT/junit.xml and OUT/summary.txt for all. With --baseline, each experiment's",
+            "metrics are compared with an earlier output's analysis.json (rules: README)."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:every experiment ran cleanly and every expectation held (and nothing regressed)",
+            "1:internal error in some experiment (e.g. its recording could not be written)",
+            "2:usage error: no such directory, no *.args files, a bad option or expectation in a file (nothing was started)",
+            "3:KVM unavailable (and the sandbox could not be used)",
+            "4:a guest of some experiment faulted or exited non-zero",
+            "5:an expectation failed or a metric regressed against the baseline",
+            "130/143/129:stopped by SIGINT/SIGTERM/SIGHUP during an experiment; the remaining ones did not run"
+        })
+final class RegressCommand implements Callable<Integer> {
+    /** Experiment files: what `jkvm run @FILE` reads. */
+    static final String SUFFIX = ".args";
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "DIR", arity = "0..1", defaultValue = "experiments",
+            description = "Directory of *.args experiment files (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "jkvm-out/regress",
+            description = "Where each experiment's evidence goes (default: ${DEFAULT-VALUE}); files of earlier runs are replaced.")
+    Path out;
+
+    @Option(names = "--baseline", paramLabel = "DIR", description = "An earlier 'jkvm regress --out' directory to compare with.")
+    Path baseline;
+
+    @Mixin
+    SandboxChoice sandbox;
+
+    /** One experiment file, read and checked. */
+    record Planned(String name, Path file, RunCommand run, List<Expectation> expectations, ExperimentSpec spec, RunSummary baseline,
+            String baselineNote) {}
+
+    /** What one experiment came to. */
+    record Result(String name, int code, long passed, long failed, long regressions, double seconds, String note, boolean stopped) {}
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter term = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Planned> plan = plan();
+        if (sandbox.shouldDelegate()) return sandbox.delegate(spec, term, List.of(out.toAbsolutePath()));
+        List<Result> results = new ArrayList<>();
+        List<JunitXml.Suite> suites = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < plan.size(); i++) {
+            Planned p = plan.get(i);
+            String tag = "regress: [" + (i + 1) + "/" + plan.size() + "] " + p.name();
+            term.println(tag + " ...");
+            term.flush();
+            Result r = runOne(p, term, err, suites);
+            if (r.stopped()) return r.code();
+            results.add(r);
+            term.printf(Locale.ROOT, "%s: %s, %d passed, %d failed%s, %.1f s%n", tag, r.code() == ExitCodes.OK ? "ok" : "FAILED (exit " + r.code() + ")",
+                    r.passed(), r.failed(), p.baseline() == null ? "" : ", " + r.regressions() + " regressions", r.seconds());
+            term.flush();
+        }
+        ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
+        String table = table(results, (System.nanoTime() - t0) / 1e9);
+        term.print(table);
+        write(out.resolve("summary.txt"), table);
+        term.flush();
+        int worst = ExitCodes.OK;
+        for (Result r : results) worst = worse(worst, r.code());
+        return worst;
+    }
+
+    /** Reads every experiment file and baseline; any mistake is a usage error before anything runs. */
+    List<Planned> plan() {
+        if (!Files.isDirectory(dir)) throw new UsageException("no such directory of experiments: " + dir + " (give a directory of *.args files)");
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(f -> f.getFileName().toString().endsWith(SUFFIX) && Files.isRegularFile(f)).sorted().toList();
+        } catch (IOException e) {
+            throw new UsageException("cannot list " + dir + ": " + e.getMessage());
+        }
+        if (files.isEmpty()) throw new UsageException(dir + " has no *" + SUFFIX + " experiment files");
+        if (baseline != null) {
+            if (!Files.isDirectory(baseline)) throw new UsageException("--baseline " + baseline + " is not a directory (give an earlier --out directory)");
+            if (baseline.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                throw new UsageException("--baseline and --out are the same directory: the run would overwrite its baseline; give another --out");
+            }
+        }
+        List<Planned> plan = new ArrayList<>();
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            name = name.substring(0, name.length() - SUFFIX.length());
+            RunCommand run = new RunCommand();
+            CommandLine cli = new CommandLine(run);
+            try {
+                cli.parseArgs("@" + f);
+            } catch (CommandLine.ParameterException e) {
+                throw new UsageException(f + ": " + e.getMessage());
+            }
+            List<Expectation> expectations = new ArrayList<>();
+            for (String t : run.expect.texts) expectations.add(ExpectOptions.parseOne(t, f.toString()));
+            run.quiet = true;
+            ExperimentSpec s;
+            try {
+                s = run.toSpec(out.resolve(name).resolve("recording.jfr"));
+            } catch (UsageException e) {
+                throw new UsageException(f + ": " + e.getMessage());
+            }
+            RunSummary base = null;
+            String note = null;
+            if (baseline != null) {
+                Path json = baseline.resolve(name).resolve("analysis.json");
+                if (!Files.isRegularFile(json)) {
+                    note = "no baseline (" + json + " not found)";
+                } else {
+                    try {
+                        List<RunSummary> runs = SummaryJson.read(json);
+                        if (runs.size() != 1) throw new UsageException(json + " holds " + runs.size() + " recordings, not one");
+                        base = runs.get(0);
+                    } catch (BadRecordingException e) {
+                        throw new UsageException("--baseline: " + e.getMessage());
+                    }
+                }
+            }
+            plan.add(new Planned(name, f, run, expectations, s, base, note));
+        }
+        return plan;
+    }
+
+    /** Runs one experiment and writes its evidence. */
+    private Result runOne(Planned p, PrintWriter term, PrintWriter err, List<JunitXml.Suite> suites) throws Exception {
+        Path dirOut = out.resolve(p.name());
+        Files.createDirectories(dirOut);
+        Path recording = p.spec().jfr();
+        List<JunitXml.Case> cases = new ArrayList<>();
+        RunCommand.Outcome outcome;
+        List<Verdict> verdicts;
+        List<Baseline.Finding> regressions = new ArrayList<>();
+        try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dirOut.resolve("output.txt"), StandardCharsets.UTF_8))) {
+            log.println("jkvm regress: " + p.file());
+            outcome = p.run().runHere(p.spec(), log, err, false);
+            if (outcome.stopped()) return new Result(p.name(), outcome.code(), 0, 0, 0, outcome.seconds(), null, true);
+            cases.add(new JunitXml.Case("guests ended cleanly", outcome.code() == ExitCodes.OK ? null
+                    : "the run ended with exit code " + outcome.code() + " (see output.txt)", "exit code " + outcome.code()));
+            RunSummary summary = null;
+            if (outcome.report().recordingProblem() == null) {
+                try {
+                    Timeline timeline = new Timeline(Timeline.DEFAULT_MAX_SEGMENTS);
+                    summary = RecordingAnalysis.analyze(recording, timeline);
+                    write(dirOut.resolve("analysis.json"), JsonReport.render(List.of(summary)));
+                    write(dirOut.resolve("timeline.html"), TimelineHtml.render(summary, timeline));
+                    write(dirOut.resolve("timeline.svg"), TimelineSvg.render(summary, timeline));
+                } catch (BadRecordingException e) {
+                    log.println("jkvm: " + e.getMessage());
+                }
+            }
+            verdicts = summary != null ? ExpectOptions.judge(p.expectations(), summary)
+                    : ExpectOptions.unreadable(p.expectations(), outcome.report().recordingProblem() != null ? outcome.report().recordingProblem() : "no analysis");
+            ExpectOptions.print(log, verdicts);
+            for (Verdict v : verdicts) {
+                cases.add(JunitXml.Case.of(v));
+                if (!v.passed()) term.println("  " + v.line());
+            }
+            if (p.baselineNote() != null) term.println("  " + p.baselineNote());
+            if (p.baseline() != null) {
+                List<Baseline.Finding> findings = summary == null ? List.of(new Baseline.Finding("analysis", "recorded", "recorded", "none", false))
+                        : Baseline.compare(p.baseline(), summary);
+                for (Baseline.Finding f : findings) {
+                    log.println(f.line());
+                    if (!f.held()) {
+                        regressions.add(f);
+                        term.println("  " + f.line());
+                    }
+                }
+                cases.add(new JunitXml.Case("no regression against the baseline", regressions.isEmpty() ? null
+                        : regressions.size() + " regression" + (regressions.size() == 1 ? "" : "s") + ": "
+                                + String.join("; ", regressions.stream().map(Baseline.Finding::line).toList()),
+                        String.join("\n", findings.stream().map(Baseline.Finding::line).toList())));
+            }
+        }
+        JunitXml.Suite suite = new JunitXml.Suite(p.name(), outcome.seconds(), cases);
+        suites.add(suite);
+        ExpectOptions.writeJunit(dirOut.resolve("junit.xml"), List.of(suite));
+        long failed = verdicts.stream().filter(v -> !v.passed()).count();
+        int code = outcome.code();
+        if (code == ExitCodes.OK && (failed > 0 || !regressions.isEmpty())) code = ExitCodes.EXPECTATION_FAILED;
+        return new Result(p.name(), code, verdicts.size() - failed, failed, regressions.size(), outcome.seconds(), p.baselineNote(), false);
+    }
+
+    /** Internal errors outrank guest faults, which outrank failed expectations. */
+    static int worse(int a, int b) {
+        List<Integer> order = List.of(ExitCodes.OK, ExitCodes.EXPECTATION_FAILED, ExitCodes.GUEST_FAULT, ExitCodes.INTERNAL);
+        int ia = order.indexOf(a), ib = order.indexOf(b);
+        return (ib < 0 ? Integer.MAX_VALUE : ib) > (ia < 0 ? Integer.MAX_VALUE : ia) ? b : a;
+    }
+
+    static String table(List<Result> results, double totalSeconds) {
+        int w = Math.max(10, results.stream().mapToInt(r -> r.name().length()).max().orElse(0));
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n%-" + w + "s  %6s  %6s  %11s  %8s  %s%n", "experiment", "passed", "failed", "regressions", "wall", "result"));
+        long passed = 0, failed = 0, regressions = 0;
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s  %6d  %6d  %11s  %6.1f s  %s%n", r.name(), r.passed(), r.failed(),
+                    r.note() != null ? "-" : Long.toString(r.regressions()), r.seconds(), r.code() == ExitCodes.OK ? "PASS" : "FAIL (exit " + r.code() + ")"));
+            passed += r.passed();
+            failed += r.failed();
+            regressions += r.regressions();
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s  %6d  %6d  %11d  %6.1f s  %s%n", "all (" + results.size() + ")", passed, failed, regressions,
+                totalSeconds, results.stream().allMatch(r -> r.code() == ExitCodes.OK) ? "PASS" : "FAIL"));
+        return sb.toString();
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UsageException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+}

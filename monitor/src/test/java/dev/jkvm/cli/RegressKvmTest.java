@@ -1,0 +1,180 @@
+package dev.jkvm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jkvm.analysis.RunSummary;
+import dev.jkvm.analysis.SummaryJson;
+import dev.jkvm.sched.CpuPlacement;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * Expectations and `jkvm regress` on real KVM runs: `run --expect` that holds (exit 0) and fails
+ * (exit 5) with its JUnit XML read back and the measured split checked against the kernel's own
+ * sched_switch lines; a two-experiment suite that passes with exact exit counts (the io-ping guest's
+ * contract); and a baseline of a fair run that catches a run at nice 0 vs 10.
+ */
+@Tag("kvm")
+class RegressKvmTest {
+    record Result(int code, String out, String err) {}
+
+    static final int CPU = CpuPlacement.allowed().length() - 1;
+
+    static Result jkvm(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static Document xml(Path file) throws Exception {
+        return DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile());
+    }
+
+    @Test
+    void runExpectHoldsWithExitZeroAndFailsWithExitFive(@TempDir Path dir) throws Exception {
+        Path jfr = dir.resolve("pair.jfr"), okXml = dir.resolve("ok.xml");
+        Result ok = jkvm("run", "--no-sandbox", "--quiet", "--guest", "spin", "--vms", "2", "--cpu", Integer.toString(CPU), "--duration", "1500ms",
+                "--jfr", jfr.toString(), "--expect", "split(vm0) within 1/N ± 10%", "--expect", "fairness >= 0.9", "--expect", "lost == 0",
+                "--junit", okXml.toString());
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("jkvm: 3 expectations: 3 passed, 0 failed"), ok.out());
+        Element okSuite = (Element) xml(okXml).getElementsByTagName("testsuite").item(0);
+        assertEquals("pair", okSuite.getAttribute("name"));
+        assertEquals("3", okSuite.getAttribute("tests"));
+        assertEquals("0", okSuite.getAttribute("failures"));
+
+        // The same run judged by expectations that cannot hold; no --jfr: it records to a temporary file.
+        Path badXml = dir.resolve("bad.xml");
+        Result bad = jkvm("run", "--no-sandbox", "--quiet", "--guest", "spin", "--vms", "2", "--cpu", Integer.toString(CPU), "--duration", "1500ms",
+                "--expect", "split(vm0) > 90%", "--expect", "exits(vm0, IO) == 5", "--expect", "fairness >= 0.9", "--junit", badXml.toString());
+        assertEquals(5, bad.code(), bad.out() + bad.err());
+        Document d = xml(badXml);
+        Element suite = (Element) d.getElementsByTagName("testsuite").item(0);
+        assertEquals("run", suite.getAttribute("name"));
+        assertEquals("3", suite.getAttribute("tests"));
+        assertEquals("2", suite.getAttribute("failures"));
+        var failures = d.getElementsByTagName("failure");
+        String splitMessage = ((Element) failures.item(0)).getAttribute("message");
+        Matcher m = Pattern.compile("expected split > 90\\.00 %, measured (\\d+\\.\\d+) %").matcher(splitMessage);
+        assertTrue(m.matches(), splitMessage);
+        assertTrue(((Element) failures.item(1)).getAttribute("message").contains("measured not recorded"), "spin makes no exits");
+        assertFalse(Files.list(Path.of(System.getProperty("java.io.tmpdir"))).anyMatch(p -> p.getFileName().toString().startsWith("jkvm-expect-")
+                && p.toFile().lastModified() > System.currentTimeMillis() - 60_000), "the temporary recording is deleted");
+
+        // The first run's split, measured independently from the kernel's sched_switch lines in its recording.
+        double kernelSplit = kernelSplit(jfr, "vm0");
+        Result again = jkvm("analyze", jfr.toString(), "--expect", "split(vm0) > 0");
+        Matcher s = Pattern.compile("measured (\\d+\\.\\d+) %").matcher(again.out());
+        assertTrue(s.find(), again.out());
+        System.out.printf(Locale.ROOT, "run --expect: split(vm0) %s %% from jkvm's switches, %.2f %% from sched_switch%n", s.group(1), 100 * kernelSplit);
+        assertEquals(100 * kernelSplit, Double.parseDouble(s.group(1)), 1.0, "split(vm0) disagrees with the kernel's sched_switch");
+    }
+
+    /** vm's part of the vCPUs' time on CPU from the jkvm.KernelSchedSwitch copy of sched:sched_switch (tracefs), within the vCPU window. */
+    static double kernelSplit(Path jfr, String vm) throws Exception {
+        List<RecordedEvent> switches = new ArrayList<>();
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (e.getEventType().getName().equals("jkvm.KernelSchedSwitch") && e.getInt("cpu") == CPU) switches.add(e);
+            }
+        }
+        assertFalse(switches.isEmpty(), "no sched_switch copy in the recording (needs root and tracefs)");
+        switches.sort(Comparator.comparingLong(e -> e.getLong("monotonicNanos")));
+        Map<String, Long> run = new HashMap<>();
+        for (int i = 0; i + 1 < switches.size(); i++) {
+            String next = switches.get(i).getString("nextVm");
+            if (next == null || next.isEmpty()) continue;
+            run.merge(next, switches.get(i + 1).getLong("monotonicNanos") - switches.get(i).getLong("monotonicNanos"), Long::sum);
+        }
+        long all = run.values().stream().mapToLong(Long::longValue).sum();
+        return run.getOrDefault(vm, 0L) / (double) all;
+    }
+
+    @Test
+    void aSmallSuitePassesAndWritesItsEvidence(@TempDir Path dir) throws Exception {
+        Path suite = Files.createDirectories(dir.resolve("suite"));
+        Files.writeString(suite.resolve("pair.args"), String.join("\n", "# two spinners", "--guest spin", "--vms 2", "--cpu " + CPU,
+                "--duration 1500ms", "--jfr ignored/pair.jfr", "--expect \"split(vm0) within 1/N ± 10%\"", "--expect 'fairness >= 0.9'",
+                "--expect \"lost == 0\"", ""));
+        Files.writeString(suite.resolve("pings.args"), String.join("\n", "--guest io-ping", "--vms 2", "--arg 20000", "--cpu " + CPU,
+                "--expect \"exits(vm0, IO) == 20000\"", "--expect \"exits(vm1, IO) == 20000\"", "--expect \"exits(vm1, HLT) == 1\"", ""));
+        Path out = dir.resolve("out");
+        long t0 = System.nanoTime();
+        Result r = jkvm("regress", suite.toString(), "--out", out.toString(), "--no-sandbox");
+        System.out.printf(Locale.ROOT, "regress of 2 experiments: %.1f s%n%s", (System.nanoTime() - t0) / 1e9, r.out());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("regress: [1/2] pair: ok, 3 passed, 0 failed"), r.out());
+        assertTrue(r.out().contains("regress: [2/2] pings: ok, 3 passed, 0 failed"), r.out());
+        assertTrue(r.out().matches("(?s).*all \\(2\\)\\s+6\\s+0\\s+0\\s+[0-9.]+ s\\s+PASS\n.*"), r.out());
+        for (String e : List.of("pair", "pings")) {
+            for (String f : List.of("recording.jfr", "analysis.json", "timeline.html", "timeline.svg", "junit.xml", "output.txt")) {
+                assertTrue(Files.size(out.resolve(e).resolve(f)) > 0, e + "/" + f);
+            }
+        }
+        assertFalse(Files.exists(Path.of("ignored/pair.jfr")), "regress writes the recording into --out, not the file's --jfr");
+        RunSummary pings = SummaryJson.read(out.resolve("pings/analysis.json")).get(0);
+        assertEquals(20000, pings.vcpus().get(0).exits().stream().filter(x -> x.reason().equals("IO")).findFirst().orElseThrow().count());
+        Document all = xml(out.resolve("junit.xml"));
+        assertEquals(2, all.getElementsByTagName("testsuite").getLength());
+        assertEquals("8", all.getDocumentElement().getAttribute("tests"), "3 expectations + 'guests ended cleanly' per experiment");
+        assertEquals("0", all.getDocumentElement().getAttribute("failures"));
+        assertTrue(Files.readString(out.resolve("pair/timeline.html")).contains("vm1/0"));
+    }
+
+    @Test
+    void aBaselineOfAFairRunCatchesAnUnfairOne(@TempDir Path dir) throws Exception {
+        String common = String.join("\n", "--guest spin", "--vms 2", "--cpu " + CPU, "--duration 2s", "--expect \"lost == 0\"", "");
+        Path fair = Files.createDirectories(dir.resolve("fair")), unfair = Files.createDirectories(dir.resolve("unfair"));
+        Files.writeString(fair.resolve("pair.args"), common);
+        Files.writeString(unfair.resolve("pair.args"), common + "--nice vm0=0,vm1=10\n");
+        Path base = dir.resolve("base"), now = dir.resolve("now"), same = dir.resolve("same");
+        Result b = jkvm("regress", fair.toString(), "--out", base.toString(), "--no-sandbox");
+        assertEquals(0, b.code(), b.out() + b.err());
+
+        Result u = jkvm("regress", unfair.toString(), "--out", now.toString(), "--baseline", base.toString(), "--no-sandbox");
+        System.out.println(u.out());
+        assertEquals(5, u.code(), u.out() + u.err());
+        assertTrue(u.out().contains("REGRESSION split(vm0): "), u.out());
+        assertTrue(u.out().contains("REGRESSION fairness: "), u.out());
+        Document d = xml(now.resolve("pair/junit.xml"));
+        boolean found = false;
+        var cases = d.getElementsByTagName("testcase");
+        for (int i = 0; i < cases.getLength(); i++) {
+            Element c = (Element) cases.item(i);
+            if (!c.getAttribute("name").equals("no regression against the baseline")) continue;
+            found = true;
+            String message = ((Element) c.getElementsByTagName("failure").item(0)).getAttribute("message");
+            assertTrue(message.contains("REGRESSION split(vm0)"), message);
+        }
+        assertTrue(found, "a baseline test case");
+        // With nice 10 against 0 (CFS weights 110 and 1024), vm0 gets about 90 % of the vCPUs' time (kernel view).
+        double split = kernelSplit(now.resolve("pair/recording.jfr"), "vm0");
+        assertTrue(split > 0.8, "vm0's split at nice 0 vs 10 by sched_switch: " + split);
+
+        // The fair suite judged against its own baseline: the fairness rules hold (timing rules may move with the machine's load).
+        Result s = jkvm("regress", fair.toString(), "--out", same.toString(), "--baseline", base.toString(), "--no-sandbox");
+        System.out.println(s.out());
+        assertFalse(s.out().contains("REGRESSION split") || s.out().contains("REGRESSION fairness"), s.out());
+    }
+}
