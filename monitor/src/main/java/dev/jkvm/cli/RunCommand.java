@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Run one or more VMs of a guest on KVM.",
             "Each VM's serial output is printed with its name in front; at the end, how each guest ended and its exits by reason.",
+            "With --cpu, a last line says whether that CPU was the VMs' alone (a warning above 1 % foreign time or 5 % SMT sibling load).",
             "Options can be kept in a file and given as @FILE (one option per line)."
         },
         exitCodeListHeading = "%nExit codes:%n",
