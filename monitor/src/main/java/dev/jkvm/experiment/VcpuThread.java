@@ -11,8 +11,6 @@ import jdk.jfr.EventType;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.exits.VmExit;
-import dev.jkvm.host.HostFiles;
-import dev.jkvm.host.TaskRunTime;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.sched.KvmRunTrace;
 import java.lang.foreign.Arena;
@@ -33,7 +31,6 @@ final class VcpuThread {
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
-    private static final HostFiles HOST = HostFiles.live();
     private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
 
     private final KvmRunTrace trace;
@@ -74,6 +71,7 @@ final class VcpuThread {
     private static void primeLinkage(ExitHandler handler) {
         handler.handle(new VmExit.Interrupted());
         allocatedBytes();
+        runTime();
         try (Arena arena = Arena.ofConfined()) {
             Syscalls.ioctlRaw(-1, 0, 0, new ErrnoCapture(arena)); // EBADF: links the KVM_RUN downcall
         }
@@ -125,13 +123,20 @@ final class VcpuThread {
     private static final com.sun.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
 
+    private static long runTime() {
+        return THREADS == null ? -1 : THREADS.getCurrentThreadCpuTime();
+    }
+
     private static long allocatedBytes() {
         return THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes();
     }
 
     /**
-     * The thread's run time (schedstat, ns) read by itself when it left its loop, before it moved off
-     * the experiment CPU; -1 before that or where the kernel has no schedstat.
+     * The thread's run time (ns) read by itself when it left its loop, before it moved off the
+     * experiment CPU; -1 before that or where the JVM cannot tell. HotSpot reads it with
+     * clock_gettime(CLOCK_THREAD_CPUTIME_ID): the scheduler's sum_exec_runtime, the first field of
+     * the thread's schedstat, in one system call (reading the schedstat file instead, 64 threads
+     * leaving at once kept the CPU busier while the last guests were still being stopped).
      */
     long runTimeAtEnd() {
         return runTimeAtEnd;
@@ -209,7 +214,7 @@ final class VcpuThread {
             // Made up front: when memory ran out, building the error above may itself have failed.
             if (result == null) result = NO_RESULT;
             endNanos = System.nanoTime();
-            runTimeAtEnd = TaskRunTime.ofCurrentThread(HOST);
+            runTimeAtEnd = runTime();
             leaveExperimentCpu();
         }
     }

@@ -22,9 +22,4 @@ public final class TaskRunTime {
     public static long ofThread(HostFiles files, int tid) {
         return files.read("/proc/self/task/" + tid + "/schedstat").map(TaskRunTime::parse).orElse(-1L);
     }
-
-    /** The calling thread. */
-    public static long ofCurrentThread(HostFiles files) {
-        return files.read("/proc/thread-self/schedstat").map(TaskRunTime::parse).orElse(-1L);
-    }
 }
