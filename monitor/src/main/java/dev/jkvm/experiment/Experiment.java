@@ -99,9 +99,11 @@ public final class Experiment {
             StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
                     vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
             TickSampler ticks = new TickSampler(vms);
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks) {
+            LockSampler locks = new LockSampler(vms);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks; locks) {
                 sampler.start();
                 ticks.start();
+                locks.start();
                 printThreadMap(vms);
                 long opened = gate.open();
                 long stopAt;
@@ -119,6 +121,7 @@ public final class Experiment {
             sampler.finish(recorder::offCpuIntervals, timeline);
             for (String w : sampler.warnings()) out.println(w);
             ticks.finish(out);
+            locks.finish(out);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
