@@ -5,7 +5,7 @@
 # vCPU count, %rdi = the critical section's length in iterations (arg), %rsi = TSC kHz.
 # Each round: take the lock (t0 = wanted, t1 = acquired), increment the shared
 # counter arg times, note the hold (t2 - t1), account, release, then work
-# 20 * arg iterations outside the lock.  An acquisition is "contended" when the
+# 100 * arg iterations outside the lock.  An acquisition is "contended" when the
 # first exchange found the lock taken; only contended ones have a wait
 # (t1 - t0), as in Linux's lock_stat.  All accounting happens while the lock is
 # held, so every block and the ring have one writer at a time.
@@ -141,7 +141,7 @@ held:
 
 release:
         movl $0, LOCK                       # a plain store releases on x86
-        imulq $20, %r14, %rcx               # work outside the lock
+        imulq $100, %r14, %rcx              # work outside the lock
 5:      decq %rcx
         jnz 5b
         jmp round
