@@ -43,6 +43,12 @@ class BadInputTest {
     }
 
     @Test
+    void aBadVcpuCountIsAUsageError() {
+        assertContains(usageError("run", "--guest", "spin", "--vcpus", "0").err(), "--vcpus: a VM has 1 to 64 vCPUs, got 0");
+        assertContains(usageError("run", "--guest", "spin", "--vms", "2", "--vcpus", "vm2=3").err(), "--vcpus names vm2 but the run has vm0..vm1");
+    }
+
+    @Test
     void moreVmsThanTheHostCanHoldIsRefusedBeforeAnythingStarts() {
         long t0 = System.nanoTime();
         String err = usageError("run", "--guest", "hello", "--vms", "100000").err();
