@@ -153,6 +153,7 @@ final class RunCommand implements Callable<Integer> {
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i),
                     vcpusByVm.getOrDefault(i, image.manifest().vcpus())));
         }
+        HostLimits.requireFilesFor(n, specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
         Duration d = duration == null ? null : Durations.parse(duration);
         JfrProfiles.requireKnown(profile);
         ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), jfr, profile, !quiet);
