@@ -168,8 +168,10 @@ class SmpVmsKvmTest {
             }
         }
         assertTrue(contended > 0, "the two vCPUs never contended on one CPU: " + line);
-        // The lock is exclusive: the counter it protects went up once per acquisition (arg = 1).
-        assertEquals(acquisitions, vm.progressCounter().longValue(), "shared counter vs acquisitions");
+        // The lock is exclusive: the counter it protects went up once per acquisition (arg = 1), plus one when
+        // the stop caught the holder between its increment and its count (only one vCPU can be there).
+        long extra = vm.progressCounter() - acquisitions;
+        assertTrue(extra == 0 || extra == 1, "shared counter " + vm.progressCounter() + " vs " + acquisitions + " acquisitions");
         long waits = 0;
         for (IItemIterable it : items.apply(ItemFilters.type("jkvm.LockWait"))) waits += it.getItemCount();
         assertEquals(contended, waits, "one jkvm.LockWait event per contended acquisition (none overwritten at this rate)");
