@@ -63,6 +63,14 @@ public final class JsonReport {
             sb.append('}');
         }
         sb.append(']');
+        sb.append(",\n \"vms\": [");
+        List<RunSummary.VmShare> shares = r.vmShares();
+        for (int i = 0; i < shares.size(); i++) {
+            RunSummary.VmShare s = shares.get(i);
+            sb.append(i == 0 ? "" : ", ").append("{\"vm\": ").append(q(s.vm())).append(", \"vcpus\": ").append(s.vcpus())
+                    .append(", \"share\": ").append(num(s.share())).append('}');
+        }
+        sb.append(']');
         host(sb, r.host());
         hygiene(sb, r.hygiene());
         sb.append(",\n \"vcpus\": [");
@@ -139,7 +147,12 @@ public final class JsonReport {
         RunSummary.GuestView g = v.guest();
         sb.append("], \"guest\": {\"gaps\": ").append(g.gaps()).append(", \"gapTotalNanos\": ").append(g.gapTotalNanos())
                 .append(", \"gapMaxNanos\": ").append(g.gapMaxNanos()).append(", \"stealNanos\": ").append(g.stealNanos()).append('}')
-                .append(", \"result\": ").append(q(v.result())).append(", \"progress\": ").append(v.progress()).append('}');
+                .append(", \"result\": ").append(q(v.result())).append(", \"progress\": ").append(v.progress())
+                .append(", \"name\": ").append(q(v.name())).append(", \"vmVcpus\": ").append(v.vmVcpus())
+                .append(", \"voluntaryShare\": ").append(v.voluntaryShare() < 0 ? "-1" : num(v.voluntaryShare()))
+                .append(", \"wakeupLatency\": ");
+        dist(sb, v.wakeupLatency());
+        sb.append(", \"missedTicks\": ").append(v.missedTicks()).append('}');
     }
 
     private static void dist(StringBuilder sb, Dist d) {

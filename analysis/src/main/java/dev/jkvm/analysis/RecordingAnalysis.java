@@ -16,7 +16,7 @@ import jdk.jfr.consumer.RecordingFile;
  * (never the whole file), into a {@link ScheduleAnalyzer}. Needs no KVM.
  */
 public final class RecordingAnalysis {
-    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, OTHER }
+    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, WAKEUP, OTHER }
 
     /**
      * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
@@ -85,6 +85,7 @@ public final class RecordingAnalysis {
                     case GAP -> a.guestGap(e.getString("vm"), e.getLong("gap"));
                     case STEAL -> a.steal(e.getString("vm"), e.getInt("vcpu"), e.getLong("steal"));
                     case RELOAD -> a.reload(e.getString("switchClass"), e.getLong("latency"));
+                    case WAKEUP -> a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
                     case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong(timeField(e, timeField)), e.getInt("nextTid"),
                             e.getString("nextComm"), e.getString("nextVm"));
                     case LOST -> a.recordsLost(e.getString("source"), e.getLong("lost"));
@@ -146,6 +147,7 @@ public final class RecordingAnalysis {
             case "jkvm.VcpuReload" -> Kind.RELOAD;
             case "jkvm.Host" -> Kind.HOST;
             case "jkvm.RunHygiene" -> Kind.HYGIENE;
+            case "jkvm.WakeupLatency" -> Kind.WAKEUP;
             default -> Kind.OTHER;
         };
     }

@@ -56,16 +56,40 @@ public record RunSummary(
             List<ExitSummary> exits,
             GuestView guest,
             String result,
-            long progress) {
+            long progress,
+            int vmVcpus,
+            Dist wakeupLatency,
+            long missedTicks) {
 
         /** The longest single runnable wait ("max delay" in perf sched). */
         public long maxDelayNanos() {
             return waits.max();
         }
 
+        /** {@code vm0/0} for a VM of one vCPU (as before SMP VMs), {@code vm0/cpu1} for a vCPU of an SMP VM. */
         public String name() {
-            return vm + "/" + vcpu;
+            return vmVcpus > 1 ? vm + "/cpu" + vcpu : vm + "/" + vcpu;
         }
+
+        /** Voluntary switch-outs (the thread blocked: HLT, a wait in the monitor) as a fraction of all; -1 without any. */
+        public double voluntaryShare() {
+            long outs = voluntaryOuts + preemptedOuts;
+            return outs == 0 ? -1 : (double) voluntaryOuts / outs;
+        }
+    }
+
+    /** A VM's share of the window: the sum of its vCPUs' shares (more than 1 when its vCPUs ran on several CPUs at once). */
+    public record VmShare(String vm, int vcpus, double share) {}
+
+    /** Every VM's share, in the order of {@link #vcpus}. */
+    public List<VmShare> vmShares() {
+        java.util.Map<String, double[]> byVm = new java.util.LinkedHashMap<>();
+        for (VcpuSummary v : vcpus) {
+            double[] acc = byVm.computeIfAbsent(v.vm(), k -> new double[2]);
+            acc[0] += v.share();
+            acc[1]++;
+        }
+        return byVm.entrySet().stream().map(e -> new VmShare(e.getKey(), (int) e.getValue()[1], e.getValue()[0])).toList();
     }
 
     /**

@@ -76,6 +76,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         final long[] classes = new long[4];
         final LogHistogram slices = new LogHistogram();
         final LogHistogram waits = new LogHistogram();
+        final LogHistogram wakeups = new LogHistogram();
+        long missedTicks;
         final Map<String, ExitAcc> exits = new TreeMap<>();
 
         Vcpu(String vm, int vcpu) {
@@ -207,6 +209,13 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private final java.util.TreeMap<String, LogHistogram> reloads = new java.util.TreeMap<>();
 
     /** A steal-time sample: the total so far; the largest one seen is kept. */
+    /** One tick of a timer guest (jkvm.WakeupLatency): its wake-up latency and the expiries it never saw. */
+    public void wakeup(String vm, int vcpu, long latencyNanos, long missedTicks) {
+        Vcpu v = vcpus.get(vcpuId(vm, vcpu));
+        v.wakeups.record(Math.max(0, latencyNanos));
+        v.missedTicks += Math.max(0, missedTicks);
+    }
+
     public void steal(String vm, int vcpu, long stealNanos) {
         Vcpu v = vcpus.get(vcpuId(vm, vcpu));
         v.steal = Math.max(v.steal, stealNanos);
@@ -492,7 +501,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, v.cpu, vm.nice, span > 0 ? (double) v.run / span : 0,
                     v.run, v.wait, v.sleep, v.slices.dist(), v.waits.dist(), v.schedIns, v.preemptedOuts, v.voluntaryOuts,
                     v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.classes[UNKNOWN_CLASS], v.foreignWhileRunnable, exits, guest,
-                    vm.result, vm.progress));
+                    vm.result, vm.progress, (int) sorted.stream().filter(o -> o.vm.equals(v.vm)).count(), v.wakeups.dist(), v.missedTicks));
         }
         LogHistogram allSlices = new LogHistogram(), allWaits = new LogHistogram();
         for (Vcpu v : sorted) {

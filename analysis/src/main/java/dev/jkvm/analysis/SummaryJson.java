@@ -103,7 +103,9 @@ public final class SummaryJson {
                 lng(v, "schedIns"), lng(v, "preemptedOuts"), lng(v, "voluntaryOuts"), lng(c, "firstRun"), lng(c, "sameVcpuResumed"),
                 lng(c, "fromOtherVcpu"), lng(c, "unclassified"), lng(v, "foreignWhileRunnableNanos"), exits,
                 new RunSummary.GuestView(lng(g, "gaps"), lng(g, "gapTotalNanos"), lng(g, "gapMaxNanos"), lng(g, "stealNanos")),
-                str(v, "result"), lng(v, "progress"));
+                str(v, "result"), lng(v, "progress"), v.containsKey("vmVcpus") ? (int) lng(v, "vmVcpus") : 1,
+                v.containsKey("wakeupLatency") ? dist(v.get("wakeupLatency")) : Dist.EMPTY,
+                v.containsKey("missedTicks") ? lng(v, "missedTicks") : -1);
     }
 
     private static Dist dist(Object o) {

@@ -44,6 +44,9 @@ public final class TableReport {
                 Dist d = l.latency();
                 put(rows, runs.size(), i, "reload, " + l.switchClass(), d.count() + ", p50/p99 " + micros(d.p50()) + "/" + micros(d.p99()) + " µs");
             }
+            for (RunSummary.VmShare s : r.vmShares()) {
+                if (s.vcpus() > 1) put(rows, runs.size(), i, s.vm() + " share (" + s.vcpus() + " vCPUs)", fmt("%.2f %%", 100 * s.share()));
+            }
             for (RunSummary.VcpuSummary v : r.vcpus()) {
                 String p = v.name() + " ";
                 put(rows, runs.size(), i, p + "share", fmt("%.2f %%", 100 * v.share()) + (v.nice() != 0 ? " nice " + v.nice() : ""));
@@ -55,13 +58,19 @@ public final class TableReport {
                 Dist w = v.waits();
                 put(rows, runs.size(), i, p + "wait p50/p99/max", w.count() == 0 ? MISSING
                         : millis(w.p50()) + "/" + millis(w.p99()) + "/" + millis(w.max()) + " ms");
-                put(rows, runs.size(), i, p + "out preempted/voluntary", v.preemptedOuts() + "/" + v.voluntaryOuts());
+                put(rows, runs.size(), i, p + "out preempted/voluntary", v.preemptedOuts() + "/" + v.voluntaryOuts()
+                        + (v.voluntaryShare() < 0 ? "" : fmt(" (%.1f %% vol.)", 100 * v.voluntaryShare())));
                 put(rows, runs.size(), i, p + "in first/same/other/unclass.", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
                         + "/" + v.unclassified());
                 for (RunSummary.ExitSummary e : v.exits()) {
                     String lat = e.p50Nanos() < 0 ? "p99≤" + micros(e.p99Nanos()) : micros(e.p50Nanos()) + "/" + micros(e.p99Nanos());
                     put(rows, runs.size(), i, p + "exits " + e.reason(), e.count() + " " + fmt("%.0f/s", e.perSecond()) + " " + lat
                             + "/" + micros(e.maxNanos()) + " µs");
+                }
+                Dist wk = v.wakeupLatency();
+                if (wk.count() > 0) {
+                    put(rows, runs.size(), i, p + "wake-up p50/p99/max", micros(wk.p50()) + "/" + micros(wk.p99()) + "/" + micros(wk.max()) + " µs");
+                    put(rows, runs.size(), i, p + "ticks seen/missed", wk.count() + "/" + v.missedTicks());
                 }
                 RunSummary.GuestView gv = v.guest();
                 if (gv.gaps() >= 0) put(rows, runs.size(), i, p + "guest gaps n/total", gv.gaps() + "/" + millis(gv.gapTotalNanos()) + " ms");

@@ -50,6 +50,22 @@ final class HostLimits {
         }
     }
 
+    /** Files each vCPU beyond a VM's first adds: its vCPU fd, its KVM statistics fd and its perf event. */
+    static final long FDS_PER_EXTRA_VCPU = 3;
+
+    /** Fails with a usage error when {@code vms} VMs with {@code vcpus} vCPUs in all need more files than this process may open. */
+    static void requireFilesFor(long vms, long vcpus) {
+        OptionalLong files = openFileLimit();
+        if (files.isEmpty() || vcpus <= vms) return;
+        long needed = vms * FDS_PER_VM + (vcpus - vms) * FDS_PER_EXTRA_VCPU + FDS_RESERVED;
+        if (needed > files.getAsLong()) {
+            throw new UsageException(String.format(
+                    "%d VMs with %d vCPUs in all need about %d open files (%d per VM, %d per further vCPU) but this process may open %d"
+                            + " (ulimit -n); raise ulimit -n or use fewer vCPUs", vms, vcpus, needed, FDS_PER_VM, FDS_PER_EXTRA_VCPU,
+                    files.getAsLong()));
+        }
+    }
+
     /** The soft RLIMIT_NOFILE of this process ("Max open files" in /proc/self/limits), if known. */
     static OptionalLong openFileLimit() {
         for (String line : lines(Path.of("/proc/self/limits"))) {

@@ -65,8 +65,13 @@ final class RunCommand implements Callable<Integer> {
                 "Repeat to give each VM its own guest: vm0 gets the first, vm1 the second, and so on."})
     java.util.List<String> guests;
 
-    @Option(names = "--vms", paramLabel = "N", description = "Number of VMs, one vCPU each (default: 1, or one per --guest).")
+    @Option(names = "--vms", paramLabel = "N", description = "Number of VMs (default: 1, or one per --guest).")
     Integer vms;
+
+    @Option(names = "--vcpus", paramLabel = "K|vmI=K", split = ",",
+            description = {"vCPUs per VM, each its own thread pinned like the rest: --vcpus 2 for every VM, --vcpus vm1=4 for one",
+                "(default: the guest's manifest, 1 for most guests). Names: vm0 for a VM of one vCPU, vm0/cpu1 in an SMP VM."})
+    List<String> vcpus = new ArrayList<>();
 
     @Option(names = "--memory", paramLabel = "SIZE", description = "Guest RAM per VM, e.g. 4M (default: the guest's manifest).")
     String memory;
@@ -191,6 +196,7 @@ final class RunCommand implements Callable<Integer> {
             }
             niceByVm.put(Integer.parseInt(digits), v);
         });
+        Map<Integer, Integer> vcpusByVm = VcpuCounts.parse(vcpus, n);
         if (recording != null) JfrSession.requireWritable(recording);
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
@@ -198,8 +204,10 @@ final class RunCommand implements Callable<Integer> {
         for (int i = 0; i < n; i++) {
             GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), g -> GuestCatalog.resolve(g, memOverride));
             specs.add(new ExperimentSpec.VmSpec(image, mem != null ? mem : image.manifest().memory(),
-                    arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i)));
+                    arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i),
+                    vcpusByVm.getOrDefault(i, image.manifest().vcpus())));
         }
+        HostLimits.requireFilesFor(n, specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
         Duration d = duration == null ? null : Durations.parse(duration);
         JfrProfiles.requireKnown(profile);
         ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), recording, profile, !quiet);
@@ -219,6 +227,11 @@ final class RunCommand implements Callable<Integer> {
                     Durations.format(Duration.ofNanos(vm.runNanos())), ex.total(),
                     ex.total() == 0 ? "" : " (" + byReason + ")",
                     vm.progressCounter() == null ? "" : ", progress counter " + vm.progressCounter());
+            if (vm.vcpus().size() > 1) {
+                for (var v : vm.vcpus()) {
+                    out.printf("jkvm: %s %s: %d exits%n", v.name(), v.result().describe(), v.exits().total());
+                }
+            }
             if (vm.unknownPortReads() + vm.unknownPortWrites() + vm.mmioReads() + vm.mmioWrites() > 0) {
                 out.printf("jkvm: %s unknown ports: %d reads, %d writes; MMIO: %d reads, %d writes (no device)%n", vm.name(),
                         vm.unknownPortReads(), vm.unknownPortWrites(), vm.mmioReads(), vm.mmioWrites());

@@ -33,6 +33,28 @@ public final class ExitStats {
         if (handlingNanos > maxHandlingNanos[s]) maxHandlingNanos[s] = handlingNanos;
     }
 
+    /**
+     * The exits of several vCPUs (one VM's) as one: counts, histograms and totals added, maxima the
+     * largest. Read while those vCPUs run, it is a few exits old, as a single one is.
+     */
+    public static ExitStats sum(java.util.List<ExitStats> parts) {
+        if (parts.size() == 1) return parts.get(0);
+        ExitStats sum = new ExitStats();
+        for (ExitStats p : parts) {
+            for (int s = 0; s <= OTHER; s++) {
+                sum.counts[s] += p.counts[s];
+                sum.totalHandlingNanos[s] += p.totalHandlingNanos[s];
+                sum.maxHandlingNanos[s] = Math.max(sum.maxHandlingNanos[s], p.maxHandlingNanos[s]);
+                long[] h = p.histograms[s];
+                if (h == null) continue;
+                if (sum.histograms[s] == null) sum.histograms[s] = new long[BUCKETS];
+                for (int b = 0; b < BUCKETS; b++) sum.histograms[s][b] += h[b];
+            }
+            sum.interrupted += p.interrupted;
+        }
+        return sum;
+    }
+
     /** Counts a KVM_RUN that returned EINTR or EAGAIN (not a guest exit). */
     public void recordInterrupted() {
         interrupted++;

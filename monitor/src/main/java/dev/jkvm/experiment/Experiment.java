@@ -27,7 +27,7 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * Runs an {@link ExperimentSpec}: creates every VM, starts one pinned vCPU thread per VM, waits for
+ * Runs an {@link ExperimentSpec}: creates every VM, starts one pinned thread per vCPU, waits for
  * the guests to end or the duration to pass, stops what still runs, and reports. Everything it
  * opened is closed in order on every path: threads joined, then vCPUs, VMs, memory, /dev/kvm.
  */
@@ -62,6 +62,9 @@ public final class Experiment {
                 throw new UsageException("nice values go from -20 to 19, got " + vm.nice());
             }
             vm.guest().check("guest " + vm.guest().manifest().name(), vm.memory());
+            if (vm.vcpus() < 1 || vm.vcpus() > GuestManifest.MAX_VCPUS) {
+                throw new UsageException("a VM has 1 to " + GuestManifest.MAX_VCPUS + " vCPUs, got " + vm.vcpus());
+            }
         }
     }
 
@@ -86,21 +89,24 @@ public final class Experiment {
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut));
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut));
             }
-            for (VmInstance vm : vms) vm.newThread(gate, elsewhere).start();
-            for (VmInstance vm : vms) vm.thread().awaitReady();
+            for (VmInstance vm : vms) vm.newThreads(gate, elsewhere).forEach(VcpuThread::start);
+            for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
             // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
             // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
-            for (VmInstance vm : vms) place(vm, recorder);
+            for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) place(vm, v, recorder);
             if (spec.cpu().isPresent() && recording != null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
             recorder.start();
             GuestSampler sampler = new GuestSampler(vms);
-            StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere, vms.stream().mapToInt(v -> v.thread().tid()).toArray());
+            StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
+                    vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
             TickSampler ticks = new TickSampler(vms);
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks) {
+            LockSampler locks = new LockSampler(vms);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks; locks) {
                 sampler.start();
                 ticks.start();
+                locks.start();
                 printThreadMap(vms);
                 hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms)) : null;
                 long opened = gate.open();
@@ -120,6 +126,7 @@ public final class Experiment {
             sampler.finish(recorder::offCpuIntervals, timeline);
             for (String w : sampler.warnings()) out.println(w);
             ticks.finish(out);
+            locks.finish(out);
             ExperimentReport report = report(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
@@ -147,7 +154,7 @@ public final class Experiment {
     private HygieneMeter hygiene;
 
     private static int[] tids(List<VmInstance> vms) {
-        return vms.stream().mapToInt(v -> v.thread().tid()).toArray();
+        return vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray();
     }
 
     /**
@@ -157,7 +164,7 @@ public final class Experiment {
     private void reportHygiene(List<VmInstance> vms) {
         if (hygiene == null) return;
         long runAtEnd = 0;
-        for (VmInstance vm : vms) runAtEnd += Math.max(0, vm.thread().runTimeAtEnd());
+        for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) runAtEnd += Math.max(0, t.runTimeAtEnd());
         RunHygiene h = hygiene.end(runAtEnd);
         if (h == null) return;
         HostEvents.hygiene(h);
@@ -175,18 +182,20 @@ public final class Experiment {
         if (stopRequest == null) stopRequest = why;
     }
 
-    private void place(VmInstance vm, SchedRecorder recorder) {
+    private void place(VmInstance vm, VmVcpu vcpu, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
-        int tid = vm.thread().tid();
-        recorder.attach(new VcpuId(vm.name(), 0, tid), vm.trace(), vm.guest().manifest().tscRing().isPresent(),
-                new TimelineThread(vm.thread().javaThreadId(), tid, vm.thread().name()));
+        VcpuThread thread = vcpu.thread();
+        int tid = thread.tid();
+        recorder.attach(new VcpuId(vm.name(), vcpu.index(), tid), vcpu.trace(),
+                vcpu.index() == 0 && vm.guest().manifest().tscRing().isPresent(),
+                new TimelineThread(thread.javaThreadId(), tid, thread.name()));
         spec.cpu().ifPresent(cpu -> {
             BitSet only = new BitSet();
             only.set(cpu);
             Syscalls.setAffinity(tid, only);
         });
         if (s.nice() != null) Syscalls.setNice(tid, s.nice());
-        LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
+        if (vcpu.index() == 0) LifecycleEvents.vmStart(vm.name(), s, tid, spec.cpu().orElse(-1));
     }
 
     /** Says in one line when the host could not show the reload latency (kvm:kvm_entry never fired). */
@@ -213,9 +222,13 @@ public final class Experiment {
         for (VmInstance vm : vms) {
             ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
             GuestManifest m = s.guest().manifest();
-            out.printf("jkvm: %s %s (%s mode, %d KiB): vCPU 0 → thread %s, TID %d%s%n", vm.name(), m.name(),
-                    m.mode().displayName(), s.memory() >> 10, vm.thread().name(), vm.thread().tid(),
-                    s.nice() == null ? "" : ", nice " + s.nice());
+            for (VmVcpu v : vm.vcpus()) {
+                String starts = v.index() == 0 || vm.vcpus().size() == 1 ? ""
+                        : ", " + (m.apStart() == GuestManifest.ApStart.SIPI ? "waits for INIT/SIPI" : "starts at the entry");
+                out.printf("jkvm: %s %s (%s mode, %d KiB): vCPU %d → thread %s, TID %d%s%s%n", v.name(), m.name(),
+                        m.mode().displayName(), s.memory() >> 10, v.index(), v.thread().name(), v.thread().tid(),
+                        s.nice() == null ? "" : ", nice " + s.nice(), starts);
+            }
         }
         out.flush();
     }
@@ -229,7 +242,7 @@ public final class Experiment {
         long nextSweep = opened + STRAY_SWEEP_NANOS;
         long nextStatus = opened + StatusLine.PERIOD_NANOS;
         while (true) {
-            if (vms.stream().noneMatch(vm -> vm.thread().isAlive())) return 0;
+            if (vms.stream().noneMatch(VmInstance::anyThreadAlive)) return 0;
             long now = System.nanoTime();
             String why = now >= deadline ? "duration elapsed" : stopRequest;
             if (why != null) return stopAll(vms, why);
@@ -257,7 +270,7 @@ public final class Experiment {
     private static long stopAll(List<VmInstance> vms, String why) throws InterruptedException {
         List<VcpuThread> running = new ArrayList<>();
         for (VmInstance vm : vms) {
-            if (vm.thread() != null && vm.thread().isAlive()) running.add(vm.thread());
+            for (VcpuThread t : vm.threads()) if (t.isAlive()) running.add(t);
         }
         long at = System.nanoTime();
         for (VcpuThread t : running) t.requestStop(why);
@@ -281,13 +294,19 @@ public final class Experiment {
         List<VmReport> reports = new ArrayList<>();
         for (VmInstance vm : vms) {
             vm.serial().finish();
-            VcpuThread t = vm.thread();
+            VcpuThread t = vm.deciding().thread();
             Long counter = vm.guest().manifest().counter().isPresent()
                     ? vm.memory().readLong(vm.guest().manifest().counter().getAsLong()) : null;
-            reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), t.result(), vm.stats(),
+            List<VcpuReport> vcpus = new ArrayList<>();
+            for (VmVcpu v : vm.vcpus()) {
+                VcpuThread vt = v.thread();
+                vcpus.add(new VcpuReport(v.name(), v.index(), vt.name(), vt.tid(), vt.result(), v.stats(), runNanos(vt), vt.endNanos(),
+                        vt.loopAllocatedBytes()));
+            }
+            reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), vm.result(), vm.stats(),
                     vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
-                    runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter));
+                    runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter, vcpus));
         }
         return new ExperimentReport(reports, window.opened(), window.stopAt());
     }

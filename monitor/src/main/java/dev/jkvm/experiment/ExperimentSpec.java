@@ -25,10 +25,15 @@ public record ExperimentSpec(
         boolean streamSerial) {
 
     /**
-     * One VM: its guest, RAM in bytes, the value the guest finds in RDI, and its vCPU thread's nice
-     * value (null: the monitor's own).
+     * One VM: its guest, RAM in bytes, the value the guest finds in RDI, its vCPU threads' nice
+     * value (null: the monitor's own) and its number of vCPUs.
      */
-    public record VmSpec(GuestImage guest, long memory, long arg, Integer nice) {}
+    public record VmSpec(GuestImage guest, long memory, long arg, Integer nice, int vcpus) {
+        /** A VM with as many vCPUs as its guest's manifest asks for (1 unless it says {@code vcpus}). */
+        public VmSpec(GuestImage guest, long memory, long arg, Integer nice) {
+            this(guest, memory, arg, nice, guest.manifest().vcpus());
+        }
+    }
 
     public ExperimentSpec {
         vms = List.copyOf(vms);

@@ -22,7 +22,7 @@ final class KvmStatsDeltas {
     KvmStatsDeltas(List<VmInstance> vms) {
         for (VmInstance vm : vms) {
             add(vm.name(), "vm", vm.vmStats());
-            add(vm.name(), "vcpu0", vm.vcpuStats());
+            for (VmVcpu v : vm.vcpus()) add(vm.name(), "vcpu" + v.index(), v.kvmStats());
         }
     }
 

@@ -36,13 +36,13 @@ final class PeriodicEvents implements AutoCloseable {
 
     private static Runnable exitStats(List<VmInstance> vms) {
         return () -> {
-            for (VmInstance vm : vms) {
-                ExitStats stats = vm.stats();
+            for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) {
+                ExitStats stats = v.stats();
                 for (int code : stats.codesSeen()) {
                     ExitStats.Snapshot s = stats.snapshot(code);
                     VcpuExitStats e = new VcpuExitStats();
                     e.vm = vm.name();
-                    e.vcpu = 0;
+                    e.vcpu = v.index();
                     e.reason = s.reasonName();
                     e.count = s.count();
                     e.under1us = s.countBelow(1L << 10);

@@ -35,6 +35,10 @@ final class VcpuThread {
 
     private final KvmRunTrace trace;
     private final String vmName;
+    /** Held while handling an exit when the VM's vCPUs share their devices; null for a single vCPU. */
+    private final Object deviceLock;
+    /** Told when this vCPU's guest ended by itself (not stopped): the VM ends with it. */
+    private final java.util.function.Consumer<GuestResult> guestEnded;
     private final ExitDecoder decoder;
     private volatile int tid = -1;
     private volatile String stopReason;
@@ -50,7 +54,20 @@ final class VcpuThread {
      *                in do_exit) happens off the experiment CPU and its whole life there is recorded
      */
     VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo) {
+        this(vmName, vcpu, handler, stats, trace, gate, leaveTo, null, r -> {});
+    }
+
+    /**
+     * @param deviceLock held around every exit's handling when several vCPUs share {@code handler}'s
+     *                   devices (null: this vCPU is the VM's only one)
+     * @param guestEnded called on this thread when the guest ended by itself (halt, debug exit,
+     *                   shutdown, a fault, a monitor error), not when it was stopped
+     */
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo,
+            Object deviceLock, java.util.function.Consumer<GuestResult> guestEnded) {
         String name = "vcpu-" + vmName + "-" + vcpu.id();
+        this.deviceLock = deviceLock;
+        this.guestEnded = guestEnded;
         this.vmName = vmName;
         this.vcpu = vcpu;
         this.handler = handler;
@@ -215,6 +232,13 @@ final class VcpuThread {
             if (result == null) result = NO_RESULT;
             endNanos = System.nanoTime();
             runTimeAtEnd = runTime();
+            if (!(result instanceof GuestResult.Stopped)) {
+                try {
+                    guestEnded.accept(result);
+                } catch (Throwable e) {
+                    // Stopping the siblings failed: the experiment's stop still reaches them.
+                }
+            }
             leaveExperimentCpu();
         }
     }
@@ -247,7 +271,14 @@ final class VcpuThread {
                 event = new VmExitEvent();
                 event.begin();
             }
-            GuestResult end = handler.handle(exit);
+            GuestResult end;
+            if (deviceLock == null) {
+                end = handler.handle(exit);
+            } else {
+                synchronized (deviceLock) {
+                    end = handler.handle(exit);
+                }
+            }
             long handled = System.nanoTime();
             stats.record(decoder.reasonCode(), handled - exitAt);
             if (event != null) commitExitEvent(event, exit, decoder.reasonCode(), exitAt - enter);

@@ -20,42 +20,43 @@ import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmStatsFd;
 import dev.jkvm.kvm.Vcpu;
 import dev.jkvm.kvm.Vm;
-import dev.jkvm.sched.KvmRunTrace;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
+import dev.jkvm.exits.GuestResult;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One VM of an experiment: the KVM VM with its memory and single vCPU, its devices, the guest loaded
- * and the vCPU set up, and the thread that will run it. Owns the {@link Vm}; {@link #close} must come
- * after the thread is joined.
+ * One VM of an experiment: the KVM VM with its memory and vCPUs, its devices (shared by its vCPUs),
+ * the guest loaded and the vCPUs set up, and the threads that will run them. Owns the {@link Vm}
+ * and the vCPUs' statistics; {@link #close} must come after the threads are joined.
+ *
+ * <p>A VM ends when its guest ends on any vCPU (halt without irqchip, debug exit, shutdown, a fault):
+ * that vCPU's result is the VM's, and its other vCPUs are stopped at once. Stopped by the
+ * experiment (duration, signal), every vCPU stops at the experiment's one instant.
  */
 final class VmInstance implements AutoCloseable {
     private final String name;
     private final int index;
     private final GuestImage guest;
     private final Vm vm;
-    private final Vcpu vcpu;
+    private final List<VmVcpu> vcpus;
     private final SerialConsole serial;
     private final PingPort ping = new PingPort();
     private final ExitHandler handler;
-    private final ExitStats stats = new ExitStats();
-    private final KvmRunTrace trace = new KvmRunTrace();
     private final long tscHz;
     private final KvmStatsFd vmStats;
-    private final KvmStatsFd vcpuStats;
-    private VcpuThread thread;
+    /** The vCPU whose guest ended the VM, or null while none has. */
+    private VmVcpu endedBy;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats,
-            FwCfg fwCfg) {
+    private VmInstance(int index, GuestImage guest, Vm vm, List<VmVcpu> vcpus, PrintWriter terminal, KvmStatsFd vmStats, FwCfg fwCfg) {
         this.vmStats = vmStats;
-        this.vcpuStats = vcpuStats;
-        this.tscHz = vcpu.tscKhz() * 1000;
+        this.tscHz = vcpus.get(0).vcpu().tscKhz() * 1000;
         this.index = index;
         this.name = nameOf(index);
         this.guest = guest;
         this.vm = vm;
-        this.vcpu = vcpu;
+        this.vcpus = List.copyOf(vcpus);
         this.serial = new SerialConsole(name, terminal);
         PortBus bus = new PortBus()
                 .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
@@ -66,9 +67,21 @@ final class VmInstance implements AutoCloseable {
         this.handler = new ExitHandler(bus);
     }
 
-    /** Creates the VM, loads the guest and sets up its vCPU. On failure nothing is left open. */
+    /** Creates the VM with one vCPU, loads the guest and sets the vCPU up. On failure nothing is left open. */
     static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, PrintWriter terminal) {
+        return create(kvm, cpuid, index, guest, memoryBytes, arg, 1, terminal);
+    }
+
+    /**
+     * Creates the VM with {@code vcpuCount} vCPUs, loads the guest and sets the vCPUs up: vCPU 0 (the
+     * bootstrap processor) at the guest's entry; the others as the manifest's {@code ap-start} says
+     * ({@link ApStarts}). On failure nothing is left open.
+     */
+    static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, int vcpuCount,
+            PrintWriter terminal) {
         Vm vm = kvm.createVm();
+        List<VmVcpu> vcpus = new ArrayList<>();
+        KvmStatsFd vmStats = null;
         try {
             GuestMemory memory = vm.mapMemory(memoryBytes);
             if (guest.manifest().irqchip() == GuestManifest.Irqchip.KERNEL) vm.createInterruptControllers();
@@ -81,16 +94,23 @@ final class VmInstance implements AutoCloseable {
                 multiboot = MultibootInfo.build(guest, memoryBytes, guest.manifest().image(), List.of(), guest.manifest().name());
                 for (GuestImage.Segment s : multiboot.segments()) memory.write(s.address(), s.bytes());
             }
-            Vcpu vcpu = vm.createVcpu(0);
-            // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
-            vcpu.setCpuid(cpuid);
-            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
-            if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
-            memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
-            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
-                    new FwCfg(memoryBytes, 1, multiboot != null ? guest.manifest().image() : ""));
+            String vmName = nameOf(index);
+            for (int i = 0; i < vcpuCount; i++) {
+                Vcpu vcpu = vm.createVcpu(i);
+                // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
+                vcpu.setCpuid(cpuid);
+                ApStarts.setUp(vcpu, memory, guest, arg, vcpuCount, vm.hasIrqchip());
+                if (i == 0 && multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
+                vcpus.add(new VmVcpu(VmVcpu.nameOf(vmName, i, vcpuCount), vcpu, stats ? vcpu.openStats() : null));
+            }
+            memory.prefault();
+            if (stats) vmStats = vm.openStats();
+            return new VmInstance(index, guest, vm, vcpus, terminal, vmStats,
+                    new FwCfg(memoryBytes, vcpuCount, multiboot != null ? guest.manifest().image() : ""));
         } catch (RuntimeException e) {
+            for (VmVcpu v : vcpus) v.close();
+            if (vmStats != null) vmStats.close();
             vm.close();
             throw e;
         }
@@ -121,8 +141,14 @@ final class VmInstance implements AutoCloseable {
         return vm.memory();
     }
 
+    /** The vCPUs, by index; vCPU 0 is the bootstrap processor. */
+    List<VmVcpu> vcpus() {
+        return vcpus;
+    }
+
+    /** The exits of every vCPU of this VM together. */
     ExitStats stats() {
-        return stats;
+        return ExitStats.sum(vcpus.stream().map(VmVcpu::stats).toList());
     }
 
     ExitHandler handler() {
@@ -137,22 +163,48 @@ final class VmInstance implements AutoCloseable {
         return serial;
     }
 
-    KvmRunTrace trace() {
-        return trace;
+    /** One thread per vCPU, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
+    List<VcpuThread> newThreads(StartGate gate, java.util.BitSet leaveTo) {
+        Object deviceLock = vcpus.size() == 1 ? null : handler;
+        for (VmVcpu v : vcpus) {
+            v.setThread(new VcpuThread(name, v.vcpu(), handler, v.stats(), v.trace(), gate, leaveTo, deviceLock,
+                    result -> guestEnded(v, result)));
+        }
+        return threads();
     }
 
-    /** The vCPU thread, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
-    VcpuThread newThread(StartGate gate, java.util.BitSet leaveTo) {
-        if (thread != null) throw new IllegalStateException(name + " already has a vCPU thread");
-        thread = new VcpuThread(name, vcpu, handler, stats, trace, gate, leaveTo);
-        return thread;
+    /** The vCPU threads, by vCPU index (empty before {@link #newThreads}). */
+    List<VcpuThread> threads() {
+        return vcpus.stream().map(VmVcpu::thread).filter(java.util.Objects::nonNull).toList();
     }
 
-    VcpuThread thread() {
-        return thread;
+    boolean anyThreadAlive() {
+        for (VmVcpu v : vcpus) if (v.thread() != null && v.thread().isAlive()) return true;
+        return false;
     }
 
-    /** The vCPU's TSC frequency in Hz. */
+    /** Called on vCPU {@code v}'s thread when its guest ended by itself: the first such vCPU ends the VM. */
+    private void guestEnded(VmVcpu v, GuestResult result) {
+        synchronized (this) {
+            if (endedBy != null) return;
+            endedBy = v;
+        }
+        for (VmVcpu other : vcpus) {
+            if (other != v && other.thread() != null) other.thread().stop(v.name() + " ended the VM: " + result.describe());
+        }
+    }
+
+    /** How the VM ended: the result of the vCPU whose guest ended it, else vCPU 0's (stopped). */
+    synchronized GuestResult result() {
+        return (endedBy != null ? endedBy : vcpus.get(0)).thread().result();
+    }
+
+    /** The vCPU whose thread's end is the VM's: the one that ended it, else vCPU 0. */
+    synchronized VmVcpu deciding() {
+        return endedBy != null ? endedBy : vcpus.get(0);
+    }
+
+    /** The vCPUs' TSC frequency in Hz. */
     long tscHz() {
         return tscHz;
     }
@@ -162,16 +214,11 @@ final class VmInstance implements AutoCloseable {
         return vmStats;
     }
 
-    /** KVM's statistics of the vCPU, or null when this KVM has no binary stats. */
-    KvmStatsFd vcpuStats() {
-        return vcpuStats;
-    }
-
     @Override
     public void close() {
         serial.finish();
         try {
-            if (vcpuStats != null) vcpuStats.close();
+            for (VmVcpu v : vcpus) v.close();
             if (vmStats != null) vmStats.close();
         } finally {
             vm.close();

@@ -4,7 +4,9 @@ import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 
 /**
- * What one VM of an experiment did: how it ended, its exits, what it printed. {@code loopEndNanos}
+ * What one VM of an experiment did: how it ended, its exits (all its vCPUs'), what it printed, and
+ * each vCPU's own report. The thread, TID, run and loop figures are those of the vCPU whose guest
+ * ended the VM, else of vCPU 0. {@code loopEndNanos}
  * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
  * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown).
  */
@@ -24,4 +26,10 @@ public record VmReport(
         long runNanos,
         long loopEndNanos,
         long loopAllocatedBytes,
-        Long progressCounter) {}
+        Long progressCounter,
+        java.util.List<VcpuReport> vcpus) {
+
+    public VmReport {
+        vcpus = java.util.List.copyOf(vcpus);
+    }
+}

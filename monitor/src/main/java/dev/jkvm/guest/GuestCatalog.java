@@ -101,7 +101,8 @@ public final class GuestCatalog {
                 // through port 0xf4, not by halting.
                 manifest = new GuestManifest(name, "user Multiboot image " + image, CpuMode.PROTECTED, name,
                         GuestManifest.ImageFormat.MULTIBOOT, 0, 0, MULTIBOOT_MEMORY, OptionalLong.empty(), OptionalLong.empty(),
-                        OptionalLong.empty(), OptionalLong.empty(), "status:1", GuestManifest.Irqchip.KERNEL, OptionalLong.empty());
+                        OptionalLong.empty(), OptionalLong.empty(), "status:1", GuestManifest.Irqchip.KERNEL, OptionalLong.empty(),
+                        1, GuestManifest.ApStart.DIRECT, OptionalLong.empty());
             } else if (ElfImage.looksLikeElf(bytes)) {
                 manifest = new GuestManifest(name, "user ELF64 image " + image, CpuMode.LONG, name,
                         GuestManifest.ImageFormat.ELF, 0, 0, 4L << 20, OptionalLong.empty(), OptionalLong.empty(),

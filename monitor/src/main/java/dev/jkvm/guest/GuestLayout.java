@@ -35,6 +35,16 @@ public final class GuestLayout {
     public static final long RING_HEADER_BYTES = 0x40;
     /** struct kvm_steal_time: 64 bytes, and KVM requires it 64-byte aligned. */
     public static final long STEAL_TIME_BYTES = 64;
+    /**
+     * The lock guest's statistics (lock-stats, guests/README.md): a header page, one page per vCPU
+     * (up to {@link GuestManifest#MAX_VCPUS}), then the ring of contended acquisitions (4096 × 32 bytes).
+     */
+    public static final long LOCK_STATS_BYTES = 0x1000 + GuestManifest.MAX_VCPUS * 0x1000L + 4096 * 32;
+    /**
+     * Stack of each vCPU started directly at the entry point: vCPU i starts with RSP = top of memory
+     * − i × this (vCPU 0 as before: the top of memory).
+     */
+    public static final long VCPU_STACK_BYTES = 16 << 10;
 
     /**
      * Why {@code bytes} cannot be a VM's memory, or null when it can. The same rule for the manifest's

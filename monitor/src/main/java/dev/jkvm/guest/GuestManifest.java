@@ -25,7 +25,13 @@ public record GuestManifest(
         OptionalLong stealTime,
         String expectExit,
         Irqchip irqchip,
-        OptionalLong tickRing) {
+        OptionalLong tickRing,
+        int vcpus,
+        ApStart apStart,
+        OptionalLong lockStats) {
+
+    /** Most vCPUs a VM may have (a manifest's {@code vcpus} or {@code --vcpus}). */
+    public static final int MAX_VCPUS = 64;
 
     public enum ImageFormat { FLAT, ELF, MULTIBOOT }
 
@@ -35,17 +41,32 @@ public record GuestManifest(
      */
     public enum Irqchip { NONE, KERNEL }
 
+    /**
+     * How a VM's application processors (vCPUs 1..K-1) start. DIRECT: each is set up like the
+     * bootstrap processor (same mode and entry, its own stack, its index in RDX) and runs at once.
+     * SIPI: each waits in KVM's wait-for-SIPI state until the guest sends it INIT and a start-up IPI
+     * through the in-kernel local APIC, and then starts in real mode at the SIPI vector's page.
+     */
+    public enum ApStart {
+        DIRECT, SIPI;
+
+        public String displayName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** A manifest without interrupt controllers or tick ring: every guest before those existed. */
     public GuestManifest(String name, String description, CpuMode mode, String image, ImageFormat format, long load,
             long entry, long memory, OptionalLong arg, OptionalLong counter, OptionalLong tscRing,
             OptionalLong stealTime, String expectExit) {
         this(name, description, mode, image, format, load, entry, memory, arg, counter, tscRing, stealTime, expectExit,
-                Irqchip.NONE, OptionalLong.empty());
+                Irqchip.NONE, OptionalLong.empty(), 1, ApStart.DIRECT, OptionalLong.empty());
     }
 
     private static final Set<String> KNOWN_KEYS = Set.of(
             "name", "description", "mode", "image", "format", "load", "entry", "memory",
-            "arg", "counter", "tsc-ring", "steal-time", "expect-exit", "irqchip", "tick-ring");
+            "arg", "counter", "tsc-ring", "steal-time", "expect-exit", "irqchip", "tick-ring", "vcpus", "ap-start",
+            "lock-stats");
 
     /** Parses a manifest; {@code source} names it in error messages. */
     public static GuestManifest parse(String text, String source) {
@@ -96,6 +117,19 @@ public record GuestManifest(
                 // KVM's in-kernel LAPIC handles HLT itself (the vCPU sleeps), so jkvm never sees it.
                 throw new InvalidGuestException(source + ": a guest with 'irqchip = kernel' cannot end with halt (HLT sleeps in KVM); use status:N or never");
             }
+            long vcpus = kv.containsKey("vcpus") ? number(kv.get("vcpus"), "vcpus", source) : 1;
+            if (vcpus < 1 || vcpus > MAX_VCPUS) {
+                throw new InvalidGuestException(source + ": 'vcpus' must be 1 to " + MAX_VCPUS + ", got " + kv.get("vcpus"));
+            }
+            ApStart apStart = switch (kv.getOrDefault("ap-start", "direct")) {
+                case "direct" -> ApStart.DIRECT;
+                case "sipi" -> ApStart.SIPI;
+                default -> throw new InvalidGuestException(source + ": 'ap-start' must be direct or sipi, not '" + kv.get("ap-start") + "'");
+            };
+            if (apStart == ApStart.SIPI && irqchip != Irqchip.KERNEL) {
+                // INIT and SIPI are delivered by KVM's local APIC; without it nothing can start an AP.
+                throw new InvalidGuestException(source + ": 'ap-start = sipi' needs the in-kernel local APIC ('irqchip = kernel')");
+            }
             return new GuestManifest(
                     name,
                     kv.getOrDefault("description", ""),
@@ -111,7 +145,10 @@ public record GuestManifest(
                     optional(kv, "steal-time", source, true),
                     expectExit,
                     irqchip,
-                    optional(kv, "tick-ring", source, true));
+                    optional(kv, "tick-ring", source, true),
+                    (int) vcpus,
+                    apStart,
+                    optional(kv, "lock-stats", source, true));
         } catch (IllegalArgumentException | dev.jkvm.util.UsageException e) {
             if (e instanceof InvalidGuestException) throw e;
             throw new InvalidGuestException(source + ": " + e.getMessage());

@@ -37,37 +37,54 @@ public final class CpuSetup {
     /**
      * Sets registers for {@code mode}: RIP = entry, RSP = top of memory (real mode: 0x7000),
      * RDI = the guest's argument, RSI = the vCPU's TSC frequency in kHz (so timer guests can turn
-     * periods into TSC cycles without calibrating).
+     * periods into TSC cycles without calibrating). The state of a single-vCPU VM's only vCPU.
      */
     public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg, long tscKhz) {
+        apply(vcpu, memory, mode, entry, arg, tscKhz, 0, 1);
+    }
+
+    /**
+     * {@link #apply(Vcpu, GuestMemory, CpuMode, long, long, long)} for vCPU {@code index} of {@code count}
+     * started directly at the entry point: the same state as vCPU 0 but its own stack
+     * ({@link #stackTop}), RDX = its index and RCX = the number of vCPUs, so a guest's code can tell
+     * its processors apart without an APIC.
+     */
+    public static void apply(Vcpu vcpu, GuestMemory memory, CpuMode mode, long entry, long arg, long tscKhz, int index, int count) {
         MemorySegment sregs = vcpu.getSregs();
-        long stackTop = switch (mode) {
-            case REAL -> {
-                realMode(sregs);
-                yield REAL_MODE_SP;
-            }
+        switch (mode) {
+            case REAL -> realMode(sregs);
             case PROTECTED -> {
                 writeGdt(memory, GDT_CODE32);
                 protectedMode(sregs, false);
-                yield memory.size();
             }
             case LONG -> {
                 writeGdt(memory, GDT_CODE64);
                 writeIdentityPageTables(memory);
                 protectedMode(sregs, true);
-                yield memory.size();
             }
-        };
+        }
         vcpu.setSregs(sregs);
 
         MemorySegment regs = vcpu.getRegs();
         regs.fill((byte) 0);
         kvm_regs.rip(regs, entry);
-        kvm_regs.rsp(regs, stackTop);
+        kvm_regs.rsp(regs, stackTop(mode, memory.size(), index));
         kvm_regs.rdi(regs, arg);
         kvm_regs.rsi(regs, tscKhz);
+        kvm_regs.rdx(regs, index);
+        kvm_regs.rcx(regs, count);
         kvm_regs.rflags(regs, RFLAGS_RESERVED);
         vcpu.setRegs(regs);
+    }
+
+    /**
+     * The initial stack pointer of vCPU {@code index}: the top of memory less {@code index} stacks of
+     * {@link GuestLayout#VCPU_STACK_BYTES} (protected and long mode); real-mode guests set their own
+     * stack, all start with 0x7000.
+     */
+    public static long stackTop(CpuMode mode, long memorySize, int index) {
+        if (index < 0) throw new IllegalArgumentException("vCPU index " + index);
+        return mode == CpuMode.REAL ? REAL_MODE_SP : memorySize - index * GuestLayout.VCPU_STACK_BYTES;
     }
 
     /**

@@ -63,6 +63,20 @@ public final class Vcpu implements AutoCloseable {
         Syscalls.ioctl(fd, LinuxHeaders.KVM_SET_SREGS(), sregs, "KVM_SET_SREGS");
     }
 
+    /** KVM_GET_MP_STATE: {@link MpState#RUNNABLE}, {@link MpState#UNINITIALIZED}, … */
+    public int mpState() {
+        MemorySegment state = scratch.allocate(MpState.BYTES);
+        Syscalls.ioctl(fd, MpState.KVM_GET_MP_STATE, state, "KVM_GET_MP_STATE");
+        return state.get(java.lang.foreign.ValueLayout.JAVA_INT, 0);
+    }
+
+    /** KVM_SET_MP_STATE, e.g. {@link MpState#RUNNABLE} for an AP that starts without INIT/SIPI. */
+    public void setMpState(int mpState) {
+        MemorySegment state = scratch.allocate(MpState.BYTES);
+        state.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, mpState);
+        Syscalls.ioctl(fd, MpState.KVM_SET_MP_STATE, state, "KVM_SET_MP_STATE");
+    }
+
     /** KVM_SET_CPUID2 with a struct kvm_cpuid2 (e.g. from {@link Kvm#supportedCpuid}). */
     public void setCpuid(MemorySegment cpuid2) {
         Syscalls.ioctl(fd, LinuxHeaders.KVM_SET_CPUID2(), cpuid2, "KVM_SET_CPUID2");

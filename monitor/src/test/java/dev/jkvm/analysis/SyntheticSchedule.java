@@ -22,7 +22,8 @@ import java.util.Random;
 import jdk.jfr.Recording;
 
 /**
- * A schedule of single-vCPU VMs on one CPU with exactly known times, written as real jkvm JFR
+ * A schedule of vCPUs on one CPU with exactly known times (a lane {@code vm0} is a VM's only vCPU,
+ * {@code vm0/cpu1} a vCPU of an SMP VM), written as real jkvm JFR
  * events (committed in a shuffled order, split over chunks if asked) so the analysis has to sort by
  * kernel time. The expected numbers are computed here directly from the schedule, independently of
  * the analysis: slices, waits, shares.
@@ -117,19 +118,19 @@ final class SyntheticSchedule {
         for (Slice s : slices) {
             commits.add(() -> {
                 VcpuSchedIn in = new VcpuSchedIn();
-                in.vm = s.vm; in.vcpu = 0; in.tid = tid(s.vm); in.cpu = CPU; in.inKvmRun = true;
+                in.vm = vmOf(s.vm); in.vcpu = vcpuOf(s.vm); in.tid = tid(s.vm); in.cpu = CPU; in.inKvmRun = true;
                 at(in, s.in);
                 in.commit();
             });
             commits.add(() -> {
                 VcpuSwitch sw = new VcpuSwitch();
-                sw.vm = s.vm; sw.vcpu = 0; sw.cpu = CPU; sw.switchClass = s.switchClass;
+                sw.vm = vmOf(s.vm); sw.vcpu = vcpuOf(s.vm); sw.cpu = CPU; sw.switchClass = s.switchClass;
                 at(sw, s.in);
                 sw.commit();
             });
             commits.add(() -> {
                 VcpuSchedOut out = new VcpuSchedOut();
-                out.vm = s.vm; out.vcpu = 0; out.tid = tid(s.vm); out.cpu = CPU; out.preempted = s.preempted;
+                out.vm = vmOf(s.vm); out.vcpu = vcpuOf(s.vm); out.tid = tid(s.vm); out.cpu = CPU; out.preempted = s.preempted;
                 at(out, s.out);
                 out.inKvmRun = true;
                 out.commit();
@@ -225,6 +226,18 @@ final class SyntheticSchedule {
         StealTime s = new StealTime();
         s.vm = vm; s.vcpu = 0; s.steal = steal; s.stealDelta = steal; s.version = 2;
         s.commit();
+    }
+
+    /** The VM of a lane named {@code vm0} or {@code vm0/cpu1} (a vCPU of an SMP VM). */
+    static String vmOf(String lane) {
+        int slash = lane.indexOf("/cpu");
+        return slash < 0 ? lane : lane.substring(0, slash);
+    }
+
+    /** The vCPU index of a lane: 0 for {@code vm0}, K for {@code vm0/cpuK}. */
+    static int vcpuOf(String lane) {
+        int slash = lane.indexOf("/cpu");
+        return slash < 0 ? 0 : Integer.parseInt(lane.substring(slash + 4));
     }
 
     /** Runs an event commit in the schedule's extras (any event type). */

@@ -43,6 +43,17 @@ class BadInputTest {
     }
 
     @Test
+    void aBadVcpuCountIsAUsageError() {
+        assertContains(usageError("run", "--guest", "spin", "--vcpus", "0").err(), "--vcpus: a VM has 1 to 64 vCPUs, got 0");
+        assertContains(usageError("run", "--guest", "spin", "--vms", "2", "--vcpus", "vm2=3").err(), "--vcpus names vm2 but the run has vm0..vm1");
+        long files = HostLimits.openFileLimit().orElse(1 << 20);
+        long vms = Math.max(1, (files - HostLimits.FDS_RESERVED) / HostLimits.FDS_PER_VM / 2);
+        if (vms * 64 * HostLimits.FDS_PER_EXTRA_VCPU > files) { // half the VMs the files allow, each with 64 vCPUs: too many files
+            assertContains(usageError("run", "--guest", "spin", "--vms", Long.toString(vms), "--vcpus", "64").err(), "vCPUs in all need about");
+        }
+    }
+
+    @Test
     void moreVmsThanTheHostCanHoldIsRefusedBeforeAnythingStarts() {
         long t0 = System.nanoTime();
         String err = usageError("run", "--guest", "hello", "--vms", "100000").err();

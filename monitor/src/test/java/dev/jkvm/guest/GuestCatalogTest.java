@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 class GuestCatalogTest {
     static final List<String> BUILT_INS = List.of(
-            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status", "tick", "duty", "serial-irq", "multiboot-info");
+            "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status", "tick", "duty", "serial-irq", "multiboot-info",
+            "lock", "ap-count");
 
     @TempDir
     Path dir;

@@ -97,7 +97,7 @@ public final class Metrics {
             of = "the run";
         } else {
             if (!(select(r, a.get(0)) instanceof Selected s)) return missing(r, a.get(0));
-            if (s.vcpus().size() != 1) return Measured.missing(a.get(0) + " has " + s.vcpus().size() + " vCPUs: name one (" + a.get(0) + "/0)");
+            if (s.vcpus().size() != 1) return Measured.missing(a.get(0) + " has " + s.vcpus().size() + " vCPUs: name one (" + s.vcpus().get(0).name() + ")");
             d = perVcpu.apply(s.vcpus().get(0));
             of = a.get(0);
         }

@@ -87,6 +87,9 @@ public final class JmcRecording {
                     case "jkvm.VcpuReload" -> {
                         for (IItem i : it) a.reload(f.str(i, "switchClass"), f.num(i, "latency"));
                     }
+                    case "jkvm.WakeupLatency" -> {
+                        for (IItem i : it) a.wakeup(f.str(i, "vm"), (int) f.num(i, "vcpu"), f.num(i, "latency"), f.num(i, "missedTicks"));
+                    }
                     case "jkvm.StealTime" -> {
                         for (IItem i : it) a.steal(f.str(i, "vm"), (int) f.num(i, "vcpu"), f.num(i, "steal"));
                     }

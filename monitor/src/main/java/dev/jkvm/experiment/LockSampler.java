@@ -1,0 +1,169 @@
+package dev.jkvm.experiment;
+
+import dev.jkvm.jfr.LockStats;
+import dev.jkvm.jfr.LockWait;
+import dev.jkvm.kvm.GuestMemory;
+import dev.jkvm.util.Durations;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Reads what lock guests publish (manifest {@code lock-stats}; layout in guests/src/lock.s): while
+ * they run, their ring of contended acquisitions becomes {@link LockWait} events; at the end each
+ * vCPU's counters and histograms become a {@link LockStats} event and one line per VM gives hold
+ * and wait p50/p99. Bounded: at most one ringful is read per poll, and at most
+ * {@link #MAX_EVENTS} LockWait events per run (the rest are counted, not kept).
+ */
+final class LockSampler implements AutoCloseable {
+    static final long MAGIC = 0x5441545354434f4cL; // "LOCKSTAT" read as a little-endian u64
+    private static final long OFF_WRITTEN = 24, BLOCKS = 0x1000, BLOCK_BYTES = 0x1000, RING = 0x41000;
+    private static final long B_ACQ = 0, B_CONT = 8, B_MAXHOLD = 32, B_MAXWAIT = 40, B_HOLDHIST = 64, B_WAITHIST = 0x440;
+    private static final int RING_CAP = 4096;
+    private static final long POLL_NANOS = 10_000_000;
+    static final long MAX_EVENTS = 1 << 20;
+
+    private static final class Guest {
+        final String vm;
+        final GuestMemory memory;
+        final long base;
+        final int vcpus;
+        final double nanosPerCycle;
+        long read;
+        long overwritten;
+        long notKept;
+        long events;
+
+        Guest(String vm, GuestMemory memory, long base, int vcpus, long tscHz) {
+            this.vm = vm;
+            this.memory = memory;
+            this.base = base;
+            this.vcpus = vcpus;
+            this.nanosPerCycle = 1e9 / tscHz;
+        }
+
+        long nanos(long cycles) {
+            return cycles < 0 ? -1 : Math.round(cycles * nanosPerCycle);
+        }
+    }
+
+    private final List<Guest> guests = new ArrayList<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+    private long events;
+
+    LockSampler(List<VmInstance> vms) {
+        for (VmInstance vm : vms) {
+            var at = vm.guest().manifest().lockStats();
+            if (at.isPresent()) guests.add(new Guest(vm.name(), vm.memory(), at.getAsLong(), vm.vcpus().size(), vm.tscHz()));
+        }
+        thread = Thread.ofPlatform().name("jkvm-lock-sampler").daemon(true).unstarted(this::loop);
+    }
+
+    void start() {
+        if (!guests.isEmpty()) thread.start();
+    }
+
+    private void loop() {
+        while (!stopping) {
+            poll();
+            LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    private synchronized void poll() {
+        for (Guest g : guests) {
+            if (g.memory.readLong(g.base) != MAGIC) continue; // the guest has not written its header yet
+            long written = g.memory.readLong(g.base + OFF_WRITTEN);
+            if (written < g.read) continue; // a count that went back: nothing to trust this time
+            if (written - g.read > RING_CAP) {
+                g.overwritten += written - g.read - RING_CAP;
+                g.read = written - RING_CAP;
+            }
+            for (; g.read < written; g.read++) {
+                long at = g.base + RING + (g.read % RING_CAP) * 32;
+                long vcpu = g.memory.readLong(at + 24);
+                if (vcpu < 0 || vcpu >= g.vcpus) continue; // not an entry the guest could have written
+                if (events >= MAX_EVENTS) {
+                    g.notKept++;
+                    continue;
+                }
+                events++;
+                g.events++;
+                LockWait e = new LockWait();
+                e.vm = g.vm;
+                e.vcpu = (int) vcpu;
+                e.sequence = g.read;
+                e.guestTsc = g.memory.readLong(at);
+                e.waitTime = g.nanos(g.memory.readLong(at + 8));
+                e.holdTime = g.nanos(g.memory.readLong(at + 16));
+                e.commit();
+            }
+        }
+    }
+
+    /** Reads what is left, commits each vCPU's LockStats and prints one line per VM. Call once the vCPUs have stopped. */
+    synchronized void finish(PrintWriter out) throws InterruptedException {
+        stopping = true;
+        if (thread.isAlive()) thread.join();
+        poll();
+        for (Guest g : guests) {
+            if (g.memory.readLong(g.base) != MAGIC) {
+                out.printf("jkvm: %s lock: the guest published no statistics%n", g.vm);
+                continue;
+            }
+            long[] hold = new long[LockHistogram.BUCKETS], wait = new long[LockHistogram.BUCKETS];
+            long acquisitions = 0, contended = 0, maxHold = 0, maxWait = 0;
+            for (int v = 0; v < g.vcpus; v++) {
+                long block = g.base + BLOCKS + v * BLOCK_BYTES;
+                long[] h = histogram(g, block + B_HOLDHIST), w = histogram(g, block + B_WAITHIST);
+                long acq = g.memory.readLong(block + B_ACQ), cont = g.memory.readLong(block + B_CONT);
+                long mh = g.memory.readLong(block + B_MAXHOLD), mw = g.memory.readLong(block + B_MAXWAIT);
+                LockStats e = new LockStats();
+                e.vm = g.vm;
+                e.vcpu = v;
+                e.acquisitions = acq;
+                e.contended = cont;
+                e.holdP50 = g.nanos(LockHistogram.quantile(h, 0.5, mh));
+                e.holdP99 = g.nanos(LockHistogram.quantile(h, 0.99, mh));
+                e.holdMax = g.nanos(mh);
+                e.waitP50 = g.nanos(LockHistogram.quantile(w, 0.5, mw));
+                e.waitP99 = g.nanos(LockHistogram.quantile(w, 0.99, mw));
+                e.waitMax = cont == 0 ? -1 : g.nanos(mw);
+                e.commit();
+                for (int b = 0; b < LockHistogram.BUCKETS; b++) {
+                    hold[b] += h[b];
+                    wait[b] += w[b];
+                }
+                acquisitions += acq;
+                contended += cont;
+                maxHold = Math.max(maxHold, mh);
+                maxWait = Math.max(maxWait, mw);
+            }
+            out.printf("jkvm: %s lock: %d acquisitions, %d contended; hold p50 %s, p99 %s, max %s; wait (contended) p50 %s, p99 %s, max %s"
+                    + "; %d lock-wait events%s%n", g.vm, acquisitions, contended,
+                    format(g.nanos(LockHistogram.quantile(hold, 0.5, maxHold))), format(g.nanos(LockHistogram.quantile(hold, 0.99, maxHold))),
+                    format(g.nanos(maxHold)), format(g.nanos(LockHistogram.quantile(wait, 0.5, maxWait))),
+                    format(g.nanos(LockHistogram.quantile(wait, 0.99, maxWait))), contended == 0 ? "-" : format(g.nanos(maxWait)), g.events,
+                    g.overwritten + g.notKept == 0 ? "" : " (" + g.overwritten + " overwritten before read, " + g.notKept + " beyond the run's bound)");
+        }
+        out.flush();
+    }
+
+    private static long[] histogram(Guest g, long at) {
+        long[] h = new long[LockHistogram.BUCKETS];
+        for (int b = 0; b < h.length; b++) h[b] = g.memory.readLong(at + b * 8L);
+        return h;
+    }
+
+    private static String format(long nanos) {
+        return nanos < 0 ? "-" : Durations.format(Duration.ofNanos(nanos));
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+    }
+}
