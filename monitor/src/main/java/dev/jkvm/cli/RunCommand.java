@@ -7,6 +7,7 @@ import dev.jkvm.experiment.ExperimentSpec;
 import dev.jkvm.experiment.VmReport;
 import dev.jkvm.guest.GuestCatalog;
 import dev.jkvm.guest.GuestImage;
+import dev.jkvm.linux.LinuxGuests;
 import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.UsageException;
@@ -82,6 +83,14 @@ final class RunCommand implements Callable<Integer> {
             description = "JFR profile for --jfr: jkvm-sched (switches and summaries, low overhead) or jkvm-full (per-exit events too). Default: ${DEFAULT-VALUE}.")
     String profile;
 
+    @Option(names = "--initrd", paramLabel = "PATH", description = "Initrd (initramfs) for a Linux kernel given with --guest PATH to a bzImage.")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "[vmI=]TEXT",
+            description = {"Appended to a Linux guest's kernel command line (default: " + dev.jkvm.guest.LinuxBoot.DEFAULT_CMDLINE + ").",
+                "vmI=TEXT appends to VM I only; repeat for several VMs. Text without vmI= goes to every Linux VM."})
+    List<String> cmdlines = new ArrayList<>();
+
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
 
@@ -141,8 +150,16 @@ final class RunCommand implements Callable<Integer> {
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
+        List<String> extra = LinuxCommandLines.perVm(cmdlines, n);
         for (int i = 0; i < n; i++) {
-            GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), g -> GuestCatalog.resolve(g, memOverride));
+            String guest = guests.get(guests.size() == 1 ? 0 : i);
+            String cmdline = extra.get(i);
+            dev.jkvm.guest.LinuxOptions linux = new dev.jkvm.guest.LinuxOptions(java.util.Optional.ofNullable(initrd), java.util.Optional.empty(),
+                    dev.jkvm.guest.LinuxOptions.cmdline(cmdline));
+            GuestImage image = images.computeIfAbsent(guest + "\0" + cmdline, g -> LinuxGuests.resolve(guest, memOverride, linux));
+            if (image.linux() == null && !cmdline.isEmpty()) {
+                throw new UsageException("--cmdline is for Linux guests, and vm" + i + "'s guest " + guest + " is not a Linux kernel");
+            }
             specs.add(new ExperimentSpec.VmSpec(image, mem != null ? mem : image.manifest().memory(),
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i)));
         }

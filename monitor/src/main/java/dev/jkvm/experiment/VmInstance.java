@@ -84,7 +84,11 @@ final class VmInstance implements AutoCloseable {
             Vcpu vcpu = vm.createVcpu(0);
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
             vcpu.setCpuid(cpuid);
-            CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
+            if (guest.linux() != null) {
+                CpuSetup.linux64(vcpu, memory, guest.entry(), guest.linux().bootParams());
+            } else {
+                CpuSetup.apply(vcpu, memory, guest.manifest().mode(), guest.entry(), arg, vcpu.tscKhz());
+            }
             if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
             memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
