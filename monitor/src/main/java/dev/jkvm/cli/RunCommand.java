@@ -156,7 +156,8 @@ final class RunCommand implements Callable<Integer> {
             String cmdline = extra.get(i);
             dev.jkvm.guest.LinuxOptions linux = new dev.jkvm.guest.LinuxOptions(java.util.Optional.ofNullable(initrd), java.util.Optional.empty(),
                     dev.jkvm.guest.LinuxOptions.cmdline(cmdline));
-            GuestImage image = images.computeIfAbsent(guest + "\0" + cmdline, g -> LinuxGuests.resolve(guest, memOverride, linux));
+            GuestImage image = images.computeIfAbsent(guest + "\0" + cmdline, g -> LinuxGuests.resolve(guest, memOverride, linux, arg,
+                    line -> spec.commandLine().getErr().println(line)));
             if (image.linux() == null && !cmdline.isEmpty()) {
                 throw new UsageException("--cmdline is for Linux guests, and vm" + i + "'s guest " + guest + " is not a Linux kernel");
             }
@@ -170,6 +171,9 @@ final class RunCommand implements Callable<Integer> {
         return s;
     }
 
+    /** Console lines shown after a faulted guest's summary. */
+    static final int FAULT_TAIL_LINES = 8;
+
     static void printSummary(PrintWriter out, ExperimentReport report) {
         for (VmReport vm : report.vms()) {
             ExitStats ex = vm.exits();
@@ -182,6 +186,14 @@ final class RunCommand implements Callable<Integer> {
                     Durations.format(Duration.ofNanos(vm.runNanos())), ex.total(),
                     ex.total() == 0 ? "" : " (" + byReason + ")",
                     vm.progressCounter() == null ? "" : ", progress counter " + vm.progressCounter());
+            if (vm.result() instanceof dev.jkvm.exits.GuestResult.Faulted && !vm.serialOutput().isBlank()) {
+                // What the guest said last is usually why it faulted (a kernel panic's message and trace).
+                List<String> lines = vm.serialOutput().strip().lines().toList();
+                out.printf("jkvm: %s last console lines:%n", vm.name());
+                for (String line : lines.subList(Math.max(0, lines.size() - FAULT_TAIL_LINES), lines.size())) {
+                    out.printf("jkvm: %s| %s%n", vm.name(), line);
+                }
+            }
             if (vm.unknownPortReads() + vm.unknownPortWrites() + vm.mmioReads() + vm.mmioWrites() > 0) {
                 out.printf("jkvm: %s unknown ports: %d reads, %d writes; MMIO: %d reads, %d writes (no device)%n", vm.name(),
                         vm.unknownPortReads(), vm.unknownPortWrites(), vm.mmioReads(), vm.mmioWrites());

@@ -6,6 +6,7 @@ import dev.jkvm.devices.FwCfg;
 import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
+import dev.jkvm.devices.PowerOff;
 import dev.jkvm.devices.SerialConsole;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
@@ -62,6 +63,7 @@ final class VmInstance implements AutoCloseable {
                         vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
                 .map(PingPort.PORT, PingPort.PORT, ping)
+                .map(PowerOff.PORT, PowerOff.PORT, new PowerOff())
                 .map(FwCfg.SELECTOR_PORT, FwCfg.DATA_PORT, fwCfg);
         this.handler = new ExitHandler(bus);
     }

@@ -58,6 +58,9 @@ public final class GuestCatalog {
                         + String.join(", ", builtIns().stream().map(GuestManifest::name).toList())
                         + "; or give a path to an image)");
             }
+            if (m.format() == GuestManifest.ImageFormat.BZIMAGE) {
+                throw new IllegalStateException("the built-in guest " + m.name() + " is resolved by dev.jkvm.linux.LinuxGuests");
+            }
             return GuestImage.load(m, resourceBytes(m.image()), "built-in guest " + m.name(), memory.orElse(m.memory()));
         }
         return fromPath(Path.of(nameOrPath), memory, linux);
@@ -200,7 +203,8 @@ public final class GuestCatalog {
         return image.resolveSibling(base + ".manifest");
     }
 
-    private static GuestManifest builtInManifest(String name) {
+    /** The manifest of a built-in guest by name. */
+    public static GuestManifest builtInManifest(String name) {
         GuestManifest m = builtInManifestOrNull(name);
         if (m == null) throw new IllegalStateException("guests.index names '" + name + "' but its manifest is missing from the jar");
         return m;
