@@ -105,8 +105,16 @@ public final class SandboxAssets {
             throw new SandboxException(Step.ASSETS, "cannot create the cache directory " + cacheDir + ": " + e.getMessage()
                     + " (set " + SandboxConfig.CACHE_ENV + " to a writable directory)", e);
         }
-        try (FileChannel lockFile = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockFile.lock()) {
+        FileChannel lockFile = null;
+        try {
+            try {
+                lockFile = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                lockFile.lock();
+            } catch (IOException e) {
+                // A read-only cache (the host's, shared into the sandbox) cannot be locked, nor changed by anyone here.
+                if (lockFile != null) lockFile.close();
+                lockFile = null;
+            }
             KernelFiles k = assets.kernel();
             Path vmlinux = k.dir().resolve("vmlinux");
             return new DebianKernel(k.dir().resolve("vmlinuz"), Files.isRegularFile(vmlinux) ? Optional.of(vmlinux) : Optional.empty(), k.release());
@@ -115,6 +123,14 @@ public final class SandboxAssets {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SandboxException(Step.INTERRUPTED, "interrupted while preparing the kernel cache", e);
+        } finally {
+            if (lockFile != null) {
+                try {
+                    lockFile.close(); // releases the lock
+                } catch (IOException e) {
+                    // nothing held any more
+                }
+            }
         }
     }
 
