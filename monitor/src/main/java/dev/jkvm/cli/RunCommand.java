@@ -186,6 +186,11 @@ final class RunCommand implements Callable<Integer> {
                     Durations.format(Duration.ofNanos(vm.runNanos())), ex.total(),
                     ex.total() == 0 ? "" : " (" + byReason + ")",
                     vm.progressCounter() == null ? "" : ", progress counter " + vm.progressCounter());
+            if (vm.linuxSteal() != null) {
+                dev.jkvm.experiment.LinuxSteal st = vm.linuxSteal();
+                out.printf("jkvm: %s steal over the workload: guest %d ms (its /proc/stat), host run-queue wait %.1f ms (schedstat of the vCPU thread); %s within %d ms%n",
+                        vm.name(), st.guestStealMs(), st.hostWaitNanos() / 1e6, st.agree() ? "agree" : "DO NOT agree", st.toleranceMs());
+            }
             if (vm.result() instanceof dev.jkvm.exits.GuestResult.Faulted && !vm.serialOutput().isBlank()) {
                 // What the guest said last is usually why it faulted (a kernel panic's message and trace).
                 List<String> lines = vm.serialOutput().strip().lines().toList();

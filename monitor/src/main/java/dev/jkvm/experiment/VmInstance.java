@@ -38,6 +38,7 @@ final class VmInstance implements AutoCloseable {
     private final Vm vm;
     private final Vcpu vcpu;
     private final SerialConsole serial;
+    private final LinuxWorkloadWatch linuxWatch;
     private final PingPort ping = new PingPort();
     private final ExitHandler handler;
     private final ExitStats stats = new ExitStats();
@@ -58,8 +59,9 @@ final class VmInstance implements AutoCloseable {
         this.vm = vm;
         this.vcpu = vcpu;
         this.serial = new SerialConsole(name, terminal);
+        this.linuxWatch = guest.linux() == null ? null : new LinuxWorkloadWatch(serial);
         PortBus bus = new PortBus()
-                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
+                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(linuxWatch != null ? linuxWatch : serial,
                         vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
                 .map(PingPort.PORT, PingPort.PORT, ping)
@@ -147,6 +149,11 @@ final class VmInstance implements AutoCloseable {
 
     SerialConsole serial() {
         return serial;
+    }
+
+    /** The Linux workload's ready/summary watch, or null for a guest that is not Linux. */
+    LinuxWorkloadWatch linuxWatch() {
+        return linuxWatch;
     }
 
     KvmRunTrace trace() {

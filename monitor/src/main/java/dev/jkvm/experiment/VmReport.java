@@ -6,7 +6,8 @@ import dev.jkvm.exits.GuestResult;
 /**
  * What one VM of an experiment did: how it ended, its exits, what it printed. {@code loopEndNanos}
  * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
- * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown).
+ * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown);
+ * {@code linuxSteal} the built-in Linux workload's steal, guest vs host (null for other guests).
  */
 public record VmReport(
         String name,
@@ -24,4 +25,5 @@ public record VmReport(
         long runNanos,
         long loopEndNanos,
         long loopAllocatedBytes,
-        Long progressCounter) {}
+        Long progressCounter,
+        LinuxSteal linuxSteal) {}
