@@ -227,6 +227,12 @@ final class SyntheticSchedule {
         s.commit();
     }
 
+    static void linuxSteal(String vm, long guestSteal, long hostWait) {
+        dev.jkvm.jfr.LinuxWorkloadSteal s = new dev.jkvm.jfr.LinuxWorkloadSteal();
+        s.vm = vm; s.vcpu = 0; s.guestSteal = guestSteal; s.hostRunQueueWait = hostWait;
+        s.commit();
+    }
+
     /** Runs an event commit in the schedule's extras (any event type). */
     SyntheticSchedule also(Runnable commit) {
         extras.add(commit);
