@@ -95,10 +95,7 @@ public final class KvmSuite {
 
     /**
      * Tags naming what a KVM test needs beyond KVM, and whether this host provides it natively:
-     * "privileged" needs root (tracefs, CPU-wide perf events); "kprobes" needs root and the kprobe PMU;
-     * "hardware-paging" needs a KVM that runs guests on hardware nested paging: kvm_pvm shadows the
-     * guest's page tables and fails emulating instructions a distribution Linux kernel runs early
-     * (cmpxchg16b, xrstor, int3 on write-protected pages), so Linux guests boot only in the sandbox.
+     * "privileged" needs root (tracefs, CPU-wide perf events); "kprobes" needs root and the kprobe PMU.
      */
     static List<String> nativelyMissing() {
         boolean root = "root".equals(System.getProperty("user.name"));
@@ -106,7 +103,6 @@ public final class KvmSuite {
         List<String> missing = new ArrayList<>();
         if (!root) missing.add("privileged");
         if (!root || !kprobes) missing.add("kprobes");
-        if (Files.exists(Path.of("/sys/module/kvm_pvm"))) missing.add("hardware-paging");
         return missing;
     }
 
