@@ -87,7 +87,13 @@ final class VmInstance implements AutoCloseable {
             }
             Vcpu vcpu = vm.createVcpu(0);
             // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
-            vcpu.setCpuid(cpuid);
+            if (guest.linux() != null) {
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    vcpu.setCpuid(dev.jkvm.kvm.LinuxCpuid.of(cpuid, arena));
+                }
+            } else {
+                vcpu.setCpuid(cpuid);
+            }
             if (guest.linux() != null) {
                 CpuSetup.linux64(vcpu, memory, guest.entry(), guest.linux().bootParams());
             } else {
