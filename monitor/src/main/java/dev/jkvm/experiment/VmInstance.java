@@ -1,5 +1,6 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.devices.CmosRtc;
 import dev.jkvm.devices.Com1Serial;
 import dev.jkvm.devices.DebugExit;
 import dev.jkvm.devices.FwCfg;
@@ -67,6 +68,10 @@ final class VmInstance implements AutoCloseable {
                 .map(PingPort.PORT, PingPort.PORT, ping)
                 .map(PowerOff.PORT, PowerOff.PORT, new PowerOff())
                 .map(FwCfg.SELECTOR_PORT, FwCfg.DATA_PORT, fwCfg);
+        if (guest.linux() != null) {
+            CmosRtc rtc = new CmosRtc(java.time.Clock.systemUTC());
+            bus.map(CmosRtc.INDEX_PORT, CmosRtc.DATA_PORT, rtc);
+        }
         this.handler = new ExitHandler(bus);
     }
 
