@@ -146,7 +146,9 @@ public final class JsonReport {
         }
         RunSummary.GuestView g = v.guest();
         sb.append("], \"guest\": {\"gaps\": ").append(g.gaps()).append(", \"gapTotalNanos\": ").append(g.gapTotalNanos())
-                .append(", \"gapMaxNanos\": ").append(g.gapMaxNanos()).append(", \"stealNanos\": ").append(g.stealNanos()).append('}')
+                .append(", \"gapMaxNanos\": ").append(g.gapMaxNanos()).append(", \"stealNanos\": ").append(g.stealNanos())
+                .append(", \"linuxGuestStealNanos\": ").append(g.linuxGuestStealNanos())
+                .append(", \"linuxHostWaitNanos\": ").append(g.linuxHostWaitNanos()).append('}')
                 .append(", \"result\": ").append(q(v.result())).append(", \"progress\": ").append(v.progress())
                 .append(", \"name\": ").append(q(v.name())).append(", \"vmVcpus\": ").append(v.vmVcpus())
                 .append(", \"voluntaryShare\": ").append(v.voluntaryShare() < 0 ? "-1" : num(v.voluntaryShare()))

@@ -16,7 +16,7 @@ import jdk.jfr.consumer.RecordingFile;
  * (never the whole file), into a {@link ScheduleAnalyzer}. Needs no KVM.
  */
 public final class RecordingAnalysis {
-    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, WAKEUP, OTHER }
+    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, LINUX_STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, WAKEUP, OTHER }
 
     /**
      * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
@@ -84,6 +84,7 @@ public final class RecordingAnalysis {
                             e.getLong("mean"), e.getLong("p99"), e.getLong("max"));
                     case GAP -> a.guestGap(e.getString("vm"), e.getLong("gap"));
                     case STEAL -> a.steal(e.getString("vm"), e.getInt("vcpu"), e.getLong("steal"));
+                    case LINUX_STEAL -> a.linuxSteal(e.getString("vm"), e.getInt("vcpu"), e.getLong("guestSteal"), e.getLong("hostRunQueueWait"));
                     case RELOAD -> a.reload(e.getString("switchClass"), e.getLong("latency"));
                     case WAKEUP -> a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
                     case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong(timeField(e, timeField)), e.getInt("nextTid"),
@@ -141,6 +142,7 @@ public final class RecordingAnalysis {
             case "jkvm.VcpuExitStats" -> Kind.EXIT_STATS;
             case "jkvm.GuestGap" -> Kind.GAP;
             case "jkvm.StealTime" -> Kind.STEAL;
+            case "jkvm.LinuxWorkloadSteal" -> Kind.LINUX_STEAL;
             case "jkvm.KernelSchedSwitch" -> Kind.KERNEL_SWITCH;
             case "jkvm.PerfRecordsLost" -> Kind.LOST;
             case "jkvm.RecorderSummary" -> Kind.SUMMARY;

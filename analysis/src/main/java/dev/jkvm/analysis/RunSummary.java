@@ -100,8 +100,16 @@ public record RunSummary(
     public record ExitSummary(String reason, long count, double perSecond, long p50Nanos, long p99Nanos, long maxNanos, String source) {}
 
     /** The guest's own view, when recorded: TSC gaps (tsc-probe) and steal time (MSR_KVM_STEAL_TIME); -1 when absent. */
-    public record GuestView(long gaps, long gapTotalNanos, long gapMaxNanos, long stealNanos) {
-        public static final GuestView NONE = new GuestView(-1, -1, -1, -1);
+    /**
+     * linuxGuestStealNanos / linuxHostWaitNanos: a Linux guest's steal over its workload from its own
+     * /proc/stat, and the host's run-queue wait of its vCPU thread over the same interval (-1: none).
+     */
+    public record GuestView(long gaps, long gapTotalNanos, long gapMaxNanos, long stealNanos, long linuxGuestStealNanos, long linuxHostWaitNanos) {
+        public static final GuestView NONE = new GuestView(-1, -1, -1, -1, -1, -1);
+
+        public GuestView(long gaps, long gapTotalNanos, long gapMaxNanos, long stealNanos) {
+            this(gaps, gapTotalNanos, gapMaxNanos, stealNanos, -1, -1);
+        }
     }
 
     /** A task that was not a vCPU and ran on a CPU the vCPUs used (from jkvm.KernelSchedSwitch). */

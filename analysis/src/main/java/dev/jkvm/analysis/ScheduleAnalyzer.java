@@ -72,7 +72,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         int state = UNKNOWN;
         /** The spool lane of this vCPU on the CPU it was last seen on. */
         int lane, laneCpu = Integer.MIN_VALUE;
-        long since, run, wait, sleep, schedIns, preemptedOuts, voluntaryOuts, foreignWhileRunnable, steal = -1;
+        long since, run, wait, sleep, schedIns, preemptedOuts, voluntaryOuts, foreignWhileRunnable, steal = -1, linuxGuestSteal = -1, linuxHostWait = -1;
         final long[] classes = new long[4];
         final LogHistogram slices = new LogHistogram();
         final LogHistogram waits = new LogHistogram();
@@ -219,6 +219,13 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     public void steal(String vm, int vcpu, long stealNanos) {
         Vcpu v = vcpus.get(vcpuId(vm, vcpu));
         v.steal = Math.max(v.steal, stealNanos);
+    }
+
+    /** A Linux guest's steal over its workload: its own /proc/stat count and the host's run-queue wait over the same lines. */
+    public void linuxSteal(String vm, int vcpu, long guestStealNanos, long hostWaitNanos) {
+        Vcpu v = vcpus.get(vcpuId(vm, vcpu));
+        v.linuxGuestSteal = guestStealNanos;
+        v.linuxHostWait = hostWaitNanos;
     }
 
     /** The sched_switch copy: a task switch on a CPU; vm arguments are empty for tasks that are not vCPUs. */
@@ -495,8 +502,9 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             }
             RunSummary.GuestView guest = RunSummary.GuestView.NONE;
             boolean gaps = vm.hasGaps && v.vcpu == 0;
-            if (gaps || v.steal >= 0) {
-                guest = new RunSummary.GuestView(gaps ? vm.gaps : -1, gaps ? vm.gapTotal : -1, gaps ? vm.gapMax : -1, v.steal);
+            if (gaps || v.steal >= 0 || v.linuxGuestSteal >= 0) {
+                guest = new RunSummary.GuestView(gaps ? vm.gaps : -1, gaps ? vm.gapTotal : -1, gaps ? vm.gapMax : -1, v.steal,
+                        v.linuxGuestSteal, v.linuxHostWait);
             }
             out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, v.cpu, vm.nice, span > 0 ? (double) v.run / span : 0,
                     v.run, v.wait, v.sleep, v.slices.dist(), v.waits.dist(), v.schedIns, v.preemptedOuts, v.voluntaryOuts,

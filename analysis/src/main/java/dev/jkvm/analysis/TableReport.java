@@ -75,6 +75,9 @@ public final class TableReport {
                 RunSummary.GuestView gv = v.guest();
                 if (gv.gaps() >= 0) put(rows, runs.size(), i, p + "guest gaps n/total", gv.gaps() + "/" + millis(gv.gapTotalNanos()) + " ms");
                 if (gv.stealNanos() >= 0) put(rows, runs.size(), i, p + "steal", millis(gv.stealNanos()) + " ms");
+                if (gv.linuxGuestStealNanos() >= 0) {
+                    put(rows, runs.size(), i, p + "Linux steal guest/host", millis(gv.linuxGuestStealNanos()) + "/" + millis(gv.linuxHostWaitNanos()) + " ms");
+                }
                 if (!v.result().isEmpty()) put(rows, runs.size(), i, p + "result", v.result());
             }
         }

@@ -12,6 +12,7 @@ import dev.jkvm.experiment.ExperimentSpec;
 import dev.jkvm.experiment.VmReport;
 import dev.jkvm.guest.GuestCatalog;
 import dev.jkvm.guest.GuestImage;
+import dev.jkvm.linux.LinuxGuests;
 import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.UsageException;
@@ -95,6 +96,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--profile", paramLabel = "NAME", defaultValue = "jkvm-sched",
             description = "JFR profile for --jfr: jkvm-sched (switches and summaries, low overhead) or jkvm-full (per-exit events too). Default: ${DEFAULT-VALUE}.")
     String profile;
+
+    @Option(names = "--initrd", paramLabel = "PATH", description = "Initrd (initramfs) for a Linux kernel given with --guest PATH to a bzImage.")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "[vmI=]TEXT",
+            description = {"Appended to a Linux guest's kernel command line (default: " + dev.jkvm.guest.LinuxBoot.DEFAULT_CMDLINE + ").",
+                "vmI=TEXT appends to VM I only; repeat for several VMs. Text without vmI= goes to every Linux VM."})
+    List<String> cmdlines = new ArrayList<>();
 
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
@@ -201,8 +210,17 @@ final class RunCommand implements Callable<Integer> {
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
+        List<String> extra = LinuxCommandLines.perVm(cmdlines, n);
         for (int i = 0; i < n; i++) {
-            GuestImage image = images.computeIfAbsent(guests.get(guests.size() == 1 ? 0 : i), g -> GuestCatalog.resolve(g, memOverride));
+            String guest = guests.get(guests.size() == 1 ? 0 : i);
+            String cmdline = extra.get(i);
+            dev.jkvm.guest.LinuxOptions linux = new dev.jkvm.guest.LinuxOptions(java.util.Optional.ofNullable(initrd), java.util.Optional.empty(),
+                    dev.jkvm.guest.LinuxOptions.cmdline(cmdline));
+            GuestImage image = images.computeIfAbsent(guest + "\0" + cmdline, g -> LinuxGuests.resolve(guest, memOverride, linux, arg,
+                    line -> spec.commandLine().getErr().println(line)));
+            if (image.linux() == null && !cmdline.isEmpty()) {
+                throw new UsageException("--cmdline is for Linux guests, and vm" + i + "'s guest " + guest + " is not a Linux kernel");
+            }
             specs.add(new ExperimentSpec.VmSpec(image, mem != null ? mem : image.manifest().memory(),
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i),
                     vcpusByVm.getOrDefault(i, image.manifest().vcpus())));
@@ -214,6 +232,9 @@ final class RunCommand implements Callable<Integer> {
         Experiment.validate(s);
         return s;
     }
+
+    /** Console lines shown after a faulted guest's summary. */
+    static final int FAULT_TAIL_LINES = 8;
 
     static void printSummary(PrintWriter out, ExperimentReport report) {
         for (VmReport vm : report.vms()) {
@@ -230,6 +251,19 @@ final class RunCommand implements Callable<Integer> {
             if (vm.vcpus().size() > 1) {
                 for (var v : vm.vcpus()) {
                     out.printf("jkvm: %s %s: %d exits%n", v.name(), v.result().describe(), v.exits().total());
+                }
+            }
+            if (vm.linuxSteal() != null) {
+                dev.jkvm.experiment.LinuxSteal st = vm.linuxSteal();
+                out.printf("jkvm: %s steal over the workload: guest %d ms (its /proc/stat), host run-queue wait %.1f ms (schedstat of the vCPU thread); %s within %d ms%n",
+                        vm.name(), st.guestStealMs(), st.hostWaitNanos() / 1e6, st.agree() ? "agree" : "DO NOT agree", st.toleranceMs());
+            }
+            if (vm.result() instanceof dev.jkvm.exits.GuestResult.Faulted && !vm.serialOutput().isBlank()) {
+                // What the guest said last is usually why it faulted (a kernel panic's message and trace).
+                List<String> lines = vm.serialOutput().strip().lines().toList();
+                out.printf("jkvm: %s last console lines:%n", vm.name());
+                for (String line : lines.subList(Math.max(0, lines.size() - FAULT_TAIL_LINES), lines.size())) {
+                    out.printf("jkvm: %s| %s%n", vm.name(), line);
                 }
             }
             if (vm.unknownPortReads() + vm.unknownPortWrites() + vm.mmioReads() + vm.mmioWrites() > 0) {

@@ -34,6 +34,14 @@ final class LifecycleEvents {
             e.runTime = vm.runNanos();
             e.progress = vm.progressCounter() == null ? -1 : vm.progressCounter();
             e.commit();
+            if (vm.linuxSteal() != null) {
+                dev.jkvm.jfr.LinuxWorkloadSteal s = new dev.jkvm.jfr.LinuxWorkloadSteal();
+                s.vm = vm.name();
+                s.vcpu = 0;
+                s.guestSteal = vm.linuxSteal().guestStealMs() * 1_000_000;
+                s.hostRunQueueWait = vm.linuxSteal().hostWaitNanos();
+                s.commit();
+            }
         }
     }
 }

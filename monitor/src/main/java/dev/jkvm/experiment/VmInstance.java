@@ -1,11 +1,13 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.devices.CmosRtc;
 import dev.jkvm.devices.Com1Serial;
 import dev.jkvm.devices.DebugExit;
 import dev.jkvm.devices.FwCfg;
 import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
+import dev.jkvm.devices.PowerOff;
 import dev.jkvm.devices.SerialConsole;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
@@ -42,6 +44,7 @@ final class VmInstance implements AutoCloseable {
     private final Vm vm;
     private final List<VmVcpu> vcpus;
     private final SerialConsole serial;
+    private final LinuxWorkloadWatch linuxWatch;
     private final PingPort ping = new PingPort();
     private final ExitHandler handler;
     private final long tscHz;
@@ -58,12 +61,18 @@ final class VmInstance implements AutoCloseable {
         this.vm = vm;
         this.vcpus = List.copyOf(vcpus);
         this.serial = new SerialConsole(name, terminal);
+        this.linuxWatch = guest.linux() == null ? null : new LinuxWorkloadWatch(serial);
         PortBus bus = new PortBus()
-                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
+                .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(linuxWatch != null ? linuxWatch : serial,
                         vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
                 .map(DebugExit.PORT, DebugExit.PORT, new DebugExit())
                 .map(PingPort.PORT, PingPort.PORT, ping)
+                .map(PowerOff.PORT, PowerOff.PORT, new PowerOff())
                 .map(FwCfg.SELECTOR_PORT, FwCfg.DATA_PORT, fwCfg);
+        if (guest.linux() != null) {
+            CmosRtc rtc = new CmosRtc(java.time.Clock.systemUTC());
+            bus.map(CmosRtc.INDEX_PORT, CmosRtc.DATA_PORT, rtc);
+        }
         this.handler = new ExitHandler(bus);
     }
 
@@ -98,9 +107,18 @@ final class VmInstance implements AutoCloseable {
             String vmName = nameOf(index);
             for (int i = 0; i < vcpuCount; i++) {
                 Vcpu vcpu = vm.createVcpu(i);
-                // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
-                vcpu.setCpuid(cpuid);
-                ApStarts.setUp(vcpu, memory, guest, arg, vcpuCount, vm.hasIrqchip());
+                if (guest.linux() != null) {
+                    // The host's supported CPUID with the hypervisor bit: Linux looks for kvmclock and steal time only then.
+                    try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                        vcpu.setCpuid(dev.jkvm.kvm.LinuxCpuid.of(cpuid, arena));
+                    }
+                    // Linux starts its application processors itself (INIT/SIPI); only the bootstrap processor is set up.
+                    if (i == 0) CpuSetup.linux64(vcpu, memory, guest.entry(), guest.linux().bootParams());
+                } else {
+                    // Pass the host's supported CPUID through, KVM paravirt leaves included (steal time).
+                    vcpu.setCpuid(cpuid);
+                    ApStarts.setUp(vcpu, memory, guest, arg, vcpuCount, vm.hasIrqchip());
+                }
                 if (i == 0 && multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
                 vcpus.add(new VmVcpu(VmVcpu.nameOf(vmName, i, vcpuCount), vcpu, stats ? vcpu.openStats() : null));
             }
@@ -171,6 +189,11 @@ final class VmInstance implements AutoCloseable {
                     result -> guestEnded(v, result)));
         }
         return threads();
+    }
+
+    /** The Linux workload's ready/summary watch, or null for a guest that is not Linux. */
+    LinuxWorkloadWatch linuxWatch() {
+        return linuxWatch;
     }
 
     /** The vCPU threads, by vCPU index (empty before {@link #newThreads}). */

@@ -8,7 +8,8 @@ import dev.jkvm.exits.GuestResult;
  * each vCPU's own report. The thread, TID, run and loop figures are those of the vCPU whose guest
  * ended the VM, else of vCPU 0. {@code loopEndNanos}
  * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
- * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown).
+ * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown);
+ * {@code linuxSteal} the built-in Linux workload's steal, guest vs host (null for other guests).
  */
 public record VmReport(
         String name,
@@ -27,7 +28,8 @@ public record VmReport(
         long loopEndNanos,
         long loopAllocatedBytes,
         Long progressCounter,
-        java.util.List<VcpuReport> vcpus) {
+        java.util.List<VcpuReport> vcpus,
+        LinuxSteal linuxSteal) {
 
     public VmReport {
         vcpus = java.util.List.copyOf(vcpus);

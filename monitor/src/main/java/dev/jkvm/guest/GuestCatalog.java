@@ -46,6 +46,11 @@ public final class GuestCatalog {
      * RAM when given (--memory), else against the manifest's memory.
      */
     public static GuestImage resolve(String nameOrPath, OptionalLong memory) {
+        return resolve(nameOrPath, memory, LinuxOptions.NONE);
+    }
+
+    /** As {@link #resolve(String, OptionalLong)}, with the initrd and command line a Linux kernel gets. */
+    public static GuestImage resolve(String nameOrPath, OptionalLong memory, LinuxOptions linux) {
         if (!nameOrPath.contains("/") && !nameOrPath.contains(".")) {
             GuestManifest m = builtInManifestOrNull(nameOrPath);
             if (m == null) {
@@ -53,9 +58,12 @@ public final class GuestCatalog {
                         + String.join(", ", builtIns().stream().map(GuestManifest::name).toList())
                         + "; or give a path to an image)");
             }
+            if (m.format() == GuestManifest.ImageFormat.BZIMAGE) {
+                throw new IllegalStateException("the built-in guest " + m.name() + " is resolved by dev.jkvm.linux.LinuxGuests");
+            }
             return GuestImage.load(m, resourceBytes(m.image()), "built-in guest " + m.name(), memory.orElse(m.memory()));
         }
-        return fromPath(Path.of(nameOrPath), memory);
+        return fromPath(Path.of(nameOrPath), memory, linux);
     }
 
     static GuestImage fromPath(Path image) {
@@ -66,6 +74,51 @@ public final class GuestCatalog {
     static final int MAX_MANIFEST_BYTES = 64 << 10;
 
     static GuestImage fromPath(Path image, OptionalLong memory) {
+        return fromPath(image, memory, LinuxOptions.NONE);
+    }
+
+    /** Guest memory for a Linux kernel given without a manifest: room for a distribution kernel to decompress and run. */
+    public static final long LINUX_MEMORY = 256L << 20;
+
+    /** The manifest of a Linux kernel: 64-bit entry, the in-kernel irqchip and PIT, {@link #LINUX_MEMORY}. */
+    public static GuestManifest linuxManifest(String name, String description) {
+        return new GuestManifest(name, description, CpuMode.LONG, name, GuestManifest.ImageFormat.BZIMAGE, 0, 0, LINUX_MEMORY,
+                OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), "status:0",
+                GuestManifest.Irqchip.KERNEL, OptionalLong.empty(), 1, GuestManifest.ApStart.SIPI, OptionalLong.empty());
+    }
+
+    /** A Linux kernel with the initrd and command line of {@code options}, laid out for {@code memory} bytes of RAM. */
+    public static GuestImage linux(GuestManifest manifest, byte[] kernel, String source, LinuxOptions options, long memory) {
+        BzImage bz = BzImage.parse(kernel, source);
+        byte[] initrd = options.initrdBytes().orElse(new byte[0]);
+        if (options.initrd().isPresent()) initrd = readBounded(options.initrd().get(), "--initrd", memory);
+        if (options.vmlinux().isPresent()) {
+            Path file = options.vmlinux().get();
+            GuestImage vmlinux = ElfImage.parse(manifest, readBounded(file, "vmlinux", memory), file.toString());
+            GuestImage image = LinuxBoot.buildDecompressed(bz, vmlinux, initrd, options.cmdline(), memory, source).image(manifest);
+            image.check(source, memory);
+            return image;
+        }
+        return GuestImage.bootLinux(manifest, bz, initrd, options.cmdline(), memory, source);
+    }
+
+    /** Reads a file the user named, refusing one larger than {@code limit} before reading it. */
+    public static byte[] readBounded(Path file, String what, long limit) {
+        if (Files.isDirectory(file)) throw new UsageException(what + " " + file + " is a directory; give a file");
+        if (!Files.isRegularFile(file)) throw new UsageException(what + " file not found: " + file);
+        try {
+            long size = Files.size(file);
+            if (size >= limit) {
+                throw new InvalidGuestException(String.format("%s %s is %d bytes, larger than the VM's %s of RAM (use --memory)",
+                        what, file, size, Sizes.format(limit)));
+            }
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + what + " " + file + ": " + IoErrors.reason(e));
+        }
+    }
+
+    static GuestImage fromPath(Path image, OptionalLong memory, LinuxOptions linux) {
         if (Files.isDirectory(image)) throw new UsageException("guest image " + image + " is a directory; give the image file inside it");
         if (!Files.exists(image)) throw new UsageException("guest image not found: " + image);
         if (!Files.isRegularFile(image)) throw new UsageException("guest image " + image + " is not a regular file");
@@ -92,6 +145,16 @@ public final class GuestCatalog {
             throw new UsageException("cannot read guest image " + image + ": " + IoErrors.reason(e));
         } catch (OutOfMemoryError e) {
             throw new UsageException("guest image " + image + " (" + size + " bytes) does not fit into jkvm's heap; give the JVM more (-Xmx) or use a smaller image");
+        }
+        if (manifest == null && BzImage.looksLikeBzImage(bytes)) {
+            return linux(linuxManifest(image.getFileName().toString(), "user Linux kernel " + image), bytes, image.toString(), linux,
+                    memory.orElse(LINUX_MEMORY));
+        }
+        if (manifest != null && manifest.format() == GuestManifest.ImageFormat.BZIMAGE) {
+            return linux(manifest, bytes, image.toString(), linux, memory.orElse(manifest.memory()));
+        }
+        if (linux.initrd().isPresent()) {
+            throw new UsageException("--initrd is for Linux kernels, and " + image + " is not a bzImage");
         }
         if (manifest == null) {
             String name = image.getFileName().toString();
@@ -141,7 +204,8 @@ public final class GuestCatalog {
         return image.resolveSibling(base + ".manifest");
     }
 
-    private static GuestManifest builtInManifest(String name) {
+    /** The manifest of a built-in guest by name. */
+    public static GuestManifest builtInManifest(String name) {
         GuestManifest m = builtInManifestOrNull(name);
         if (m == null) throw new IllegalStateException("guests.index names '" + name + "' but its manifest is missing from the jar");
         return m;

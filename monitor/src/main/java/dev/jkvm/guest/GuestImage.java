@@ -8,7 +8,22 @@ import java.util.List;
  * (one segment per PT_LOAD). Every segment has been checked to lie inside guest memory and clear
  * of the monitor's area.
  */
-public record GuestImage(GuestManifest manifest, List<Segment> segments, long entry) {
+public record GuestImage(GuestManifest manifest, List<Segment> segments, long entry, LinuxBoot linux) {
+
+    /** An image that is not a Linux kernel: no boot_params to hand over. */
+    public GuestImage(GuestManifest manifest, List<Segment> segments, long entry) {
+        this(manifest, segments, entry, null);
+    }
+
+    /**
+     * A Linux kernel laid out with its initrd and command line for {@code memory} bytes of RAM
+     * (see {@link LinuxBoot}); checked like every image.
+     */
+    public static GuestImage bootLinux(GuestManifest manifest, BzImage kernel, byte[] initrd, String cmdline, long memory, String source) {
+        GuestImage image = LinuxBoot.build(kernel, initrd, cmdline, memory, source).image(manifest);
+        image.check(source, memory);
+        return image;
+    }
 
     /** Bytes to place at a guest physical address; memory beyond {@code bytes} up to {@code memSize} is zero. */
     public record Segment(long address, byte[] bytes, long memSize) {}
@@ -23,6 +38,8 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
             case FLAT -> new GuestImage(manifest, List.of(new Segment(manifest.load(), file, file.length)), manifest.entry());
             case ELF -> ElfImage.parse(manifest, file, source);
             case MULTIBOOT -> MultibootImage.parse(manifest, file, source);
+            // A kernel given without --initrd: booted with the default command line and no initrd.
+            case BZIMAGE -> LinuxBoot.build(BzImage.parse(file, source), new byte[0], LinuxBoot.DEFAULT_CMDLINE, memory, source).image(manifest);
         };
         image.check(source, memory);
         return image;

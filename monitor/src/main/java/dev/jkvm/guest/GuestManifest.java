@@ -33,7 +33,8 @@ public record GuestManifest(
     /** Most vCPUs a VM may have (a manifest's {@code vcpus} or {@code --vcpus}). */
     public static final int MAX_VCPUS = 64;
 
-    public enum ImageFormat { FLAT, ELF, MULTIBOOT }
+    /** BZIMAGE: an x86 Linux kernel, booted with an initrd and command line through boot_params ({@link LinuxBoot}). */
+    public enum ImageFormat { FLAT, ELF, MULTIBOOT, BZIMAGE }
 
     /**
      * Interrupt machinery of the VM: NONE (no interrupt controllers; HLT exits to jkvm and ends the
@@ -93,13 +94,17 @@ public record GuestManifest(
                 case "flat" -> ImageFormat.FLAT;
                 case "elf" -> ImageFormat.ELF;
                 case "multiboot" -> ImageFormat.MULTIBOOT;
-                default -> throw new InvalidGuestException(source + ": 'format' must be flat, elf or multiboot, not '" + kv.get("format") + "'");
+                case "bzimage" -> ImageFormat.BZIMAGE;
+                default -> throw new InvalidGuestException(source + ": 'format' must be flat, elf, multiboot or bzimage, not '" + kv.get("format") + "'");
             };
             if (format == ImageFormat.ELF && mode != CpuMode.LONG) {
                 throw new InvalidGuestException(source + ": ELF images are supported in long mode only");
             }
             if (format == ImageFormat.MULTIBOOT && mode != CpuMode.PROTECTED) {
                 throw new InvalidGuestException(source + ": Multiboot kernels start in protected mode ('mode = protected')");
+            }
+            if (format == ImageFormat.BZIMAGE && mode != CpuMode.LONG) {
+                throw new InvalidGuestException(source + ": Linux kernels start at their 64-bit entry ('mode = long')");
             }
             long defaultLoad = mode == CpuMode.LONG ? GuestLayout.HIGH_IMAGE : GuestLayout.LOW_IMAGE;
             long load = format == ImageFormat.FLAT ? address(kv, "load", defaultLoad, source) : 0;

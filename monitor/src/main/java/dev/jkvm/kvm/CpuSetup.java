@@ -28,6 +28,8 @@ public final class CpuSetup {
     private static final long GDT_CODE32 = 0x00CF_9B00_0000_FFFFL;
     private static final long GDT_DATA = 0x00CF_9300_0000_FFFFL;
     private static final short CODE_SELECTOR = 0x08, DATA_SELECTOR = 0x10;
+    /** The selectors the Linux boot protocol names: __BOOT_CS and __BOOT_DS. */
+    private static final short LINUX_BOOT_CS = 0x10, LINUX_BOOT_DS = 0x18;
     private static final long RFLAGS_RESERVED = 0x2;
     /** Real-mode guests set their own stack; this is only a safe start below the image. */
     private static final long REAL_MODE_SP = 0x7000;
@@ -95,6 +97,36 @@ public final class CpuSetup {
         MemorySegment regs = vcpu.getRegs();
         kvm_regs.rax(regs, Integer.toUnsignedLong(magic));
         kvm_regs.rbx(regs, infoAddress);
+        vcpu.setRegs(regs);
+    }
+
+    /**
+     * The x86 64-bit boot protocol's entry state (boot.rst, "64-bit Boot Protocol"): long mode with
+     * paging on and the first 1 GiB identity-mapped (kernel, boot_params, command line and initrd
+     * included), a GDT whose selector 0x10 (__BOOT_CS) is flat 64-bit code and 0x18 (__BOOT_DS) flat
+     * data, CS = 0x10, DS = ES = SS = 0x18, interrupts off, RSI = boot_params, RIP = the 64-bit entry.
+     */
+    public static void linux64(Vcpu vcpu, GuestMemory memory, long entry, long bootParams) {
+        memory.writeLong(GuestLayout.GDT, 0);
+        memory.writeLong(GuestLayout.GDT + 8, 0);
+        memory.writeLong(GuestLayout.GDT + 16, GDT_CODE64);
+        memory.writeLong(GuestLayout.GDT + 24, GDT_DATA);
+        writeIdentityPageTables(memory);
+        MemorySegment sregs = vcpu.getSregs();
+        protectedMode(sregs, true);
+        kvm_dtable.limit(kvm_sregs.gdt(sregs), (short) (4 * 8 - 1));
+        kvm_segment.selector(kvm_sregs.cs(sregs), LINUX_BOOT_CS);
+        for (MemorySegment seg : new MemorySegment[] {kvm_sregs.ds(sregs), kvm_sregs.es(sregs), kvm_sregs.fs(sregs), kvm_sregs.gs(sregs), kvm_sregs.ss(sregs)}) {
+            kvm_segment.selector(seg, LINUX_BOOT_DS);
+        }
+        vcpu.setSregs(sregs);
+        MemorySegment regs = vcpu.getRegs();
+        regs.fill((byte) 0);
+        kvm_regs.rip(regs, entry);
+        kvm_regs.rsi(regs, bootParams);
+        // The kernel sets its own stack at once; this one only keeps an early fault from writing to 0.
+        kvm_regs.rsp(regs, bootParams);
+        kvm_regs.rflags(regs, RFLAGS_RESERVED);
         vcpu.setRegs(regs);
     }
 

@@ -89,6 +89,51 @@ public final class SandboxAssets {
         }
     }
 
+    /** Debian's kernel as cached: the bzImage, the ELF inside it when it could be unpacked, and its release. */
+    public record DebianKernel(Path vmlinuz, Optional<Path> vmlinux, String release) {}
+
+    /**
+     * The current Debian kernel (linux-image-amd64) from the cache in {@code cacheDir}, downloaded and
+     * unpacked there first when missing (progress lines go to {@code progress}); the same files the
+     * sandbox boots. Fails with the reason and what to do (e.g. no apt lists, no network).
+     */
+    public static DebianKernel debianKernel(Path cacheDir, Consumer<String> progress) throws SandboxException {
+        SandboxAssets assets = new SandboxAssets(cacheDir, progress);
+        try {
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw new SandboxException(Step.ASSETS, "cannot create the cache directory " + cacheDir + ": " + e.getMessage()
+                    + " (set " + SandboxConfig.CACHE_ENV + " to a writable directory)", e);
+        }
+        FileChannel lockFile = null;
+        try {
+            try {
+                lockFile = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                lockFile.lock();
+            } catch (IOException e) {
+                // A read-only cache (the host's, shared into the sandbox) cannot be locked, nor changed by anyone here.
+                if (lockFile != null) lockFile.close();
+                lockFile = null;
+            }
+            KernelFiles k = assets.kernel();
+            Path vmlinux = k.dir().resolve("vmlinux");
+            return new DebianKernel(k.dir().resolve("vmlinuz"), Files.isRegularFile(vmlinux) ? Optional.of(vmlinux) : Optional.empty(), k.release());
+        } catch (IOException e) {
+            throw new SandboxException(Step.ASSETS, "preparing the kernel cache in " + cacheDir + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SandboxException(Step.INTERRUPTED, "interrupted while preparing the kernel cache", e);
+        } finally {
+            if (lockFile != null) {
+                try {
+                    lockFile.close(); // releases the lock
+                } catch (IOException e) {
+                    // nothing held any more
+                }
+            }
+        }
+    }
+
     private BootFiles prepareLocked(SandboxConfig cfg) throws SandboxException, IOException, InterruptedException {
         KernelFiles kernel = kernel();
         Path busybox = busybox();

@@ -107,6 +107,17 @@ class JkvmRulesTest {
     }
 
     @Test
+    void aLinuxGuestsStealBesideTheHostsWaitIsShownByAnalyze(@TempDir Path dir) throws Exception {
+        Path f = alternate(0, 4_000_000, 4_000_000).also(() -> SyntheticSchedule.linuxSteal("vm1", 190_000_000L, 196_980_000L))
+                .write(dir.resolve("linux.jfr"), 1);
+        String[] out = new String[1];
+        assertEquals(0, RecordingAnalysisTest.cli(out, "analyze", f.toString()));
+        assertTrue(out[0].contains("Linux steal guest/host") && out[0].contains("190.000/196.980 ms"), out[0]);
+        assertEquals(0, RecordingAnalysisTest.cli(out, "analyze", "--format", "json", f.toString()));
+        assertTrue(out[0].contains("\"linuxGuestStealNanos\": 190000000, \"linuxHostWaitNanos\": 196980000"), out[0]);
+    }
+
+    @Test
     void theCommandPrintsJmcsEvaluation(@TempDir Path dir) throws Exception {
         Path f = alternate(5, 12_000_000, 4_000_000).write(dir.resolve("nice.jfr"), 1);
         String[] out = new String[1];

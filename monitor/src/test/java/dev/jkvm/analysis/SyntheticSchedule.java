@@ -240,6 +240,12 @@ final class SyntheticSchedule {
         return slash < 0 ? 0 : Integer.parseInt(lane.substring(slash + 4));
     }
 
+    static void linuxSteal(String vm, long guestSteal, long hostWait) {
+        dev.jkvm.jfr.LinuxWorkloadSteal s = new dev.jkvm.jfr.LinuxWorkloadSteal();
+        s.vm = vm; s.vcpu = 0; s.guestSteal = guestSteal; s.hostRunQueueWait = hostWait;
+        s.commit();
+    }
+
     /** Runs an event commit in the schedule's extras (any event type). */
     SyntheticSchedule also(Runnable commit) {
         extras.add(commit);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MainUsageTest {
     static final List<String> BUILT_INS = List.of(
             "hello", "hello32", "hello64", "spin", "io-ping", "tsc-probe", "triple-fault", "steal-spin", "exit-status", "tick", "duty", "serial-irq", "multiboot-info",
-            "lock", "ap-count");
+            "lock", "ap-count", "linux");
 
     record Result(int code, String out, String err) {}
 
@@ -94,7 +94,7 @@ class MainUsageTest {
                 default -> "long";
             };
             assertEquals(expectedMode, cols[1], lines.get(i + 1));
-            assertEquals("4MiB", cols[2], lines.get(i + 1));
+            assertEquals(cols[0].equals("linux") ? "256MiB" : "4MiB", cols[2], lines.get(i + 1));
         }
     }
 

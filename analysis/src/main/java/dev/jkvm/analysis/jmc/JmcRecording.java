@@ -93,6 +93,9 @@ public final class JmcRecording {
                     case "jkvm.StealTime" -> {
                         for (IItem i : it) a.steal(f.str(i, "vm"), (int) f.num(i, "vcpu"), f.num(i, "steal"));
                     }
+                    case "jkvm.LinuxWorkloadSteal" -> {
+                        for (IItem i : it) a.linuxSteal(f.str(i, "vm"), (int) f.num(i, "vcpu"), f.num(i, "guestSteal"), f.num(i, "hostRunQueueWait"));
+                    }
                     case "jkvm.KernelSchedSwitch" -> {
                         for (IItem i : it) {
                             a.kernelSwitch((int) f.num(i, "cpu"), f.time(i), (int) f.num(i, "nextTid"), f.str(i, "nextComm"),
