@@ -121,8 +121,7 @@ public final class Experiment {
             if (recording != null) {
                 timeline.beforeRecordingStops();
                 try {
-                    JfrSession.finish(recording, spec.jfr(), out);
-                    JfrSession.appendTimeline(timeline, spec.jfr(), out);
+                    JfrSession.write(recording, timeline, spec.jfr(), out);
                 } catch (JfrSession.NotWritten e) {
                     return report.withRecordingProblem(e.getMessage()); // the summary is still printed
                 }
