@@ -1,5 +1,6 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.experiment.Experiment;
 import dev.jkvm.experiment.ExperimentReport;
@@ -85,6 +86,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
 
+    @Option(names = "--serial-out", paramLabel = "DIR",
+            description = "Write each VM's whole serial output to DIR/vmN.serial (created if missing; works with --quiet).")
+    Path serialOut;
+
+    @Option(names = "--serial-cap", paramLabel = "SIZE",
+            description = "With --serial-out: at most SIZE bytes per VM file; later bytes are counted and a note ends the file. Default: 64M.")
+    String serialCap;
+
     @Mixin
     SandboxChoice sandbox;
 
@@ -95,9 +104,11 @@ final class RunCommand implements Callable<Integer> {
         if (sandbox.shouldDelegate()) {
             List<Path> writable = new ArrayList<>();
             if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
+            if (serialOut != null) writable.add(serialOut.toAbsolutePath());
             return sandbox.delegate(spec, out, writable);
         }
-        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal());
+        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal())
+                .withSerialOut(serialOut, serialCapBytes());
         ExperimentReport report;
         try (StopSignals signals = StopSignals.install(run::requestStop, spec.commandLine().getErr())) {
             report = run.run();
@@ -138,6 +149,8 @@ final class RunCommand implements Callable<Integer> {
             niceByVm.put(Integer.parseInt(digits), v);
         });
         if (jfr != null) JfrSession.requireWritable(jfr);
+        if (serialCap != null && serialOut == null) throw new UsageException("--serial-cap limits the files of --serial-out DIR; give --serial-out too");
+        if (serialOut != null) SerialLog.requireUsable(serialOut, serialCapBytes());
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
@@ -151,6 +164,15 @@ final class RunCommand implements Callable<Integer> {
         ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), jfr, profile, !quiet);
         Experiment.validate(s);
         return s;
+    }
+
+    private long serialCapBytes() {
+        if (serialCap == null) return SerialLog.DEFAULT_CAP;
+        try {
+            return Sizes.parse(serialCap);
+        } catch (UsageException e) {
+            throw new UsageException("--serial-cap: " + e.getMessage());
+        }
     }
 
     static void printSummary(PrintWriter out, ExperimentReport report) {

@@ -1,6 +1,7 @@
 package dev.jkvm.experiment;
 
 import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.kvm.Kvm;
 import dev.jkvm.kvm.KvmAvailability;
@@ -51,6 +52,19 @@ public final class Experiment {
         return this;
     }
 
+    private java.nio.file.Path serialDir;
+    private long serialCap = SerialLog.DEFAULT_CAP;
+
+    /**
+     * Writes each VM's whole serial output to its own file in {@code dir} ({@code vm0.serial}, …), up
+     * to {@code cap} bytes per VM (null: no files). Checked with {@link SerialLog#requireUsable} first.
+     */
+    public Experiment withSerialOut(java.nio.file.Path dir, long cap) {
+        this.serialDir = dir;
+        this.serialCap = cap;
+        return this;
+    }
+
     /** Checks everything a user can get wrong, before anything starts. */
     public static void validate(ExperimentSpec spec) {
         if (spec.vms().isEmpty()) throw new UsageException("an experiment needs at least one VM");
@@ -83,7 +97,7 @@ public final class Experiment {
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut));
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), serialOut, openSerialLog(i)));
             }
             for (VmInstance vm : vms) vm.newThread(gate, elsewhere).start();
             for (VmInstance vm : vms) vm.thread().awaitReady();
@@ -116,6 +130,7 @@ public final class Experiment {
             for (String w : sampler.warnings()) out.println(w);
             ticks.finish(out);
             ExperimentReport report = report(vms);
+            printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
             if (recording != null) {
@@ -132,6 +147,28 @@ public final class Experiment {
             stopAll(vms, "monitor shutting down");
             for (VmInstance vm : vms) vm.close();
         }
+    }
+
+    private SerialLog openSerialLog(int index) {
+        if (serialDir == null) return null;
+        java.nio.file.Path file = SerialLog.fileOf(serialDir, VmInstance.nameOf(index));
+        try {
+            return SerialLog.open(file, serialCap);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the serial output file " + file + ": " + dev.jkvm.util.IoErrors.reason(e), e);
+        }
+    }
+
+    /** Where the serial output files are, and one line per VM whose file is not its whole output. */
+    private void printSerialLogs(List<VmInstance> vms) {
+        if (serialDir == null) return;
+        out.printf("jkvm: serial output of %d VM%s in %s (vmN.serial, at most %s each)%n", vms.size(), vms.size() == 1 ? "" : "s",
+                serialDir, dev.jkvm.util.Sizes.format(serialCap));
+        for (VmInstance vm : vms) {
+            String problem = vm.serial().log().problem(vm.name());
+            if (problem != null) out.println(problem);
+        }
+        out.flush();
     }
 
     /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */

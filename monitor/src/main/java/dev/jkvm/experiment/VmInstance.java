@@ -7,6 +7,7 @@ import dev.jkvm.devices.InterruptLine;
 import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
 import dev.jkvm.devices.SerialConsole;
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
@@ -46,8 +47,8 @@ final class VmInstance implements AutoCloseable {
     private final KvmStatsFd vcpuStats;
     private VcpuThread thread;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, KvmStatsFd vmStats, KvmStatsFd vcpuStats,
-            FwCfg fwCfg) {
+    private VmInstance(int index, GuestImage guest, Vm vm, Vcpu vcpu, PrintWriter terminal, SerialLog log, KvmStatsFd vmStats,
+            KvmStatsFd vcpuStats, FwCfg fwCfg) {
         this.vmStats = vmStats;
         this.vcpuStats = vcpuStats;
         this.tscHz = vcpu.tscKhz() * 1000;
@@ -56,7 +57,7 @@ final class VmInstance implements AutoCloseable {
         this.guest = guest;
         this.vm = vm;
         this.vcpu = vcpu;
-        this.serial = new SerialConsole(name, terminal);
+        this.serial = new SerialConsole(name, terminal, log);
         PortBus bus = new PortBus()
                 .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(serial,
                         vm.hasIrqchip() ? vm.irqLine(Com1Serial.IRQ)::set : InterruptLine.NONE))
@@ -66,9 +67,19 @@ final class VmInstance implements AutoCloseable {
         this.handler = new ExitHandler(bus);
     }
 
-    /** Creates the VM, loads the guest and sets up its vCPU. On failure nothing is left open. */
-    static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, PrintWriter terminal) {
-        Vm vm = kvm.createVm();
+    /**
+     * Creates the VM, loads the guest and sets up its vCPU. {@code log} (may be null) receives the
+     * whole serial output and is owned by the instance from here on. On failure nothing is left open.
+     */
+    static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, PrintWriter terminal,
+            SerialLog log) {
+        Vm vm;
+        try {
+            vm = kvm.createVm();
+        } catch (RuntimeException e) {
+            if (log != null) log.close();
+            throw e;
+        }
         try {
             GuestMemory memory = vm.mapMemory(memoryBytes);
             if (guest.manifest().irqchip() == GuestManifest.Irqchip.KERNEL) vm.createInterruptControllers();
@@ -88,9 +99,10 @@ final class VmInstance implements AutoCloseable {
             if (multiboot != null) CpuSetup.multiboot(vcpu, MultibootImage.BOOTLOADER_MAGIC, multiboot.infoAddress());
             memory.prefault();
             boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
-            return new VmInstance(index, guest, vm, vcpu, terminal, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
+            return new VmInstance(index, guest, vm, vcpu, terminal, log, stats ? vm.openStats() : null, stats ? vcpu.openStats() : null,
                     new FwCfg(memoryBytes, 1, multiboot != null ? guest.manifest().image() : ""));
         } catch (RuntimeException e) {
+            if (log != null) log.close();
             vm.close();
             throw e;
         }

@@ -122,6 +122,22 @@ class BadInputTest {
     }
 
     @Test
+    void aSerialOutputPlaceThatCannotHoldTheFilesIsNamed() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", file.toString()).err(),
+                "--serial-out " + file + " is not a directory; give a directory for the files vm0.serial");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", dir.resolve("s").toString(), "--serial-cap", "0").err(),
+                "--serial-cap: size must be positive: '0'");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", dir.resolve("s").toString(), "--serial-cap", "lots").err(),
+                "--serial-cap: not a size: 'lots'");
+        assertContains(usageError("run", "--guest", "hello", "--serial-cap", "1M").err(), "--serial-cap limits the files of --serial-out DIR");
+        try (Tmpfs ro = Tmpfs.mount("ro,size=16k")) {
+            assertContains(usageError("run", "--guest", "hello", "--serial-out", ro.path().toString()).err(),
+                    "cannot write serial output into " + ro.path() + ": Read-only file system; choose another --serial-out directory");
+        }
+    }
+
+    @Test
     void anUnwritableRecordingIsNamedWithItsReason() throws Exception {
         assertContains(usageError("run", "--guest", "hello", "--jfr", dir.toString()).err(), "it is a directory");
         assertContains(usageError("run", "--guest", "hello", "--jfr", "").err(), "--jfr needs a file name");

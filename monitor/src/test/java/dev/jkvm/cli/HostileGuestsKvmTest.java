@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jkvm.testing.JkvmProcess;
 import dev.jkvm.testing.TestGuests;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -90,5 +91,45 @@ class HostileGuestsKvmTest {
         assertEquals(5, events.stream().filter(e -> e.getEventType().getName().equals("jkvm.VmEnd")).count());
         long gaps = events.stream().filter(e -> e.getEventType().getName().equals("jkvm.GuestGap")).count();
         assertTrue(gaps <= dev.jkvm.experiment.GuestSamplerLimits.GAP_BUDGET, gaps + " gaps recorded");
+    }
+
+    /**
+     * A guest that floods COM1 beside `hello`, with --serial-out and --quiet: each VM's file holds its
+     * output byte for byte up to the cap, then a note with the count of later bytes; the flood's bytes
+     * (file + beyond the cap) are exactly its port-I/O exits, counted on the exit path, not the serial one.
+     */
+    @Test
+    void aSerialFloodFillsItsFileUpToTheCapAndNoFurther() throws Exception {
+        Path serial = TestGuests.longModeFlat(dir, "serial-flood", SERIAL_FLOOD);
+        Path files = dir.resolve("serial");
+        long cap = 96 << 10;
+        String out;
+        long rss;
+        try (JkvmProcess p = JkvmProcess.start(dir, "run", "--no-sandbox", "--guest", serial.toString(), "--guest", "hello",
+                "--duration", "3s", "--cpu", "1", "--quiet", "--serial-out", files.toString(), "--serial-cap", "96K")) {
+            int code = p.waitFor(60_000);
+            out = p.out();
+            rss = p.maxRssKiB();
+            assertEquals(ExitCodes.OK, code, out + p.err());
+        }
+        System.out.printf("serial flood: jkvm peak RSS %d MiB (bound %d MiB)%n", rss >> 10, RSS_BOUND_KIB >> 10);
+        assertTrue(rss < RSS_BOUND_KIB, "peak RSS " + (rss >> 10) + " MiB");
+        assertTrue(out.contains("jkvm: vm1 halted after"), out);
+        assertTrue(out.contains("jkvm: serial output of 2 VMs in " + files + " (vmN.serial, at most 96 KiB each)"), out);
+        assertTrue(!out.contains("vm0| ") && !out.contains("vm1| "), "--quiet streams nothing\n" + out);
+        assertEquals("Hello from jkvm (real mode)\n", Files.readString(files.resolve("vm1.serial")));
+        byte[] flood = Files.readAllBytes(files.resolve("vm0.serial"));
+        for (int i = 0; i < cap; i++) assertEquals('A', flood[i], "byte " + i);
+        Matcher note = Pattern.compile("\n\\[jkvm: serial output capped at " + cap + " bytes \\(--serial-cap\\); (\\d+) later bytes not written\\]\n")
+                .matcher(new String(flood, (int) cap, flood.length - (int) cap, java.nio.charset.StandardCharsets.US_ASCII));
+        assertTrue(note.matches(), "the file ends with the note");
+        long beyond = Long.parseLong(note.group(1));
+        assertTrue(out.contains("jkvm: vm0 serial output capped at 96 KiB in " + files.resolve("vm0.serial") + "; " + beyond
+                + " later bytes not written (--serial-cap)"), out);
+        Matcher exits = Pattern.compile("jkvm: vm0 stopped \\(duration elapsed\\) after [^:]+: (\\d+) exits \\(([^)]*)\\)").matcher(out);
+        assertTrue(exits.find(), out);
+        Matcher io = Pattern.compile("IO (\\d+)").matcher(exits.group(2));
+        assertTrue(io.find(), exits.group(2));
+        assertEquals(Long.parseLong(io.group(1)), cap + beyond, "one port-I/O exit per byte: " + exits.group(2));
     }
 }
