@@ -100,17 +100,27 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ExperimentSpec experiment = toSpec();
-        if (sandbox.shouldDelegate()) {
-            List<Path> writable = new ArrayList<>();
-            if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
-            if (serialOut != null) writable.add(serialOut.toAbsolutePath());
-            return sandbox.delegate(spec, out, writable);
-        }
-        Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal())
-                .withSerialOut(serialOut, serialCapBytes());
         ExperimentReport report;
-        try (StopSignals signals = StopSignals.install(run::requestStop, spec.commandLine().getErr())) {
+        // Handlers first, so a signal during the checks below does not end the JVM half-way through
+        // one (the recording's writability check creates and removes a file).
+        try (StopSignals signals = StopSignals.install(spec.commandLine().getErr())) {
+            ExperimentSpec experiment = toSpec();
+            if (sandbox.shouldDelegate()) {
+                signals.close(); // the sandbox's process handles the signals itself
+                List<Path> writable = new ArrayList<>();
+                if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
+                if (serialOut != null) writable.add(serialOut.toAbsolutePath());
+                return sandbox.delegate(spec, out, writable);
+            }
+            if (signals.received() != null) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("jkvm: " + signals.received().name() + " before any VM was created: nothing started, nothing recorded");
+                err.flush();
+                return ExitCodes.signalled(signals.received());
+            }
+            Experiment run = new Experiment(experiment, out).withStatusLine(Experiment.outputIsTerminal())
+                    .withSerialOut(serialOut, serialCapBytes());
+            signals.forwardTo(run::requestStop);
             report = run.run();
             printSummary(out, report);
             if (report.recordingProblem() != null) {

@@ -113,6 +113,9 @@ public final class Experiment {
                 sampler.start();
                 ticks.start();
                 printThreadMap(vms);
+                synchronized (stopLock) {
+                    running = vms;
+                }
                 long opened = gate.open();
                 long stopAt;
                 try {
@@ -144,6 +147,9 @@ public final class Experiment {
             return report;
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running
+            synchronized (stopLock) {
+                running = null; // a late signal must not touch a vCPU being closed
+            }
             stopAll(vms, "monitor shutting down");
             for (VmInstance vm : vms) vm.close();
         }
@@ -184,7 +190,23 @@ public final class Experiment {
      */
     public void requestStop(String why) {
         if (stopRequest == null) stopRequest = why;
+        // Once the guests run, stop them from the caller's thread (a signal handler's, already awake):
+        // handing the stop to the waiting thread costs a wake-up on a CPU that may be busy (measured:
+        // up to 117 ms on this 2-CPU host while other builds ran). The waiting thread then only joins.
+        synchronized (stopLock) { // never while the VMs are being closed: see run's finally
+            if (running != null) stopNow(running, why);
+        }
+        Thread w = waiter;
+        if (w != null) java.util.concurrent.locks.LockSupport.unpark(w);
     }
+
+    /** The thread in {@link #awaitEnd}, woken by {@link #requestStop}. */
+    private volatile Thread waiter;
+    /** The VMs from the gate's opening until they are closed (the list no longer changes), for {@link #requestStop}. */
+    private List<VmInstance> running;
+    private final Object stopLock = new Object();
+    /** The one stop instant, taken by whichever thread stops the VMs first (0: not yet). */
+    private final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
 
     private void place(VmInstance vm, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
@@ -239,11 +261,12 @@ public final class Experiment {
         long deadline = spec.duration() == null ? Long.MAX_VALUE : opened + spec.duration().toNanos();
         long nextSweep = opened + STRAY_SWEEP_NANOS;
         long nextStatus = opened + StatusLine.PERIOD_NANOS;
+        waiter = Thread.currentThread();
         while (true) {
             if (vms.stream().noneMatch(vm -> vm.thread().isAlive())) return 0;
             long now = System.nanoTime();
             String why = now >= deadline ? "duration elapsed" : stopRequest;
-            if (why != null) return stopAll(vms, why);
+            if (why != null) return stopAndJoin(vms, why);
             if (now >= nextSweep) {
                 strays.sweep();
                 nextSweep = now + STRAY_SWEEP_NANOS;
@@ -274,6 +297,22 @@ public final class Experiment {
         for (VcpuThread t : running) t.interrupt();
         for (VcpuThread t : running) t.stopAndJoin(why);
         return at;
+    }
+
+    /** {@link #stopAll} at the instant {@link #stopNow} took, whichever thread took it first. */
+    private long stopAndJoin(List<VmInstance> vms, String why) throws InterruptedException {
+        long at = stopNow(vms, why);
+        stopAll(vms, why);
+        return at;
+    }
+
+    /** The first half of {@link #stopAll}, safe from any thread: no guest enters again, every running one is kicked out. Returns the one stop instant. */
+    private long stopNow(List<VmInstance> vms, String why) {
+        long now = System.nanoTime();
+        if (!stoppedAt.compareAndSet(0, now)) return stoppedAt.get();
+        for (VmInstance vm : vms) vm.thread().requestStop(why);
+        for (VmInstance vm : vms) vm.thread().interrupt();
+        return now;
     }
 
     /**

@@ -52,6 +52,7 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
         checkShared(source, "counter", manifest.counter(), 8, 8, memory);
         checkShared(source, "tsc-ring", manifest.tscRing(), GuestLayout.RING_HEADER_BYTES, 8, memory);
         checkShared(source, "steal-time", manifest.stealTime(), GuestLayout.STEAL_TIME_BYTES, 64, memory);
+        checkShared(source, "tick-ring", manifest.tickRing(), GuestLayout.RING_HEADER_BYTES, 8, memory);
     }
 
     /**

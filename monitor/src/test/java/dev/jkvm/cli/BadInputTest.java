@@ -116,6 +116,8 @@ class BadInputTest {
         assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'counter' 0x7fffffffffffff00");
         Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 4M\nsteal-time = 0x201010\n");
         assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'steal-time' 0x201010 is not a 64-byte aligned guest address");
+        Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 4M\ntick-ring = 0x3fffc8\n");
+        assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'tick-ring' 0x3fffc8-0x400008 is outside 4096 KiB");
         // --memory moves the end of memory, and the check with it.
         Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 8M\ncounter = 0x700000\n");
         assertContains(usageError("run", "--guest", image.toString(), "--memory", "4M").err(), "manifest 'counter' 0x700000-0x700008 is outside 4096 KiB");
