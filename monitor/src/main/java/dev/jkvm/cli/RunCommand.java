@@ -5,10 +5,12 @@ import dev.jkvm.analysis.RecordingAnalysis;
 import dev.jkvm.analysis.expect.Expectation;
 import dev.jkvm.analysis.expect.JunitXml;
 import dev.jkvm.analysis.expect.Verdict;
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.experiment.Experiment;
 import dev.jkvm.experiment.ExperimentReport;
 import dev.jkvm.experiment.ExperimentSpec;
+import dev.jkvm.experiment.ForeignHogs;
 import dev.jkvm.experiment.VmReport;
 import dev.jkvm.guest.GuestCatalog;
 import dev.jkvm.guest.GuestImage;
@@ -108,6 +110,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
 
+    @Option(names = "--serial-out", paramLabel = "DIR",
+            description = "Write each VM's whole serial output to DIR/vmN.serial (created if missing; works with --quiet).")
+    Path serialOut;
+
+    @Option(names = "--serial-cap", paramLabel = "SIZE",
+            description = "With --serial-out: at most SIZE bytes per VM file; later bytes are counted and a note ends the file. Default: 64M.")
+    String serialCap;
+
+    @Option(names = "--foreign-hog", paramLabel = "N", defaultValue = "0",
+            description = {"Start N busy processes (a shell loop) pinned to --cpu for the run: foreign load the VMs share the CPU with.",
+                "The run hygiene line and `jkvm analyze` show their time; the summary says how long they ran by their own schedstat. At most "
+                        + ForeignHogs.MAX + "."})
+    int foreignHogs;
+
     @Mixin
     SandboxChoice sandbox;
 
@@ -118,54 +134,77 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<Expectation> expectations = expect.parse();
-        ExperimentSpec experiment = toSpec();
-        if (sandbox.shouldDelegate()) {
-            List<Path> writable = new ArrayList<>();
-            if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
-            if (expect.junit != null) writable.add(expect.junit.toAbsolutePath().getParent());
-            return sandbox.delegate(spec, out, writable);
-        }
-        // Expectations are judged on the recording: without --jfr it goes to a temporary file, deleted at the end.
-        Path temporary = expectations.isEmpty() || jfr != null ? null : Files.createTempFile("jkvm-expect-", ".jfr");
-        try {
-            Path recording = temporary != null ? temporary : jfr;
-            if (temporary != null) experiment = toSpec(temporary);
-            Outcome outcome = runHere(experiment, out, err, Experiment.outputIsTerminal());
-            if (expectations.isEmpty() || outcome.stopped() || outcome.report().recordingProblem() != null) return outcome.code();
-            List<Verdict> verdicts = judge(expectations, recording);
-            ExpectOptions.print(out, verdicts);
-            if (expect.junit != null) {
-                String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
-                ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+        // Handlers first, so a signal during the checks below does not end the JVM half-way through
+        // one (the recording's writability check creates and removes a file).
+        try (StopSignals signals = StopSignals.install(err)) {
+            List<Expectation> expectations = expect.parse();
+            ExperimentSpec experiment = toSpec();
+            if (sandbox.shouldDelegate()) {
+                signals.close(); // the sandbox's process handles the signals itself
+                List<Path> writable = new ArrayList<>();
+                if (jfr != null) writable.add(jfr.toAbsolutePath().getParent());
+                if (expect.junit != null) writable.add(expect.junit.toAbsolutePath().getParent());
+                if (serialOut != null) writable.add(serialOut.toAbsolutePath());
+                return sandbox.delegate(spec, out, writable);
             }
-            return outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
-        } finally {
-            if (temporary != null) Files.deleteIfExists(temporary);
+            if (signals.received() != null) {
+                err.println("jkvm: " + signals.received().name() + " before any VM was created: nothing started, nothing recorded");
+                err.flush();
+                return ExitCodes.signalled(signals.received());
+            }
+            // Expectations are judged on the recording: without --jfr it goes to a temporary file, deleted at the end.
+            Path temporary = expectations.isEmpty() || jfr != null ? null : Files.createTempFile("jkvm-expect-", ".jfr");
+            try {
+                Path recording = temporary != null ? temporary : jfr;
+                if (temporary != null) experiment = toSpec(temporary);
+                Outcome outcome = runHere(experiment, out, err, Experiment.outputIsTerminal(), signals);
+                if (expectations.isEmpty() || outcome.stopped() || outcome.report().recordingProblem() != null) return outcome.code();
+                List<Verdict> verdicts = judge(expectations, recording);
+                ExpectOptions.print(out, verdicts);
+                if (expect.junit != null) {
+                    String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
+                    ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+                }
+                return outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
+            } finally {
+                if (temporary != null) Files.deleteIfExists(temporary);
+            }
         }
     }
 
     /** How a run here ended: its exit code (before expectations), its report, whether a signal stopped it, its wall time. */
     record Outcome(int code, ExperimentReport report, boolean stopped, double seconds) {}
 
-    /** Runs the experiment in this process (KVM usable here), prints the summary, returns how it ended. */
+    /** Runs the experiment in this process (KVM usable here) under its own signal handlers (`jkvm regress`: one run after another). */
     Outcome runHere(ExperimentSpec experiment, PrintWriter out, PrintWriter err, boolean statusLine) throws InterruptedException {
-        long t0 = System.nanoTime();
-        Experiment run = new Experiment(experiment, out).withStatusLine(statusLine);
-        ExperimentReport report;
-        try (StopSignals signals = StopSignals.install(run::requestStop, err)) {
-            report = run.run();
-            printSummary(out, report);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            if (report.recordingProblem() != null) {
-                err.println("jkvm: " + report.recordingProblem());
-                err.flush();
-                return new Outcome(ExitCodes.INTERNAL, report, false, seconds);
-            }
-            if (signals.received() != null) return new Outcome(ExitCodes.signalled(signals.received()), report, true, seconds);
-            int code = report.anyMonitorError() ? ExitCodes.INTERNAL : report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
-            return new Outcome(code, report, false, seconds);
+        try (StopSignals signals = StopSignals.install(err)) {
+            return runHere(experiment, out, err, statusLine, signals);
         }
+    }
+
+    /** Runs the experiment in this process (KVM usable here), prints the summary, returns how it ended; a signal stops it. */
+    Outcome runHere(ExperimentSpec experiment, PrintWriter out, PrintWriter err, boolean statusLine, StopSignals signals)
+            throws InterruptedException {
+        long t0 = System.nanoTime();
+        Experiment run = new Experiment(experiment, out).withStatusLine(statusLine).withSerialOut(serialOut, serialCapBytes());
+        signals.forwardTo(run::requestStop);
+        ExperimentReport report;
+        try (ForeignHogs hogs = foreignHogs == 0 ? ForeignHogs.none() : ForeignHogs.start(foreignHogs, cpu)) {
+            report = run.run();
+            hogs.close(); // before the summary, which says how long they ran
+            printSummary(out, report);
+            if (hogs.describe() != null) out.println("jkvm: " + hogs.describe());
+            out.flush();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (report.recordingProblem() != null) {
+            err.println("jkvm: " + report.recordingProblem());
+            err.flush();
+            return new Outcome(ExitCodes.INTERNAL, report, false, seconds);
+        }
+        if (signals.received() != null) return new Outcome(ExitCodes.signalled(signals.received()), report, true, seconds);
+        int code = report.anyMonitorError() ? ExitCodes.INTERNAL : report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
+        return new Outcome(code, report, false, seconds);
     }
 
     /** The verdicts on a finished run's recording; a recording that cannot be analyzed fails every expectation with the reason. */
@@ -206,7 +245,13 @@ final class RunCommand implements Callable<Integer> {
             niceByVm.put(Integer.parseInt(digits), v);
         });
         Map<Integer, Integer> vcpusByVm = VcpuCounts.parse(vcpus, n);
+        if (foreignHogs < 0 || foreignHogs > ForeignHogs.MAX) {
+            throw new UsageException("--foreign-hog takes 0 to " + ForeignHogs.MAX + " processes, got " + foreignHogs);
+        }
+        if (foreignHogs > 0 && cpu == null) throw new UsageException("--foreign-hog needs --cpu C: the hogs share the experiment CPU with the VMs");
         if (recording != null) JfrSession.requireWritable(recording);
+        if (serialCap != null && serialOut == null) throw new UsageException("--serial-cap limits the files of --serial-out DIR; give --serial-out too");
+        if (serialOut != null) SerialLog.requireUsable(serialOut, serialCapBytes());
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
@@ -235,6 +280,15 @@ final class RunCommand implements Callable<Integer> {
 
     /** Console lines shown after a faulted guest's summary. */
     static final int FAULT_TAIL_LINES = 8;
+
+    private long serialCapBytes() {
+        if (serialCap == null) return SerialLog.DEFAULT_CAP;
+        try {
+            return Sizes.parse(serialCap);
+        } catch (UsageException e) {
+            throw new UsageException("--serial-cap: " + e.getMessage());
+        }
+    }
 
     static void printSummary(PrintWriter out, ExperimentReport report) {
         for (VmReport vm : report.vms()) {

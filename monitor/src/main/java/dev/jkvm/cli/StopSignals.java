@@ -21,7 +21,7 @@ final class StopSignals implements AutoCloseable {
 
     private static final List<String> NAMES = List.of("INT", "TERM", "HUP");
 
-    private final Consumer<String> stop;
+    private volatile Consumer<String> stop;
     private final PrintWriter err;
     private final List<Signal> installed = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
@@ -32,7 +32,15 @@ final class StopSignals implements AutoCloseable {
         this.err = err;
     }
 
-    /** Installs the handlers; {@code stop} is called once, with the reason, on the first signal. */
+    /**
+     * Installs the handlers before there is anything to stop: a first signal is only remembered
+     * ({@link #received}) until {@link #forwardTo} names what to stop.
+     */
+    static StopSignals install(PrintWriter err) {
+        return install(null, err);
+    }
+
+    /** Installs the handlers; {@code stop} (may be null, see {@link #forwardTo}) is called once, with the reason, on the first signal. */
     static StopSignals install(Consumer<String> stop, PrintWriter err) {
         StopSignals s = new StopSignals(stop, err);
         for (String name : NAMES) {
@@ -57,9 +65,18 @@ final class StopSignals implements AutoCloseable {
             }
             received = now;
         }
+        // Stop first, then say so: the message must not delay the stop.
+        Consumer<String> target = stop;
+        if (target != null) target.accept(now.name());
         err.println("jkvm: " + now.name() + ": stopping every VM (send it again to exit at once)");
         err.flush();
-        stop.accept(now.name());
+    }
+
+    /** From now on the first signal calls {@code target}; at once if one has come already. */
+    void forwardTo(Consumer<String> target) {
+        stop = target;
+        Received r = received;
+        if (r != null) target.accept(r.name());
     }
 
     /** The first signal received, or null. */
@@ -67,8 +84,11 @@ final class StopSignals implements AutoCloseable {
         return received;
     }
 
+    /** Puts the JVM's own handlers back. Idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (int i = 0; i < installed.size(); i++) Signal.handle(installed.get(i), previous.get(i));
+        installed.clear();
+        previous.clear();
     }
 }

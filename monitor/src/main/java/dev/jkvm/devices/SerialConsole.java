@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A VM's serial output: streamed line by line with the VM's name in front ({@code vm0| Hello}) when a
- * terminal is given, and its last {@link #TAIL_BYTES} bytes kept for the run's report. A guest can
+ * terminal is given, all of it (up to a cap) to a {@link SerialLog} file when one is given, and its
+ * last {@link #TAIL_BYTES} bytes kept for the run's report. A guest can
  * write for as long as it runs, so what is kept is bounded: older bytes are counted, not kept. Lines
  * of several VMs never interleave inside a line because each complete line is printed under the
  * terminal's lock.
@@ -22,10 +23,26 @@ public final class SerialConsole implements SerialSink {
     private long written;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
+    private final SerialLog log;
+
     /** @param terminal where lines are streamed, or null to only keep them */
     public SerialConsole(String vmName, PrintWriter terminal) {
+        this(vmName, terminal, null);
+    }
+
+    /**
+     * @param terminal where lines are streamed, or null
+     * @param log      the file that gets every byte (up to its cap), or null
+     */
+    public SerialConsole(String vmName, PrintWriter terminal, SerialLog log) {
         this.prefix = vmName + "| ";
         this.terminal = terminal;
+        this.log = log;
+    }
+
+    /** The file of the whole output, or null. */
+    public SerialLog log() {
+        return log;
     }
 
     @Override
@@ -35,6 +52,7 @@ public final class SerialConsole implements SerialSink {
         }
         tail[(int) (written % TAIL_BYTES)] = b;
         written++;
+        if (log != null) log.write(b);
         if (terminal == null) return;
         if (b == '\n') {
             flushLine();
@@ -45,9 +63,10 @@ public final class SerialConsole implements SerialSink {
         }
     }
 
-    /** Prints a last line that did not end in a newline. */
+    /** Prints a last line that did not end in a newline and closes the file of the output. Call after the vCPU thread ended. */
     public synchronized void finish() {
         if (line.size() > 0) flushLine();
+        if (log != null) log.close();
     }
 
     /** Bytes the guest wrote in all. */

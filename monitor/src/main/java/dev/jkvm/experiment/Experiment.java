@@ -1,6 +1,7 @@
 package dev.jkvm.experiment;
 
 import dev.jkvm.bindings.Syscalls;
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.host.HostFacts;
 import dev.jkvm.host.RunHygiene;
@@ -53,6 +54,19 @@ public final class Experiment {
         return this;
     }
 
+    private java.nio.file.Path serialDir;
+    private long serialCap = SerialLog.DEFAULT_CAP;
+
+    /**
+     * Writes each VM's whole serial output to its own file in {@code dir} ({@code vm0.serial}, …), up
+     * to {@code cap} bytes per VM (null: no files). Checked with {@link SerialLog#requireUsable} first.
+     */
+    public Experiment withSerialOut(java.nio.file.Path dir, long cap) {
+        this.serialDir = dir;
+        this.serialCap = cap;
+        return this;
+    }
+
     /** Checks everything a user can get wrong, before anything starts. */
     public static void validate(ExperimentSpec spec) {
         if (spec.vms().isEmpty()) throw new UsageException("an experiment needs at least one VM");
@@ -89,7 +103,7 @@ public final class Experiment {
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut));
+                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
             }
             for (VmInstance vm : vms) vm.newThreads(gate, elsewhere).forEach(VcpuThread::start);
             for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
@@ -109,6 +123,9 @@ public final class Experiment {
                 locks.start();
                 printThreadMap(vms);
                 hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms)) : null;
+                synchronized (stopLock) {
+                    running = vms;
+                }
                 long opened = gate.open();
                 long stopAt;
                 try {
@@ -128,13 +145,13 @@ public final class Experiment {
             ticks.finish(out);
             locks.finish(out);
             ExperimentReport report = report(vms);
+            printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
             if (recording != null) {
                 timeline.beforeRecordingStops();
                 try {
-                    JfrSession.finish(recording, spec.jfr(), out);
-                    JfrSession.appendTimeline(timeline, spec.jfr(), out);
+                    JfrSession.write(recording, timeline, spec.jfr(), out);
                 } catch (JfrSession.NotWritten e) {
                     return report.withRecordingProblem(e.getMessage()); // the summary is still printed
                 }
@@ -142,9 +159,34 @@ public final class Experiment {
             return report;
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running
+            synchronized (stopLock) {
+                running = null; // a late signal must not touch a vCPU being closed
+            }
             stopAll(vms, "monitor shutting down");
             for (VmInstance vm : vms) vm.close();
         }
+    }
+
+    private SerialLog openSerialLog(int index) {
+        if (serialDir == null) return null;
+        java.nio.file.Path file = SerialLog.fileOf(serialDir, VmInstance.nameOf(index));
+        try {
+            return SerialLog.open(file, serialCap);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the serial output file " + file + ": " + dev.jkvm.util.IoErrors.reason(e), e);
+        }
+    }
+
+    /** Where the serial output files are, and one line per VM whose file is not its whole output. */
+    private void printSerialLogs(List<VmInstance> vms) {
+        if (serialDir == null) return;
+        out.printf("jkvm: serial output of %d VM%s in %s (vmN.serial, at most %s each)%n", vms.size(), vms.size() == 1 ? "" : "s",
+                serialDir, dev.jkvm.util.Sizes.format(serialCap));
+        for (VmInstance vm : vms) {
+            String problem = vm.serial().log().problem(vm.name());
+            if (problem != null) out.println(problem);
+        }
+        out.flush();
     }
 
     /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */
@@ -180,7 +222,23 @@ public final class Experiment {
      */
     public void requestStop(String why) {
         if (stopRequest == null) stopRequest = why;
+        // Once the guests run, stop them from the caller's thread (a signal handler's, already awake):
+        // handing the stop to the waiting thread costs a wake-up on a CPU that may be busy (measured:
+        // up to 117 ms on this 2-CPU host while other builds ran). The waiting thread then only joins.
+        synchronized (stopLock) { // never while the VMs are being closed: see run's finally
+            if (running != null) stopNow(running, why);
+        }
+        Thread w = waiter;
+        if (w != null) java.util.concurrent.locks.LockSupport.unpark(w);
     }
+
+    /** The thread in {@link #awaitEnd}, woken by {@link #requestStop}. */
+    private volatile Thread waiter;
+    /** The VMs from the gate's opening until they are closed (the list no longer changes), for {@link #requestStop}. */
+    private List<VmInstance> running;
+    private final Object stopLock = new Object();
+    /** The one stop instant, taken by whichever thread stops the VMs first (0: not yet). */
+    private final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
 
     private void place(VmInstance vm, VmVcpu vcpu, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
@@ -241,11 +299,12 @@ public final class Experiment {
         long deadline = spec.duration() == null ? Long.MAX_VALUE : opened + spec.duration().toNanos();
         long nextSweep = opened + STRAY_SWEEP_NANOS;
         long nextStatus = opened + StatusLine.PERIOD_NANOS;
+        waiter = Thread.currentThread();
         while (true) {
             if (vms.stream().noneMatch(VmInstance::anyThreadAlive)) return 0;
             long now = System.nanoTime();
             String why = now >= deadline ? "duration elapsed" : stopRequest;
-            if (why != null) return stopAll(vms, why);
+            if (why != null) return stopAndJoin(vms, why);
             if (now >= nextSweep) {
                 strays.sweep();
                 if (hygiene != null) hygiene.sample();
@@ -277,6 +336,22 @@ public final class Experiment {
         for (VcpuThread t : running) t.interrupt();
         for (VcpuThread t : running) t.stopAndJoin(why);
         return at;
+    }
+
+    /** {@link #stopAll} at the instant {@link #stopNow} took, whichever thread took it first. */
+    private long stopAndJoin(List<VmInstance> vms, String why) throws InterruptedException {
+        long at = stopNow(vms, why);
+        stopAll(vms, why);
+        return at;
+    }
+
+    /** The first half of {@link #stopAll}, safe from any thread: no guest enters again, every running one is kicked out. Returns the one stop instant. */
+    private long stopNow(List<VmInstance> vms, String why) {
+        long now = System.nanoTime();
+        if (!stoppedAt.compareAndSet(0, now)) return stoppedAt.get();
+        for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.requestStop(why);
+        for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.interrupt();
+        return now;
     }
 
     /**

@@ -24,6 +24,14 @@ final class TickSampler implements AutoCloseable {
     static final long MAGIC = 0x474e49524b434954L; // "TICKRING" read as a little-endian u64
     private static final long POLL_NANOS = 10_000_000;
     private static final int MAX_CAPACITY = 1 << 20;
+    /** Entries read per ring and poll: a 1000 Hz guest writes 10 per poll; a guest claiming more only loses ticks. */
+    static final long READ_PER_POLL = 4096;
+    /**
+     * WakeupLatency events per ring and run (17 minutes of a 1000 Hz guest): a guest that claims
+     * ticks without end must not fill the disk with the recording. Past it, ticks are still counted
+     * and go into the latency histogram.
+     */
+    static final long EVENT_BUDGET = 1L << 20;
     /** Histogram: 1 µs buckets up to 20 ms; longer latencies share the last bucket (the max is kept exactly). */
     private static final int BUCKETS = 20_000;
 
@@ -39,6 +47,11 @@ final class TickSampler implements AutoCloseable {
         long prevSince;
         long missed;
         long max;
+        long events;
+        long skipped; // entries not read: more than READ_PER_POLL at once
+        long badHeaders;
+        String problem;
+        String failure;
         final long[] histogram = new long[BUCKETS];
 
         Ring(String vm, GuestMemory memory, long base, long tscHz) {
@@ -87,9 +100,15 @@ final class TickSampler implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stopping) {
-            poll();
-            LockSupport.parkNanos(POLL_NANOS);
+        try {
+            while (!stopping) {
+                poll();
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+        } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their ticks are no longer read
+            synchronized (this) {
+                for (Ring r : rings) if (r.failure == null) r.failure = "tick sampler failed: " + t;
+            }
         }
     }
 
@@ -110,15 +129,45 @@ final class TickSampler implements AutoCloseable {
 
     private synchronized void poll() {
         for (Ring r : rings) {
-            if (r.memory.readLong(r.base) != MAGIC) continue; // the guest has not set its ring up yet
-            long capacity = r.memory.readLong(r.base + 16);
-            long period = r.memory.readLong(r.base + 32);
-            long written = r.memory.readLong(r.base + 24);
-            if (capacity <= 0 || capacity > MAX_CAPACITY || period <= 0 || written < r.read) continue; // not a ring we can trust
+            if (r.failure != null) continue;
+            try {
+                poll(r);
+            } catch (RuntimeException e) {
+                r.failure = String.valueOf(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Reads what the guest added to one ring. Everything read from the guest is checked before it is
+     * used: the header must describe a ring inside guest memory, and one poll reads at most
+     * {@link #READ_PER_POLL} entries.
+     */
+    private void poll(Ring r) {
+        if (r.memory.readLong(r.base) != MAGIC) return; // the guest has not set its ring up yet
+        long capacity = r.memory.readLong(r.base + 16);
+        long period = r.memory.readLong(r.base + 32);
+        long written = r.memory.readLong(r.base + 24);
+        String bad = capacity <= 0 || capacity > MAX_CAPACITY ? "capacity " + capacity + " (1.." + MAX_CAPACITY + ")"
+                : r.base + 0x40 + capacity * 16 > r.memory.size() ? "a ring of " + capacity + " entries at 0x" + Long.toHexString(r.base)
+                        + " ends beyond guest memory"
+                : period <= 0 ? "period " + period
+                : written < r.read ? "tick count went back from " + r.read + " to " + written : null;
+        if (bad != null) { // not a ring we can trust: read nothing this time
+            r.badHeaders++;
+            r.problem = bad;
+            return;
+        }
+        {
             if (written - r.read > capacity) {
                 r.overwritten += written - r.read - capacity;
                 r.read = written - capacity;
                 r.prevTsc = -1; // the previous entry is gone: the next one has no predecessor
+            }
+            if (written - r.read > READ_PER_POLL) {
+                r.skipped += written - r.read - READ_PER_POLL;
+                r.read = written - READ_PER_POLL;
+                r.prevTsc = -1;
             }
             for (; r.read < written; r.read++) {
                 long at = r.base + 0x40 + (r.read % capacity) * 16;
@@ -131,6 +180,8 @@ final class TickSampler implements AutoCloseable {
                 long latency = Math.max(0, w.latencyNanos());
                 r.histogram[(int) Math.min(BUCKETS - 1, latency / 1000)]++;
                 r.max = Math.max(r.max, latency);
+                if (r.events >= EVENT_BUDGET) continue;
+                r.events++;
                 WakeupLatency e = new WakeupLatency();
                 e.vm = r.vm;
                 e.vcpu = 0;
@@ -149,8 +200,18 @@ final class TickSampler implements AutoCloseable {
     synchronized void finish(PrintWriter out) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
-        poll();
+        try {
+            poll();
+        } catch (Throwable t) {
+            for (Ring r : rings) if (r.failure == null) r.failure = "last read failed: " + t;
+        }
         for (Ring r : rings) {
+            if (r.failure != null) out.printf("jkvm: %s tick ring no longer read: %s%n", r.vm, r.failure);
+            if (r.badHeaders > 0) out.printf("jkvm: %s tick ring header ignored %d time(s): %s%n", r.vm, r.badHeaders, r.problem);
+            if (r.skipped > 0 || r.events >= EVENT_BUDGET) {
+                out.printf("jkvm: %s tick ring: %d ticks not read (over %d a poll), %d not recorded as events (limit %d per VM)%n",
+                        r.vm, r.skipped, READ_PER_POLL, Math.max(0, r.received() - r.events), EVENT_BUDGET);
+            }
             long received = r.received();
             if (received == 0) {
                 out.printf("jkvm: %s ticks: none received%n", r.vm);

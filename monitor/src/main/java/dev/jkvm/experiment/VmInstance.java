@@ -9,6 +9,7 @@ import dev.jkvm.devices.PingPort;
 import dev.jkvm.devices.PortBus;
 import dev.jkvm.devices.PowerOff;
 import dev.jkvm.devices.SerialConsole;
+import dev.jkvm.devices.SerialLog;
 import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
@@ -52,7 +53,8 @@ final class VmInstance implements AutoCloseable {
     /** The vCPU whose guest ended the VM, or null while none has. */
     private VmVcpu endedBy;
 
-    private VmInstance(int index, GuestImage guest, Vm vm, List<VmVcpu> vcpus, PrintWriter terminal, KvmStatsFd vmStats, FwCfg fwCfg) {
+    private VmInstance(int index, GuestImage guest, Vm vm, List<VmVcpu> vcpus, PrintWriter terminal, SerialLog log, KvmStatsFd vmStats,
+            FwCfg fwCfg) {
         this.vmStats = vmStats;
         this.tscHz = vcpus.get(0).vcpu().tscKhz() * 1000;
         this.index = index;
@@ -60,7 +62,7 @@ final class VmInstance implements AutoCloseable {
         this.guest = guest;
         this.vm = vm;
         this.vcpus = List.copyOf(vcpus);
-        this.serial = new SerialConsole(name, terminal);
+        this.serial = new SerialConsole(name, terminal, log);
         this.linuxWatch = guest.linux() == null ? null : new LinuxWorkloadWatch(serial);
         PortBus bus = new PortBus()
                 .map(Com1Serial.BASE, Com1Serial.LAST, new Com1Serial(linuxWatch != null ? linuxWatch : serial,
@@ -76,19 +78,21 @@ final class VmInstance implements AutoCloseable {
         this.handler = new ExitHandler(bus);
     }
 
-    /** Creates the VM with one vCPU, loads the guest and sets the vCPU up. On failure nothing is left open. */
-    static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, PrintWriter terminal) {
-        return create(kvm, cpuid, index, guest, memoryBytes, arg, 1, terminal);
-    }
-
     /**
      * Creates the VM with {@code vcpuCount} vCPUs, loads the guest and sets the vCPUs up: vCPU 0 (the
      * bootstrap processor) at the guest's entry; the others as the manifest's {@code ap-start} says
-     * ({@link ApStarts}). On failure nothing is left open.
+     * ({@link ApStarts}). {@code log} (may be null) receives the whole serial output and is owned by
+     * the instance from here on. On failure nothing is left open.
      */
     static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, int vcpuCount,
-            PrintWriter terminal) {
-        Vm vm = kvm.createVm();
+            PrintWriter terminal, SerialLog log) {
+        Vm vm;
+        try {
+            vm = kvm.createVm();
+        } catch (RuntimeException e) {
+            if (log != null) log.close();
+            throw e;
+        }
         List<VmVcpu> vcpus = new ArrayList<>();
         KvmStatsFd vmStats = null;
         try {
@@ -124,11 +128,12 @@ final class VmInstance implements AutoCloseable {
             }
             memory.prefault();
             if (stats) vmStats = vm.openStats();
-            return new VmInstance(index, guest, vm, vcpus, terminal, vmStats,
+            return new VmInstance(index, guest, vm, vcpus, terminal, log, vmStats,
                     new FwCfg(memoryBytes, vcpuCount, multiboot != null ? guest.manifest().image() : ""));
         } catch (RuntimeException e) {
             for (VmVcpu v : vcpus) v.close();
             if (vmStats != null) vmStats.close();
+            if (log != null) log.close();
             vm.close();
             throw e;
         }

@@ -70,6 +70,7 @@ public record GuestImage(GuestManifest manifest, List<Segment> segments, long en
         checkShared(source, "tsc-ring", manifest.tscRing(), GuestLayout.RING_HEADER_BYTES, 8, memory);
         checkShared(source, "steal-time", manifest.stealTime(), GuestLayout.STEAL_TIME_BYTES, 64, memory);
         checkShared(source, "lock-stats", manifest.lockStats(), GuestLayout.LOCK_STATS_BYTES, GuestLayout.PAGE, memory);
+        checkShared(source, "tick-ring", manifest.tickRing(), GuestLayout.RING_HEADER_BYTES, 8, memory);
     }
 
     /**

@@ -127,9 +127,27 @@ class BadInputTest {
         assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'counter' 0x7fffffffffffff00");
         Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 4M\nsteal-time = 0x201010\n");
         assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'steal-time' 0x201010 is not a 64-byte aligned guest address");
+        Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 4M\ntick-ring = 0x3fffc8\n");
+        assertContains(usageError("run", "--guest", image.toString()).err(), "manifest 'tick-ring' 0x3fffc8-0x400008 is outside 4096 KiB");
         // --memory moves the end of memory, and the check with it.
         Files.writeString(dir.resolve("g.manifest"), "name = g\nmode = long\nimage = g.bin\nmemory = 8M\ncounter = 0x700000\n");
         assertContains(usageError("run", "--guest", image.toString(), "--memory", "4M").err(), "manifest 'counter' 0x700000-0x700008 is outside 4096 KiB");
+    }
+
+    @Test
+    void aSerialOutputPlaceThatCannotHoldTheFilesIsNamed() throws Exception {
+        Path file = Files.writeString(dir.resolve("plain"), "x");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", file.toString()).err(),
+                "--serial-out " + file + " is not a directory; give a directory for the files vm0.serial");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", dir.resolve("s").toString(), "--serial-cap", "0").err(),
+                "--serial-cap: size must be positive: '0'");
+        assertContains(usageError("run", "--guest", "hello", "--serial-out", dir.resolve("s").toString(), "--serial-cap", "lots").err(),
+                "--serial-cap: not a size: 'lots'");
+        assertContains(usageError("run", "--guest", "hello", "--serial-cap", "1M").err(), "--serial-cap limits the files of --serial-out DIR");
+        try (Tmpfs ro = Tmpfs.mount("ro,size=16k")) {
+            assertContains(usageError("run", "--guest", "hello", "--serial-out", ro.path().toString()).err(),
+                    "cannot write serial output into " + ro.path() + ": Read-only file system; choose another --serial-out directory");
+        }
     }
 
     @Test

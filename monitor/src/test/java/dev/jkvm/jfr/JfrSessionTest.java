@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jkvm.jfr.timeline.Readers;
 import dev.jkvm.testing.Tmpfs;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +29,12 @@ class JfrSessionTest {
         Recording r = JfrSession.start(file, JfrProfiles.SCHED);
         r.enable("jdk.ObjectAllocationSample");
         r.enable("jdk.ThreadSleep").withoutThreshold();
-        for (int i = 0; i < 2000; i++) {
+        busyWork(2000);
+        return r;
+    }
+
+    private static void busyWork(int iterations) {
+        for (int i = 0; i < iterations; i++) {
             byte[] garbage = new byte[10_000];
             if (garbage.length == 0) throw new AssertionError();
             try {
@@ -35,14 +43,13 @@ class JfrSessionTest {
                 Thread.currentThread().interrupt();
             }
         }
-        return r;
     }
 
     @Test
     void aWrittenRecordingIsSaidToBeWrittenAndParses() throws Exception {
         Path file = dir.resolve("ok.jfr");
         StringWriter out = new StringWriter();
-        JfrSession.finish(busyRecording(file), file, new PrintWriter(out));
+        JfrSession.write(busyRecording(file), null, file, new PrintWriter(out));
         assertTrue(out.toString().startsWith("jkvm: recording written to " + file), out.toString());
         assertFalse(RecordingFile.readAllEvents(file).isEmpty());
     }
@@ -52,20 +59,88 @@ class JfrSessionTest {
         Path file = Path.of("/dev/full");
         StringWriter out = new StringWriter();
         JfrSession.NotWritten e = assertThrows(JfrSession.NotWritten.class,
-                () -> JfrSession.finish(busyRecording(file), file, new PrintWriter(out)));
+                () -> JfrSession.write(busyRecording(file), null, file, new PrintWriter(out)));
         assertEquals("the recording was not written to /dev/full: No space left on device", e.getMessage());
         assertEquals("", out.toString(), "nothing claims success");
     }
 
     @Test
-    void aFullFileSystemIsNoSpaceLeft() throws Exception {
+    void aFullFileSystemIsNoSpaceLeftAndNoFileClaimsToBeTheRecording() throws Exception {
+        try (Tmpfs small = Tmpfs.mount("size=64k"); Tmpfs full = Tmpfs.mount("size=16k")) {
+            Path file = small.path().resolve("run.jfr");
+            StringWriter out = new StringWriter();
+            JfrSession.NotWritten e = assertThrows(JfrSession.NotWritten.class,
+                    () -> JfrSession.write(busyRecording(file), null, file, full.path(), new PrintWriter(out)));
+            assertTrue(e.getMessage().startsWith("the recording was not written to " + file + ": No space left on device; "), e.getMessage());
+            assertEquals("", out.toString());
+            assertFalse(Files.exists(file), "no truncated file under the recording's name");
+            try (var left = Files.list(small.path())) {
+                List<Path> files = left.toList();
+                assertTrue(files.isEmpty() || files.equals(List.of(JfrSession.partialName(file))), "left behind: " + files);
+            }
+        }
+    }
+
+    /**
+     * A recording of several chunks (JFR starts a new chunk whenever a recording starts) written to a
+     * real file system that fills up part-way: the complete chunks are kept under the partial name,
+     * byte for byte the start of the recording, and the JDK's parser, `jfr summary` and JMC's parser
+     * all read it.
+     */
+    @Test
+    void theChunksWrittenBeforeTheDiskFilledAreKeptAndReadable() throws Exception {
+        Path reference = dir.resolve("reference.jfr");
+        Recording r = busyRecording(dir.resolve("x.jfr"));
+        for (int i = 0; i < 6; i++) {
+            try (Recording rotate = new Recording()) {
+                rotate.start(); // a new chunk begins
+            }
+            busyWork(400);
+        }
+        r.dump(reference); // the recording so far: the same chunks the write below starts with
+        long referenceSize = Files.size(reference);
+        JfrChunks.Complete all = JfrChunks.scan(reference);
+        assertTrue(all.chunks() >= 3, all + " chunks");
+        long room = referenceSize / 2 + (4 << 10); // room for some whole chunks, not for the recording
+        try (Tmpfs small = Tmpfs.mount("size=" + room); Tmpfs full = Tmpfs.mount("size=16k")) {
+            Path file = small.path().resolve("run.jfr");
+            StringWriter out = new StringWriter();
+            JfrSession.NotWritten e = assertThrows(JfrSession.NotWritten.class,
+                    () -> JfrSession.write(r, null, file, full.path(), new PrintWriter(out)));
+            Path partial = JfrSession.partialName(file);
+            assertEquals(small.path().resolve("run.partial.jfr"), partial);
+            assertTrue(e.getMessage().contains("No space left on device; the part written before the failure ("), e.getMessage());
+            assertTrue(e.getMessage().endsWith(") is in " + partial), e.getMessage());
+            assertFalse(Files.exists(file));
+            byte[] kept = Files.readAllBytes(partial);
+            JfrChunks.Complete c = JfrChunks.scan(partial);
+            assertTrue(c.chunks() >= 1 && c.chunks() < all.chunks() && c.bytes() == kept.length, c + " of " + all);
+            assertTrue(e.getMessage().contains("(" + c.chunks() + " complete chunk"), e.getMessage());
+            byte[] start = java.util.Arrays.copyOf(Files.readAllBytes(reference), kept.length);
+            assertTrue(java.util.Arrays.equals(start, kept), "the kept part is the recording's start, byte for byte");
+            List<RecordedEvent> events = RecordingFile.readAllEvents(partial);
+            assertFalse(events.isEmpty());
+            String summary = Readers.jfr("summary", partial.toString());
+            assertTrue(summary.contains("Chunks: " + c.chunks()), summary);
+            org.openjdk.jmc.common.item.IItemCollection jmc = org.openjdk.jmc.flightrecorder.JfrLoaderToolkit.loadEvents(partial.toFile());
+            long jmcEvents = 0;
+            for (var it : jmc) jmcEvents += it.getItemCount();
+            assertTrue(jmcEvents > 0, "JMC's parser reads the kept part");
+        }
+    }
+
+    /** When the JVM's part could not be written, the whole recording goes to another file system (java.io.tmpdir in jkvm). */
+    @Test
+    void theWholeRecordingGoesElsewhereWhenItDidNotFit() throws Exception {
         try (Tmpfs small = Tmpfs.mount("size=64k")) {
             Path file = small.path().resolve("run.jfr");
             StringWriter out = new StringWriter();
             JfrSession.NotWritten e = assertThrows(JfrSession.NotWritten.class,
-                    () -> JfrSession.finish(busyRecording(file), file, new PrintWriter(out)));
-            assertTrue(e.getMessage().endsWith("No space left on device"), e.getMessage());
-            assertEquals("", out.toString());
+                    () -> JfrSession.write(busyRecording(file), null, file, dir, new PrintWriter(out)));
+            Path copy = dir.resolve("jkvm-" + ProcessHandle.current().pid() + "-run.jfr");
+            assertTrue(e.getMessage().contains("No space left on device; the whole recording was written to " + copy + " instead"), e.getMessage());
+            assertFalse(RecordingFile.readAllEvents(copy).isEmpty());
+            Readers.jfr("summary", copy.toString());
         }
     }
 

@@ -259,6 +259,10 @@ public final class TimelineChunk implements AutoCloseable {
         closed = true;
         try {
             out.close();
+        } catch (IOException e) {
+            // A spill that cannot be flushed (the disk is full) is deleted all the same: nothing will read it now.
+        }
+        try {
             Files.deleteIfExists(spill);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the timeline spill file " + spill, e);
