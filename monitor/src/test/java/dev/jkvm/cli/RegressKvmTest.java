@@ -90,6 +90,53 @@ class RegressKvmTest {
         assertEquals(100 * kernelSplit, Double.parseDouble(s.group(1)), 1.0, "split(vm0) disagrees with the kernel's sched_switch");
     }
 
+    /**
+     * A real foreign task on the experiment CPU (--foreign-hog: a pinned busy shell) fails
+     * {@code foreign.time < 1%} with exit 5; the measured fraction agrees with the time the kernel's
+     * sched_switch lines give the shell in the vCPUs' window, and the shell's own schedstat run time
+     * covers at least that.
+     */
+    @Test
+    void aForeignHogFailsForeignTimeBelowOnePercent(@TempDir Path dir) throws Exception {
+        Path jfr = dir.resolve("hog.jfr"), junit = dir.resolve("hog.xml");
+        Result r = jkvm("run", "--no-sandbox", "--quiet", "--guest", "spin", "--vms", "2", "--cpu", Integer.toString(CPU), "--duration", "2s",
+                "--foreign-hog", "1", "--jfr", jfr.toString(), "--expect", "foreign.time < 1%", "--junit", junit.toString());
+        assertEquals(5, r.code(), r.out() + r.err());
+        Matcher own = Pattern.compile("foreign hog: 1 process on CPU \\d+ ran (\\d+\\.\\d+) s").matcher(r.out());
+        assertTrue(own.find(), r.out());
+        String message = ((Element) xml(junit).getElementsByTagName("failure").item(0)).getAttribute("message");
+        Matcher m = Pattern.compile("measured (\\d+\\.\\d+) %").matcher(message);
+        assertTrue(m.find(), message);
+        double measured = Double.parseDouble(m.group(1)) / 100;
+
+        List<RecordedEvent> switches = new ArrayList<>();
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (e.getEventType().getName().equals("jkvm.KernelSchedSwitch") && e.getInt("cpu") == CPU) switches.add(e);
+            }
+        }
+        switches.sort(Comparator.comparingLong(e -> e.getLong("monotonicNanos")));
+        long first = -1, last = -1;
+        for (RecordedEvent e : switches) {
+            if (!e.getString("nextVm").isEmpty() || !e.getString("prevVm").isEmpty()) {
+                if (first < 0) first = e.getLong("monotonicNanos");
+                last = e.getLong("monotonicNanos");
+            }
+        }
+        long shell = 0;
+        for (int i = 0; i + 1 < switches.size(); i++) {
+            long a = Math.max(first, switches.get(i).getLong("monotonicNanos")), b = Math.min(last, switches.get(i + 1).getLong("monotonicNanos"));
+            if (b > a && switches.get(i).getString("nextComm").equals("sh")) shell += b - a;
+        }
+        double kernel = shell / (double) (last - first);
+        System.out.printf(Locale.ROOT, "foreign hog: foreign.time %.2f %% by jkvm, the shell %.2f %% of the window by sched_switch, %.3f s by its schedstat%n",
+                100 * measured, 100 * kernel, Double.parseDouble(own.group(1)));
+        assertTrue(kernel > 0.15, "the kernel saw the hog run only " + kernel + " of the window");
+        assertEquals(kernel, measured, 0.05, "foreign.time disagrees with the kernel's sched_switch lines for the hog");
+        assertTrue(Double.parseDouble(own.group(1)) * 1e9 >= shell * 0.99, "the hog's own schedstat holds less than sched_switch saw");
+    }
+
     /** vm's part of the vCPUs' time on CPU from the jkvm.KernelSchedSwitch copy of sched:sched_switch (tracefs), within the vCPU window. */
     static double kernelSplit(Path jfr, String vm) throws Exception {
         List<RecordedEvent> switches = new ArrayList<>();
