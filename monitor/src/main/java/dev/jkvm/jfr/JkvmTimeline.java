@@ -31,7 +31,7 @@ public final class JkvmTimeline implements AutoCloseable {
 
     /** Declares the event types to the JVM (done once, when this class loads); call before the first event, at no cost after. */
     public static void declare() {
-        // Class initialisation registered them.
+        ClockMapping.declare(); // the timeline types: class initialisation registered them
     }
 
     private JkvmTimeline(TimelineChunk chunk) {

@@ -57,6 +57,11 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
         return Math.round(nanos * (ticksPerSecond / (double) NANOS_PER_SECOND));
     }
 
+    /** Registers the reference event with the JVM; before a recording starts, so its first metadata declares it. */
+    public static void declare() {
+        jdk.jfr.FlightRecorder.register(ClockReference.class);
+    }
+
     /** Makes sure {@code recording} records the references, whatever its profile says. */
     public static void enableOn(jdk.jfr.Recording recording) {
         recording.enable(ClockReference.class).withThreshold(java.time.Duration.ZERO);
