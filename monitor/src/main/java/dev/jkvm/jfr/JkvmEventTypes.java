@@ -17,9 +17,19 @@ final class JkvmEventTypes {
 
     private JkvmEventTypes() {}
 
-    /** Registers every jkvm event type with the JVM (idempotent, cheap after the first call). */
+    /**
+     * Registers every jkvm event type with the JVM, once per JVM: a registration, even of a class
+     * already registered, makes the JVM write its metadata into running recordings again.
+     */
     static void registerAll() {
-        for (Class<? extends Event> c : PLAIN) FlightRecorder.register(c);
-        JkvmTimeline.declare();
+        Registered.ONCE.hashCode();
+    }
+
+    private enum Registered {
+        ONCE;
+        static {
+            for (Class<? extends Event> c : PLAIN) FlightRecorder.register(c);
+            JkvmTimeline.declare();
+        }
     }
 }
