@@ -20,12 +20,16 @@ class JfrProfilesTest {
         assertEquals("true", s.get("jkvm.KvmSchedIn#enabled"));
         assertEquals("false", s.get("jkvm.VmExit#enabled"));
         assertEquals("1 s", s.get("jkvm.VcpuExitStats#period"));
+        assertEquals("false", s.get("jkvm.VcpuOnCpu#enabled"), "the lanes are derived from the sched-in/out events: off in the lean profile");
+        assertEquals("false", s.get("jkvm.VcpuRunnable#enabled"));
     }
 
     @Test
     void fullProfileAlsoRecordsEveryExit() {
         Configuration full = JfrProfiles.load(JfrProfiles.FULL);
         assertEquals("true", full.getSettings().get("jkvm.VmExit#enabled"));
+        assertEquals("true", full.getSettings().get("jkvm.VcpuOnCpu#enabled"));
+        assertEquals("true", full.getSettings().get("jkvm.VcpuRunnable#enabled"));
         assertTrue(full.getLabel().contains("full"));
     }
 
