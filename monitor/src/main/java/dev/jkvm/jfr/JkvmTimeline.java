@@ -26,6 +26,10 @@ public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType KERNEL_SCHED_SWITCH = TimelineType.of(KernelSchedSwitch.class);
     static final TimelineType GUEST_GAP = TimelineType.of(GuestGap.class);
     static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
+    /** The event classes written to the timeline (registered with the JVM by the types above). */
+    static final java.util.List<Class<? extends jdk.jfr.Event>> EVENT_CLASSES = java.util.List.of(VcpuSchedIn.class, VcpuSchedOut.class,
+            VcpuSwitch.class, VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
+            KernelSchedSwitch.class, GuestGap.class, VcpuReload.class);
 
     private final TimelineChunk chunk;
 
