@@ -21,6 +21,7 @@ public final class JfrSession {
         requireWritable(file);
         Recording r = new Recording(JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile));
         r.setName("jkvm");
+        JkvmEventTypes.registerAll(); // before start: one metadata event for the whole chunk
         r.start();
         return r;
     }

@@ -26,12 +26,16 @@ public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType KERNEL_SCHED_SWITCH = TimelineType.of(KernelSchedSwitch.class);
     static final TimelineType GUEST_GAP = TimelineType.of(GuestGap.class);
     static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
+    /** The event classes written to the timeline (registered with the JVM by the types above). */
+    static final java.util.List<Class<? extends jdk.jfr.Event>> EVENT_CLASSES = java.util.List.of(VcpuSchedIn.class, VcpuSchedOut.class,
+            VcpuSwitch.class, VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
+            KernelSchedSwitch.class, GuestGap.class, VcpuReload.class);
 
     private final TimelineChunk chunk;
 
     /** Declares the event types to the JVM (done once, when this class loads); call before the first event, at no cost after. */
     public static void declare() {
-        // Class initialisation registered them.
+        ClockMapping.declare(); // the timeline types: class initialisation registered them
     }
 
     private JkvmTimeline(TimelineChunk chunk) {

@@ -20,12 +20,16 @@ class JfrProfilesTest {
         assertEquals("true", s.get("jkvm.KvmSchedIn#enabled"));
         assertEquals("false", s.get("jkvm.VmExit#enabled"));
         assertEquals("1 s", s.get("jkvm.VcpuExitStats#period"));
+        assertEquals("true", s.get("jkvm.VcpuOnCpu#enabled"), "the lanes are what JMC users look at first: on in the default profile");
+        assertEquals("true", s.get("jkvm.VcpuRunnable#enabled"));
     }
 
     @Test
     void fullProfileAlsoRecordsEveryExit() {
         Configuration full = JfrProfiles.load(JfrProfiles.FULL);
         assertEquals("true", full.getSettings().get("jkvm.VmExit#enabled"));
+        assertEquals("true", full.getSettings().get("jkvm.VcpuOnCpu#enabled"));
+        assertEquals("true", full.getSettings().get("jkvm.VcpuRunnable#enabled"));
         assertTrue(full.getLabel().contains("full"));
     }
 

@@ -38,7 +38,7 @@ class JkvmTimelineTest {
         Thread vcpu = Thread.ofPlatform().name("vm0-vcpu0").unstarted(() -> { });
         vcpuThread = new TimelineThread(vcpu.threadId(), 4242, vcpu.getName());
         JkvmTimeline.VcpuRef ref = new JkvmTimeline.VcpuRef("vm0", 0, 4242, vcpuThread);
-        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
+        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.FULL))) {
             r.setDestination(file);
             r.start();
             JkvmTimeline t = JkvmTimeline.open(r, file);

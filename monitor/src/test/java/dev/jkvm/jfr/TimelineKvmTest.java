@@ -61,7 +61,7 @@ class TimelineKvmTest {
         jfr = dir.resolve("two-spins.jfr");
         StringWriter out = new StringWriter();
         // 2.5 s: long enough for the JVM's own 1 s jdk.ThreadCPULoad of each vCPU thread.
-        report = new Experiment(new ExperimentSpec(vms, Duration.ofMillis(2500), OptionalInt.of(cpu), jfr, JfrProfiles.SCHED, false),
+        report = new Experiment(new ExperimentSpec(vms, Duration.ofMillis(2500), OptionalInt.of(cpu), jfr, JfrProfiles.FULL, false),
                 new PrintWriter(out)).run();
         output = out.toString();
         events = RecordingFile.readAllEvents(jfr);

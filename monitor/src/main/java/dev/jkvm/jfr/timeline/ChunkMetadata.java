@@ -18,6 +18,8 @@ import jdk.jfr.ValueDescriptor;
 final class ChunkMetadata {
     static final long METADATA_TYPE_ID = 0, CONSTANT_POOL_TYPE_ID = 1;
     private static final long METADATA_ID = 0x6A6B_766D_0000_0001L; // "jkvm"
+    /** The pool barrier's metadata (no event types): another id, so the chunks after it read theirs again. */
+    private static final long BARRIER_METADATA_ID = METADATA_ID - 1;
 
     private final TypeIds ids;
     /**
@@ -55,10 +57,15 @@ final class ChunkMetadata {
 
     /** The body of the metadata event (after its size): type id, time, id, string table and tree. */
     static Bytes event(List<TimelineType> types, TypeIds ids, long startTicks) {
-        return new ChunkMetadata(ids).write(types, startTicks);
+        return new ChunkMetadata(ids).write(types, startTicks, METADATA_ID);
     }
 
-    private Bytes write(List<TimelineType> types, long startTicks) {
+    /** The metadata event of the pool barrier chunk: the JDK's thread types only. */
+    static Bytes barrier(TypeIds ids, long startTicks) {
+        return new ChunkMetadata(ids).write(List.of(), startTicks, BARRIER_METADATA_ID);
+    }
+
+    private Bytes write(List<TimelineType> types, long startTicks, long metadataId) {
         Element root = new Element("root");
         Element metadata = root.child(new Element("metadata"));
         for (TimelineType t : types) metadata.child(eventClass(t));
@@ -82,7 +89,7 @@ final class ChunkMetadata {
         b.writeLong(0);
         // The JDK's parser reuses the previous chunk's metadata when the id repeats; the JVM counts its
         // ids up from 1, so ours lies far from them.
-        b.writeLong(METADATA_ID);
+        b.writeLong(metadataId);
         b.writeInt(strings.size());
         for (String s : strings.keySet()) b.writeString(s);
         write(root, strings, b);

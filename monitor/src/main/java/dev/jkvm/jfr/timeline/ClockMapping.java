@@ -57,6 +57,22 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
         return Math.round(nanos * (ticksPerSecond / (double) NANOS_PER_SECOND));
     }
 
+    /**
+     * Registers the reference event with the JVM; before a recording starts, so its first metadata
+     * declares it. Once only: every registration, even of a registered class, makes the JVM write
+     * its whole metadata (about 135 KB) into the running recording again.
+     */
+    public static void declare() {
+        Declared.ONCE.hashCode();
+    }
+
+    private enum Declared {
+        ONCE;
+        static {
+            jdk.jfr.FlightRecorder.register(ClockReference.class);
+        }
+    }
+
     /** Makes sure {@code recording} records the references, whatever its profile says. */
     public static void enableOn(jdk.jfr.Recording recording) {
         recording.enable(ClockReference.class).withThreshold(java.time.Duration.ZERO);

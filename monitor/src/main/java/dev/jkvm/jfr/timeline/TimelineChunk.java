@@ -47,6 +47,7 @@ public final class TimelineChunk implements AutoCloseable {
     private final List<TimelineType> types = new ArrayList<>();
     private final Map<Long, TimelineThread> threads = new LinkedHashMap<>();
     private long events;
+    private long nextStringKey = 1;
     private IOException failure;
     private boolean closed;
 
@@ -112,6 +113,7 @@ public final class TimelineChunk implements AutoCloseable {
             long origin = ch.size();
             try {
                 long left = events;
+                writePoolBarrier(ch, ids, clock);
                 while (left > 0) left -= writeChunk(ch, in, left, typeIds, ids, clock);
                 ch.force(true);
                 return ch.size() - origin;
@@ -134,16 +136,18 @@ public final class TimelineChunk implements AutoCloseable {
         ch.position(start + HEADER_SIZE);
         OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
         Bytes event = new Bytes(256);
+        ChunkStrings strings = new ChunkStrings(nextStringKey);
         long written = 0, bytes = 0, first = Long.MAX_VALUE, last = Long.MIN_VALUE;
         while (written < left && bytes < MAX_CHUNK_EVENT_BYTES) {
-            long[] span = copyEvent(in, event, typeIds, clock);
+            long[] span = copyEvent(in, event, typeIds, clock, strings);
             bytes += event.writeSizedTo(body);
             first = Math.min(first, span[0]);
             last = Math.max(last, span[1]);
             written++;
         }
+        nextStringKey = strings.nextKey();
         long constantsAt = HEADER_SIZE + bytes;
-        Bytes constants = constantPool(ids, first);
+        Bytes constants = constantPool(ids, first, strings);
         Bytes metadata = ChunkMetadata.event(types, ids, first);
         long metadataAt = constantsAt + constants.writeSizedTo(body);
         long size = metadataAt + metadata.writeSizedTo(body);
@@ -153,11 +157,39 @@ public final class TimelineChunk implements AutoCloseable {
     }
 
     /**
+     * Writes a chunk without events or constant pools before the first appended one. The JDK's
+     * parser takes a constant whose key the previous chunk's pool also held from that pool, without
+     * reading the new value (the JVM never reuses a key within a recording). The JVM numbers its
+     * pooled strings from 1, as {@link ChunkStrings} does, so the appended chunks' strings must not
+     * follow the JVM's last chunk directly; after this chunk the previous pool is empty. The
+     * appended chunks' keys never repeat, so they cannot meet each other's either.
+     */
+    private static void writePoolBarrier(FileChannel ch, TypeIds ids, ClockMapping clock) throws IOException {
+        long start = ch.size();
+        long at = clock.startTicks(); // a moment of the recording: this chunk widens nothing
+        ch.position(start + HEADER_SIZE);
+        OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
+        Bytes constants = new Bytes(16);
+        constants.writeLong(ChunkMetadata.CONSTANT_POOL_TYPE_ID);
+        constants.writeLong(at);
+        constants.writeLong(0);
+        constants.writeLong(0); // delta to the previous pool: none
+        constants.writeBoolean(false); // not a flush
+        constants.writeInt(0); // no pools
+        long constantsAt = HEADER_SIZE;
+        long metadataAt = constantsAt + constants.writeSizedTo(body);
+        long size = metadataAt + ChunkMetadata.barrier(ids, at).writeSizedTo(body);
+        body.flush();
+        ch.write(header(size, constantsAt, metadataAt, at, at, clock), start);
+    }
+
+    /**
      * Re-encodes one spilled event into {@code event}: its type index becomes its type id, and the
      * start, duration and kernel-time fields, spilled as CLOCK_MONOTONIC nanoseconds, become the
-     * recording's ticks (known only once the JVM's recording is finished). Returns its {start, end} in ticks.
+     * recording's ticks (known only once the JVM's recording is finished), and strings go to the
+     * chunk's pool. Returns its {start, end} in ticks.
      */
-    private long[] copyEvent(InputStream in, Bytes event, long[] typeIds, ClockMapping clock) throws IOException {
+    private long[] copyEvent(InputStream in, Bytes event, long[] typeIds, ClockMapping clock, ChunkStrings strings) throws IOException {
         readLong(in); // size: the event is re-encoded, its size recomputed
         int index = (int) readLong(in);
         TimelineType type = types.get(index);
@@ -175,20 +207,29 @@ public final class TimelineChunk implements AutoCloseable {
                     event.writeLong(t < 0 ? Long.MIN_VALUE : clock.ticks(t));
                 }
                 case BOOLEAN -> event.writeByte(readByte(in));
-                case STRING -> copyString(in, event);
+                case STRING -> copyString(in, event, strings);
                 case INT, LONG, NANOS -> event.writeLong(readLong(in));
             }
         }
         return new long[] {start, start + duration};
     }
 
-    private static void copyString(InputStream in, Bytes to) throws IOException {
+    /** A spilled string (null, empty or UTF-8 inline, as {@link Bytes#writeString} wrote it): by key when pooled. */
+    private static void copyString(InputStream in, Bytes to, ChunkStrings strings) throws IOException {
         int encoding = readByte(in);
-        to.writeByte(encoding);
-        if (encoding == 3) {
-            long length = readLong(in);
-            to.writeLong(length);
-            to.writeBytes(in.readNBytes((int) length));
+        if (encoding != 3) {
+            to.writeByte(encoding);
+            return;
+        }
+        byte[] utf8 = in.readNBytes((int) readLong(in));
+        long key = strings.keyOf(utf8);
+        if (key >= 0) {
+            to.writeByte(ChunkStrings.ENCODING_CONSTANT_POOL);
+            to.writeLong(key);
+        } else {
+            to.writeByte(encoding);
+            to.writeInt(utf8.length);
+            to.writeBytes(utf8);
         }
     }
 
@@ -209,15 +250,19 @@ public final class TimelineChunk implements AutoCloseable {
         return v | (long) readByte(in) << 56;
     }
 
-    /** The one constant pool: the threads events were drawn on, keyed by Java thread id as the JVM keys them. */
-    private Bytes constantPool(TypeIds ids, long startTicks) {
+    /**
+     * The one constant pool: the threads events were drawn on, keyed by Java thread id as the JVM
+     * keys them, and the chunk's strings.
+     */
+    private Bytes constantPool(TypeIds ids, long startTicks, ChunkStrings strings) {
         Bytes b = new Bytes(256);
         b.writeLong(ChunkMetadata.CONSTANT_POOL_TYPE_ID);
         b.writeLong(startTicks);
         b.writeLong(0);
         b.writeLong(0); // delta to the previous pool: none
         b.writeBoolean(false); // not a flush
-        b.writeInt(threads.isEmpty() ? 0 : 1);
+        b.writeInt((threads.isEmpty() ? 0 : 1) + (strings.isEmpty() ? 0 : 1));
+        if (!strings.isEmpty()) strings.writeTo(b, ids.id("java.lang.String"));
         if (!threads.isEmpty()) {
             b.writeLong(ids.id("java.lang.Thread"));
             b.writeInt(threads.size());
@@ -234,7 +279,7 @@ public final class TimelineChunk implements AutoCloseable {
         return b;
     }
 
-    private ByteBuffer header(long size, long constantsAt, long metadataAt, long startTicks, long endTicks, ClockMapping clock) {
+    private static ByteBuffer header(long size, long constantsAt, long metadataAt, long startTicks, long endTicks, ClockMapping clock) {
         ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE); // big-endian, as the header is
         h.put(new byte[] {'F', 'L', 'R', 0});
         h.putShort((short) 2).putShort((short) 1);

@@ -57,6 +57,22 @@ public final class JmcView {
         return v;
     }
 
+    /** The values of string field {@code field} of every event of {@code type}, as JMC's parser reads them (file order). */
+    @SuppressWarnings("unchecked")
+    public static List<String> strings(File file, String type, String field) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (IItemIterable it : JfrLoaderToolkit.loadEvents(file)) {
+            if (!it.getType().getIdentifier().equals(type)) continue;
+            IMemberAccessor<String, IItem> values = null;
+            for (IAccessorKey<?> key : it.getType().getAccessorKeys().keySet()) {
+                if (key.getIdentifier().equals(field)) values = it.getType().getAccessor((IAccessorKey<String>) key);
+            }
+            if (values == null) throw new AssertionError("JMC sees no field " + field + " in " + type);
+            for (IItem i : it) out.add(values.getMember(i));
+        }
+        return out;
+    }
+
     public List<Item> of(String type) {
         return items.getOrDefault(type, List.of());
     }

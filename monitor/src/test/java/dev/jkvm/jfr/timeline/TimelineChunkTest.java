@@ -65,9 +65,17 @@ class TimelineChunkTest {
         @Label("Note") @Description("Text beyond ASCII") String note;
     }
 
+    /** A plain JVM event: its repeated strings of more than 16 characters go to the JVM's string pool, keyed from 1. */
+    @Name("jkvmtest.JvmNote") @Label("Test JVM Note") @Description("Committed by the JVM itself")
+    @Category({"jkvm", "Test"}) @StackTrace(false)
+    static final class JvmNote extends Event {
+        @Label("Text") @Description("Long enough for the JVM to pool it") String text;
+    }
+
     /** Declared to the JVM before any recording starts, as jkvm declares its timeline events. */
     static final TimelineType SLICE = TimelineType.of(Slice.class), MOMENT = TimelineType.of(Moment.class);
     static final int SLICES = 2000, MOMENTS = 300;
+    private static final int DISTINCT_NOTES = ChunkStrings.MAX_STRINGS + 4000;
 
     private Path file;
     private ClockMapping clock;
@@ -82,8 +90,14 @@ class TimelineChunkTest {
         try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED));
              TimelineChunk chunk = TimelineChunk.open(dir.resolve("timeline.spill"))) {
             r.setDestination(file);
+            r.enable(JvmNote.class);
             r.start();
             ClockMapping.mark();
+            for (int i = 0; i < 150; i++) { // keys the appended chunks' string pools must not be mistaken for
+                JvmNote n = new JvmNote();
+                n.text = "a string the JVM pools (a repeated one), number " + i / 3;
+                n.commit();
+            }
             // A busy thread, so the JVM itself records jdk.ThreadCPULoad for it: the lane our events must share.
             AtomicInteger tid = new AtomicInteger();
             Thread spin = Thread.ofPlatform().name("timeline-test-worker").start(() -> {
@@ -215,12 +229,18 @@ class TimelineChunkTest {
             assertEquals(jvmLane, it.thread(), "JMC puts the slice on another thread than the JVM's own events of it");
         }
         assertEquals(MOMENTS, v.of(MOMENT.name()).size());
+        // Strings are written once per chunk, in its constant pool, and referred to by key.
+        List<String> vms = JmcView.strings(file.toFile(), SLICE.name(), "vm");
+        assertEquals(SLICES, vms.size());
+        assertEquals(java.util.Set.of("vm0", "vm1"), java.util.Set.copyOf(vms), "JMC: the pooled vm names");
+        assertEquals(List.of("vCPU → vCPU"), JmcView.strings(file.toFile(), MOMENT.name(), "note").stream().distinct().toList(),
+                "JMC: the pooled note");
     }
 
     @Test
     void manyEventsAreSplitIntoChunksThatOrderedReadersCanHold(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("many.jfr");
-        int n = 400_000; // about 10 MiB of events: two appended chunks
+        int n = 500_000; // about 10 MB of events: two appended chunks
         try (Recording r = new Recording(); TimelineChunk chunk = TimelineChunk.open(dir.resolve("many.spill"))) {
             r.setDestination(f);
             r.start();
@@ -228,7 +248,9 @@ class TimelineChunkTest {
             long base = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 long at = base + i * 1_000L;
-                chunk.event(MOMENT, at, 0, null).putLong("kernelTime", at).putInt("cpu", i).putString("note", "n").commit();
+                // more distinct notes than a chunk pools: the rest stay inline
+                chunk.event(MOMENT, at, 0, null).putLong("kernelTime", at).putInt("cpu", i).putString("note", "n" + i % DISTINCT_NOTES)
+                        .commit();
             }
             r.stop();
             ClockMapping c = ClockMapping.read(f);
@@ -242,6 +264,7 @@ class TimelineChunkTest {
         try (var s = jdk.jfr.consumer.EventStream.openFile(f)) { // ordered: sorts each chunk in memory
             s.onEvent(MOMENT.name(), e -> {
                 assertTrue(e.getInt("cpu") > seen[1], "events out of order across chunks");
+                assertEquals("n" + e.getInt("cpu") % DISTINCT_NOTES, e.getString("note"));
                 seen[1] = e.getInt("cpu");
                 seen[0]++;
             });
