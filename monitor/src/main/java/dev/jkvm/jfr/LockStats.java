@@ -25,10 +25,10 @@ public final class LockStats extends jdk.jfr.Event {
     @Label("Contended") @Description("Acquisitions whose first try found the lock taken")
     public long contended;
 
-    @Timespan(Timespan.NANOSECONDS) @Label("Hold p50") public long holdP50;
-    @Timespan(Timespan.NANOSECONDS) @Label("Hold p99") public long holdP99;
-    @Timespan(Timespan.NANOSECONDS) @Label("Hold Max") public long holdMax;
+    @Timespan(Timespan.NANOSECONDS) @Label("Hold p50") @Description("Median time the vCPU held the lock (all its acquisitions)") public long holdP50;
+    @Timespan(Timespan.NANOSECONDS) @Label("Hold p99") @Description("99th percentile time the vCPU held the lock") public long holdP99;
+    @Timespan(Timespan.NANOSECONDS) @Label("Hold Max") @Description("Longest time the vCPU held the lock (exact)") public long holdMax;
     @Timespan(Timespan.NANOSECONDS) @Label("Wait p50") @Description("Median wait of the contended acquisitions (-1: none)") public long waitP50;
     @Timespan(Timespan.NANOSECONDS) @Label("Wait p99") @Description("99th percentile wait of the contended acquisitions (-1: none)") public long waitP99;
-    @Timespan(Timespan.NANOSECONDS) @Label("Wait Max") public long waitMax;
+    @Timespan(Timespan.NANOSECONDS) @Label("Wait Max") @Description("Longest wait of the contended acquisitions (exact; -1: none)") public long waitMax;
 }

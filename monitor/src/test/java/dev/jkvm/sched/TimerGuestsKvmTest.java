@@ -27,10 +27,12 @@ class TimerGuestsKvmTest {
         int cpu = SchedRecordingKvmTest.experimentCpu();
         TimerRuns.Run run;
         java.util.List<TraceFsCapture.Switch> kernel;
+        long stealBefore = stealNanos(cpu);
         try (TraceFsCapture trace = TraceFsCapture.start(cpu)) {
             run = TimerRuns.run(dir, Duration.ofSeconds(2), "tick:1000");
             kernel = trace.stop();
         }
+        long stealNanos = stealNanos(cpu) - stealBefore;
         VmReport vm = run.report().vm(0);
         // The vCPU thread's life on the CPU, by the tracepoint: its first sched-in to its last sched-out.
         long from = kernel.stream().filter(k -> k.nextPid() == vm.tid()).mapToLong(TraceFsCapture.Switch::timeNanos).min().orElse(0);
@@ -57,11 +59,15 @@ class TimerGuestsKvmTest {
         // Measured on kvm-pvm with the CPU otherwise quiet (others < 1 %), delivery ranged 97.5-99.9 % over six
         // runs: wake-ups there occasionally take longer than a period with nothing else running. So the issue's
         // 99 % is reported, not asserted; the test fails below 95 %.
+        // This machine is itself a VM: time its own hypervisor takes the CPU away (the steal column of
+        // /proc/stat, 10 ms resolution) delays wake-ups the same way, invisibly to sched_switch.
         double others = (double) othersNanos / Math.max(1, to - from);
-        System.out.printf("  other work on CPU %d during the run: %.1f %% of it; 99 %% acceptance %s%n", cpu, 100 * others,
-                t.deliveredShare() >= 0.99 ? "met" : "NOT met");
-        assertTrue(t.deliveredShare() >= 0.95, "only " + 100 * t.deliveredShare() + " % of ticks delivered (others used "
-                + Math.round(100 * others) + " % of the CPU)");
+        double stolen = (double) stealNanos / Math.max(1, to - from);
+        System.out.printf("  other work on CPU %d during the run: %.1f %% of it, stolen by this machine's hypervisor %.1f %%;"
+                + " 99 %% acceptance %s%n", cpu, 100 * others, 100 * stolen, t.deliveredShare() >= 0.99 ? "met" : "NOT met");
+        double bound = others + stolen < 0.02 ? 0.95 : 0.85;
+        assertTrue(t.deliveredShare() >= bound, "only " + 100 * t.deliveredShare() + " % of ticks delivered (others used "
+                + Math.round(100 * others) + " % of the CPU, steal " + Math.round(100 * stolen) + " %; bound " + 100 * bound + " %)");
         // Against the host clock: one tick per ms of the vCPU thread's run, less the few ms before the guest
         // armed its timer. The guest's own count cannot exceed what the host's time allows.
         long expected = vm.runNanos() / 1_000_000;
@@ -75,6 +81,12 @@ class TimerGuestsKvmTest {
         assertTrue(s.voluntary() >= 0.9 * t.received(), s.voluntary() + " voluntary sched-outs for " + t.received() + " ticks");
         assertTrue(waitNs > 0, "KVM reports no time blocked in HLT");
         wakeupLatencyEventIsDescribedWithUnits(run.jfr());
+    }
+
+    /** The steal time /proc/stat counts for {@code cpu} (in ticks of 10 ms), in nanoseconds. */
+    static long stealNanos(int cpu) throws java.io.IOException {
+        dev.jkvm.host.CpuTimes t = dev.jkvm.host.CpuTimes.parse(java.nio.file.Files.readString(Path.of("/proc/stat"))).get(cpu);
+        return t == null ? 0 : t.steal(); // already in nanoseconds
     }
 
     /** Time in [from, to] during which a task other than {@code tid} and the idle task ran, by the tracepoint. */
@@ -129,8 +141,10 @@ class TimerGuestsKvmTest {
                     TimerRuns.micros(t.latencyQuantile(0.5)), TimerRuns.micros(t.latencyQuantile(0.99)),
                     TimerRuns.micros(t.latencyQuantile(1.0)), s.voluntary(), s.preempted(),
                     100.0 * s.voluntary() / (s.voluntary() + s.preempted()));
-            // A tick VM sleeps voluntarily; the spin VM only ever leaves the CPU preempted.
-            assertTrue(s.voluntary() > 0.9 * (s.voluntary() + s.preempted()), vm + " mostly preempted");
+            // A tick VM sleeps voluntarily; the spin VM only ever leaves the CPU preempted. A tick VM is also
+            // preempted while it handles a tick when the other tick VM wakes: the start gate starts both timers
+            // nearly in phase, so how often depends on their phase (measured 0-18 % of sched-outs).
+            assertTrue(s.voluntary() > s.preempted(), vm + " mostly preempted");
             // Waiting for the spinner costs: the tail grows, bounded by one of its slices (plus the baseline).
             assertTrue(t.latencyQuantile(0.99) > base.latencyQuantile(0.5),
                     vm + ": p99 " + t.latencyQuantile(0.99) + " ns not above the lone tick's p50 " + base.latencyQuantile(0.5));
@@ -156,9 +170,11 @@ class TimerGuestsKvmTest {
         double share = (double) s.onCpuNanos() / vm.runNanos();
         System.out.printf("duty 30 %% alone: %d ticks (100 Hz) in %.3f s, on CPU %.1f %% of its run; %d voluntary, %d preempted sched-outs;"
                 + " work counter %d%n", t.received(), vm.runNanos() / 1e9, 100 * share, s.voluntary(), s.preempted(), vm.progressCounter());
-        // 100 Hz over the vCPU thread's run (which since the start gate includes its wait before the guest starts).
+        // 100 Hz over the VM's run (gate → the one stop instant). A guest on the CPU at the stop instant runs on
+        // until the kernel next looks at its signal (on kvm-pvm up to a scheduler tick; the 64-VM test allows two
+        // slices), so up to two expiries more may land after it.
         long expected = vm.runNanos() / 10_000_000;
-        assertTrue(t.received() + t.missed() <= expected + 1 && t.received() + t.missed() >= 0.9 * expected,
+        assertTrue(t.received() + t.missed() <= expected + 2 && t.received() + t.missed() >= 0.9 * expected,
                 (t.received() + t.missed()) + " expiries at 100 Hz in " + expected + " periods");
         // 30 % computing plus the cost of each wake-up (about 1 %). The window is wall-clock time, so when the
         // host's other work preempts duty inside it the share drops (25.6 % seen on a busy development machine).
