@@ -43,12 +43,7 @@ public final class Main implements Runnable {
 
     /** Runs jkvm with the given streams and returns the exit code; never calls System.exit. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(out);
-        cli.setErr(err);
-        cli.setExitCodeExceptionMapper(ErrorHandling::exitCodeOf);
-        cli.setExecutionExceptionHandler(ErrorHandling::handleExecutionException);
-        cli.setParameterExceptionHandler(ErrorHandling::handleParameterException);
+        CommandLine cli = commandLine(out, err);
         try {
             String missing = missingAtFile(args);
             if (missing != null) {
@@ -60,6 +55,22 @@ public final class Main implements Runnable {
             out.flush();
             err.flush();
         }
+    }
+
+    /**
+     * jkvm's command line as {@link #run} executes it. An option given again overrides the earlier
+     * value (options that take a list, such as --expect, collect every value), so an experiment file
+     * can be run with one of its settings changed: {@code jkvm run @exp.args --duration 10s}.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setOverwrittenOptionsAllowed(true);
+        cli.setExitCodeExceptionMapper(ErrorHandling::exitCodeOf);
+        cli.setExecutionExceptionHandler(ErrorHandling::handleExecutionException);
+        cli.setParameterExceptionHandler(ErrorHandling::handleParameterException);
+        return cli;
     }
 
     /**
