@@ -285,14 +285,17 @@ class SchedRecordingKvmTest {
                 afterStop.size(), worstAfter / 1000, worstSpanning / 1000);
         // tracefs prints microseconds: a switch in the gate's own microsecond is allowed.
         assertTrue(earliestIn >= opened - 1_000, "a vCPU thread ran on the experiment CPU " + (opened - earliestIn) + " ns before the gate opened");
-        // What the gate exists to prevent is threads sleeping for seconds on shared locks (the mmap lock, a
-        // synchronized getter) before their guest starts. A few threads still sleep once there: seen for 7
-        // of 64 threads in one quiet CI run of three (cause not established; a JVM safepoint, which stops
-        // every Java thread in a futex wait, is one candidate). Allowed for a few, never for most; the
-        // states are printed so the next occurrence says more.
+        // What the gate exists to prevent is guests starting seconds late: threads sleeping on shared locks
+        // (the mmap lock, a synchronized getter) before their first KVM_RUN. So the test bounds the effect:
+        // every vCPU entered KVM_RUN within 1 s of the gate (64 first slices take about 250 ms here). Brief
+        // sleeps on the way do happen: 7 and 48 of 64 threads slept once in two quiet CI runs of four, with
+        // the spread unchanged (234 and 250 ms); cause not established (a JVM safepoint, which holds Java
+        // threads in a futex wait, is one candidate). They are printed with their states.
         System.out.printf("64 VMs: %d vCPU threads slept between the gate and their first KVM_RUN (TID=state): %s%n",
                 blockedBeforeKvmRun.size(), blockedBeforeKvmRun);
-        assertTrue(blockedBeforeKvmRun.size() <= 8, "vCPU threads that blocked between the gate and their first KVM_RUN: " + blockedBeforeKvmRun);
+        long lastFirstLoad = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertTrue(lastFirstLoad - opened <= 1_000_000_000L, "the last vCPU entered KVM_RUN " + (lastFirstLoad - opened) / 1e6
+                + " ms after the gate opened; threads that slept on the way: " + blockedBeforeKvmRun);
         // A stop one VM at a time lets the VMs not yet stopped run slice after slice. Stopped at one instant,
         // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
         // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
