@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
             "Run one or more VMs of a guest on KVM.",
             "Each VM's serial output is printed with its name in front; at the end, how each guest ended and its exits by reason.",
             "With --expect, the recording (--jfr, else a temporary file) is analyzed at the end and each expectation judged.",
-            "With --cpu, a last line says whether that CPU was the VMs' alone (a warning above 1 % foreign time or 5 % SMT sibling load).",
+            "With --cpu, a last line says whether that CPU was the VMs' alone (a warning above 1 %% foreign time or 5 %% SMT sibling load).",
             "Options can be kept in a file and given as @FILE (one option per line)."
         },
         exitCodeListHeading = "%nExit codes:%n",
