@@ -146,8 +146,13 @@ final class GuestSampler implements AutoCloseable {
         // Join before taking the lock: the sampler thread may be waiting for it to poll once more.
         stopping = true;
         if (thread.isAlive()) thread.join();
-        synchronized (this) {
-            return commit(offCpuOfVm, timeline);
+        try {
+            synchronized (this) {
+                return commit(offCpuOfVm, timeline);
+            }
+        } catch (Throwable t) { // reported, not thrown: the run's summaries come after it
+            failures.failed("guest sampler", t, "TSC gaps");
+            return Map.of();
         }
     }
 

@@ -117,10 +117,24 @@ final class LockSampler implements AutoCloseable {
         }
     }
 
-    /** Reads what is left, commits each vCPU's LockStats and prints one line per VM. Call once the vCPUs have stopped. */
-    synchronized void finish(PrintWriter out) throws InterruptedException {
+    /**
+     * Reads what is left, commits each vCPU's LockStats and prints one line per VM. Call once the
+     * vCPUs have stopped. Joins the thread before taking the lock (the thread may be waiting for it
+     * to poll once more); a failure here is reported, not thrown: the run's summaries come after it.
+     */
+    void finish(PrintWriter out) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
+        try {
+            synchronized (this) {
+                report(out);
+            }
+        } catch (Throwable t) {
+            failures.failed("lock sampler", t, "lock statistics");
+        }
+    }
+
+    private void report(PrintWriter out) {
         if (!failed) poll();
         for (Guest g : guests) {
             if (g.memory.readLong(g.base) != MAGIC) {

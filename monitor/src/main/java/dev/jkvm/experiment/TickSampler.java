@@ -203,10 +203,25 @@ final class TickSampler implements AutoCloseable {
         }
     }
 
-    /** Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max. */
-    synchronized void finish(PrintWriter out) throws InterruptedException {
+    /**
+     * Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max.
+     * Joins the thread before taking the lock: holding it, the join could wait for ever on a thread
+     * that is waiting for the lock to poll once more. A failure here is reported, not thrown: the
+     * run's summaries come after it.
+     */
+    void finish(PrintWriter out) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
+        try {
+            synchronized (this) {
+                report(out);
+            }
+        } catch (Throwable t) {
+            failures.failed("tick sampler", t, "tick summaries");
+        }
+    }
+
+    private void report(PrintWriter out) {
         try {
             poll();
         } catch (Throwable t) {
