@@ -62,6 +62,29 @@ class HelperFailuresKvmTest {
 
     private static final Pattern FAILED = Pattern.compile("jkvm: (.+ failed: .+); (.+) after (\\d\\d:\\d\\d:\\d\\d\\.\\d{1,3}) UTC are missing");
 
+    /**
+     * The status line, drawn only on a terminal (here script(1)'s), is updated on the thread that
+     * waits for the guests: a failure there used to end the whole run. Now it stops the line only.
+     */
+    @org.junit.jupiter.api.Test
+    void aFailingStatusLineEndsOnlyItself() throws Exception {
+        Path jfr = dir.resolve("run.jfr");
+        String out;
+        int code;
+        try (JkvmProcess p = JkvmProcess.startOnTerminal(dir, List.of("-Djkvm.faultInjection=status-line:2:stack"), "run", "--no-sandbox",
+                "--guest", "spin", "--guest", "hello", "--duration", "3s", "--cpu", "1", "--quiet", "--jfr", jfr.toString())) {
+            code = p.waitFor(60_000);
+            out = p.out();
+        }
+        System.out.printf("status-line:2:stack: exit %d%n", code);
+        assertEquals(ExitCodes.INTERNAL, code, out);
+        assertTrue(out.contains(" switches/s "), "the status line was drawn before it failed:\n" + out);
+        Matcher m = FAILED.matcher(out);
+        assertTrue(m.find() && m.group(1).equals("status line failed: StackOverflowError") && m.group(2).equals("status line updates"), out);
+        assertTrue(out.contains("jkvm: vm0 stopped (duration elapsed) after") && out.contains("jkvm: vm1 halted after"), out);
+        assertEquals(2, RecordingFile.readAllEvents(jfr).stream().filter(e -> e.getEventType().getName().equals("jkvm.VmEnd")).count());
+    }
+
     @ParameterizedTest
     @MethodSource("rows")
     void aFailingThreadEndsNeitherTheRunNorTheOtherVms(Row row) throws Exception {

@@ -43,13 +43,32 @@ public final class JkvmProcess implements AutoCloseable {
         return start(workDir, List.of(), true, args);
     }
 
-    private static JkvmProcess start(Path workDir, List<String> jvmOptions, boolean pipe, String... args) throws IOException {
+    /**
+     * On a terminal: under script(1), which gives the child a pseudo-terminal as its standard input
+     * and output (and exits with the child's code), so jkvm draws its status line. {@link #out} is
+     * what the terminal showed, carriage returns included.
+     */
+    public static JkvmProcess startOnTerminal(Path workDir, List<String> jvmOptions, String... args) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (String word : command(jvmOptions, args)) line.append(" '").append(word.replace("'", "'\\''")).append('\'');
+        return start(workDir, List.of("script", "--quiet", "--return", "--command", line.toString().strip(), "/dev/null"), false);
+    }
+
+    private static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.jkvm.cli.Main"));
         command.addAll(List.of(args));
+        return command;
+    }
+
+    private static JkvmProcess start(Path workDir, List<String> jvmOptions, boolean pipe, String... args) throws IOException {
+        return start(workDir, command(jvmOptions, args), pipe);
+    }
+
+    private static JkvmProcess start(Path workDir, List<String> command, boolean pipe) throws IOException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
         ProcessBuilder b = new ProcessBuilder(command).redirectError(err.toFile());
