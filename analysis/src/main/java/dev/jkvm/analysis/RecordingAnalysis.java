@@ -90,7 +90,8 @@ public final class RecordingAnalysis {
                     case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong(timeField(e, timeField)), e.getInt("nextTid"),
                             e.getString("nextComm"), e.getString("nextVm"));
                     case LOST -> a.recordsLost(e.getString("source"), e.getLong("lost"));
-                    case SUMMARY -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"));
+                    case SUMMARY -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"),
+                            e.hasField("failures") ? e.getString("failures") : null);
                     case HOST -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
                             e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
                             e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),

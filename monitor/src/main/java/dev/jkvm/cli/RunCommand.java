@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every guest halted, exited with status 0, or ran until --duration",
-            "1:internal error",
+            "1:internal error: a VM's vCPU thread failed (monitor error), a helper thread failed (the recorder, a sampler: the run goes on, the recording lacks its events from then on), or the recording could not be written",
             "2:usage error (nothing was started)",
             "3:KVM unavailable (and the sandbox could not be used)",
             "4:a guest faulted or exited with a non-zero status",
@@ -201,6 +201,11 @@ final class RunCommand implements Callable<Integer> {
             err.println("jkvm: " + report.recordingProblem());
             err.flush();
             return new Outcome(ExitCodes.INTERNAL, report, false, seconds);
+        }
+        if (!report.helperFailures().isEmpty()) { // said when it happened; again here, where it is not scrolled away
+            for (String f : report.helperFailures()) err.println("jkvm: the run is incomplete: " + f);
+            err.flush();
+            return new Outcome(ExitCodes.INTERNAL, report, signals.received() != null, seconds);
         }
         if (signals.received() != null) return new Outcome(ExitCodes.signalled(signals.received()), report, true, seconds);
         int code = report.anyMonitorError() ? ExitCodes.INTERNAL : report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;
