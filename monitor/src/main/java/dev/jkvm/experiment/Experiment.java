@@ -88,6 +88,8 @@ public final class Experiment {
         List<VmInstance> vms = new ArrayList<>();
         StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
+        BitSet processCpus = CpuPlacement.allowed(); // before the monitor's threads are moved: the teardown may use them all
+        VmTeardown teardown = null;
         // Order matters: move the monitor's threads first, so every thread created from here on
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
@@ -133,7 +135,7 @@ public final class Experiment {
                 } finally {
                     if (status != null) status.clear();
                 }
-                window = new RunWindow(opened, stopAt);
+                window = new RunWindow(opened, gate.releasedNanos(), stopAt);
             }
             strays.sweep();
             strays.report(out);
@@ -146,6 +148,11 @@ public final class Experiment {
             locks.finish(out);
             ExperimentReport report = report(vms);
             printSerialLogs(vms);
+            // Nothing reads a VM from here on: they are closed meanwhile, while the recording is written.
+            synchronized (stopLock) {
+                running = null; // a late signal must not touch a vCPU being closed
+            }
+            teardown = VmTeardown.start(vms, processCpus);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
             if (recording != null) {
@@ -163,7 +170,11 @@ public final class Experiment {
                 running = null; // a late signal must not touch a vCPU being closed
             }
             stopAll(vms, "monitor shutting down");
-            for (VmInstance vm : vms) vm.close();
+            try {
+                if (teardown != null) teardown.await();
+            } finally {
+                for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
+            }
         }
     }
 
@@ -190,7 +201,7 @@ public final class Experiment {
     }
 
     /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */
-    private record RunWindow(long opened, long stopAt) {}
+    private record RunWindow(long opened, long released, long stopAt) {}
 
     private RunWindow window;
     private HygieneMeter hygiene;
@@ -384,6 +395,6 @@ public final class Experiment {
                     runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter, vcpus,
                     vm.linuxWatch() == null ? null : vm.linuxWatch().steal()));
         }
-        return new ExperimentReport(reports, window.opened(), window.stopAt());
+        return new ExperimentReport(reports, window.opened(), window.released(), window.stopAt());
     }
 }

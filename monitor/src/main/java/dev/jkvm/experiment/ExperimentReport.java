@@ -5,22 +5,24 @@ import java.util.List;
 
 /**
  * What an experiment did: each VM's report, when the start gate opened (every guest could run from
- * then) and the one instant every VM still running was stopped (0 when all guests ended by
- * themselves); both System.nanoTime, the kernel's CLOCK_MONOTONIC. {@code recordingProblem} says
- * why the recording could not be written ({@code null} when it was, or none was asked for).
+ * then), when the gate had made the last vCPU thread runnable ({@code releasedNanos}; the release
+ * spread is its distance from {@code startedNanos}) and the one instant every VM still running was
+ * stopped (0 when all guests ended by themselves); all System.nanoTime, the kernel's
+ * CLOCK_MONOTONIC. {@code recordingProblem} says why the recording could not be written
+ * ({@code null} when it was, or none was asked for).
  */
-public record ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos, String recordingProblem) {
+public record ExperimentReport(List<VmReport> vms, long startedNanos, long releasedNanos, long stoppedNanos, String recordingProblem) {
 
     public ExperimentReport {
         vms = List.copyOf(vms);
     }
 
-    public ExperimentReport(List<VmReport> vms, long startedNanos, long stoppedNanos) {
-        this(vms, startedNanos, stoppedNanos, null);
+    public ExperimentReport(List<VmReport> vms, long startedNanos, long releasedNanos, long stoppedNanos) {
+        this(vms, startedNanos, releasedNanos, stoppedNanos, null);
     }
 
     ExperimentReport withRecordingProblem(String problem) {
-        return new ExperimentReport(vms, startedNanos, stoppedNanos, problem);
+        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, problem);
     }
 
     public VmReport vm(int index) {
