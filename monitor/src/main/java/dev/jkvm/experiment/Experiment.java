@@ -88,8 +88,7 @@ public final class Experiment {
         List<VmInstance> vms = new ArrayList<>();
         StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
-        BitSet processCpus = CpuPlacement.allowed(); // before the monitor's threads are moved: the teardown may use them all
-        VmTeardown teardown = null;
+        BitSet processCpus = CpuPlacement.allowed(); // taken before the monitor's threads are moved: the teardown may use them all
         // Order matters: move the monitor's threads first, so every thread created from here on
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
@@ -148,33 +147,36 @@ public final class Experiment {
             locks.finish(out);
             ExperimentReport report = report(vms);
             printSerialLogs(vms);
-            // Nothing reads a VM from here on: they are closed meanwhile, while the recording is written.
+            LifecycleEvents.vmEnds(report);
+            printRecorderTotals(recorder);
+            // Nothing reads a VM or the recorder's rings from here on: they are closed while the recording is written.
             synchronized (stopLock) {
                 running = null; // a late signal must not touch a vCPU being closed
             }
-            teardown = VmTeardown.start(vms, processCpus);
-            LifecycleEvents.vmEnds(report);
-            printRecorderTotals(recorder);
-            if (recording != null) {
-                timeline.beforeRecordingStops();
-                try {
-                    JfrSession.write(recording, timeline, spec.jfr(), out);
-                } catch (JfrSession.NotWritten e) {
-                    return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+            List<AutoCloseable> done = new ArrayList<>();
+            done.add(recorder); // first: one closer takes its rings (one per vCPU) while the others take the VMs
+            done.addAll(vms);
+            Teardown teardown = Teardown.start(done, processCpus);
+            try {
+                if (recording != null) {
+                    timeline.beforeRecordingStops();
+                    try {
+                        JfrSession.write(recording, timeline, spec.jfr(), out);
+                    } catch (JfrSession.NotWritten e) {
+                        return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+                    }
                 }
+                return report;
+            } finally {
+                teardown.await(); // before the recorder's owner below closes it again (then a no-op)
             }
-            return report;
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running
             synchronized (stopLock) {
                 running = null; // a late signal must not touch a vCPU being closed
             }
             stopAll(vms, "monitor shutting down");
-            try {
-                if (teardown != null) teardown.await();
-            } finally {
-                for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
-            }
+            for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
         }
     }
 
