@@ -26,7 +26,7 @@ record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostR
                 switch (e.getEventType().getName()) {
                     case "jkvm.VcpuSchedIn" -> {
                         schedIns++;
-                        first.merge(e.getString("vm"), e.getLong("kernelTime"), Math::min);
+                        first.merge(e.getString("vm"), e.getLong("monotonicNanos"), Math::min); // CLOCK_MONOTONIC, as System.nanoTime
                     }
                     case "jkvm.KvmStats" -> kvmStats++;
                     case "jkvm.PerfRecordsLost" -> perfLost += e.getLong("lost");

@@ -23,24 +23,29 @@ import java.util.OptionalInt;
 
 /**
  * N spin VMs sharing one CPU for a duration, recorded with jkvm-sched: how long the whole run took,
- * how far apart the VMs started (each vCPU's first sched-in after the gate opened, from the
- * recording), each VM's run time and the spread between them, the CPU time each got, peak RSS and
- * RSS per VM, the recorder's commit lag and lost records, and the recording's size per switch. A run
- * that fails (a limit of the host) is reported with its error instead of numbers.
+ * how long the start gate took to make every vCPU thread runnable (the release spread), how far apart
+ * the VMs started (each vCPU's first sched-in after the gate opened, from the recording: the spread
+ * between the first and the last, and the last one's distance from the gate), each VM's run time and
+ * the spread between them, the CPU time each got (min, median, max, and how many VMs never ran), peak
+ * RSS and RSS per VM, the recorder's commit lag and lost records, and the recording's size per switch.
+ * A run that fails (a limit of the host) is reported with its error instead of numbers.
  */
 public final class ScaleBenchmark {
 
-    public record Result(int vms, Duration duration, String error, double wallSeconds, long ranVms, double startSpreadMillis,
-                         double runMinMillis, double runMaxMillis, double onCpuMinMillis, double onCpuMaxMillis,
+    public record Result(int vms, Duration duration, String error, double wallSeconds, long ranVms, double releaseSpreadMillis,
+                         double startSpreadMillis, double lastStartMillis, double runMinMillis, double runMaxMillis,
+                         double onCpuMinMillis, double onCpuMedianMillis, double onCpuMaxMillis,
                          long peakRssBytes, double rssPerVmBytes, RecordingFacts recording) {
 
         public String summary() {
             if (error != null) return String.format(Locale.ROOT, "scale: %d VMs: failed: %s", vms, error);
-            return String.format(Locale.ROOT, "scale: %d VMs × %s: wall %.2f s; %d started, first sched-ins spread %.1f ms; "
-                            + "run time %.3f–%.3f ms (spread %.3f ms); on CPU %.0f–%.0f ms; peak RSS %.0f MiB (%.0f KiB per VM); "
+            return String.format(Locale.ROOT, "scale: %d VMs × %s: wall %.2f s; all runnable %.2f ms after the gate; %d started (%d never ran), "
+                            + "first sched-ins spread %.1f ms, the last %.1f ms after the gate; "
+                            + "run time %.3f–%.3f ms (spread %.3f ms); on CPU min %.1f, median %.1f, max %.1f ms; peak RSS %.0f MiB (%.0f KiB per VM); "
                             + "commit lag p99 %.1f ms, lost %d; recording %.2f MB, %d switches, %.0f bytes/switch, %d KVM statistics events",
-                    vms, dev.jkvm.util.Durations.format(duration), wallSeconds, ranVms, startSpreadMillis, runMinMillis, runMaxMillis,
-                    runMaxMillis - runMinMillis, onCpuMinMillis, onCpuMaxMillis, peakRssBytes / 1048576.0, rssPerVmBytes / 1024,
+                    vms, dev.jkvm.util.Durations.format(duration), wallSeconds, releaseSpreadMillis, ranVms, vms - ranVms, startSpreadMillis,
+                    lastStartMillis, runMinMillis, runMaxMillis, runMaxMillis - runMinMillis, onCpuMinMillis, onCpuMedianMillis, onCpuMaxMillis,
+                    peakRssBytes / 1048576.0, rssPerVmBytes / 1024,
                     recording.lagP99() / 1e6, recording.lostRecords() + recording.perfLostEvents(), recording.bytes() / 1e6,
                     recording.schedIns(), recording.bytesPerSwitch(), recording.kvmStatsEvents());
         }
@@ -55,11 +60,15 @@ public final class ScaleBenchmark {
             }
             m.put("wallSeconds", wallSeconds);
             m.put("vmsThatRan", ranVms);
+            m.put("vmsThatNeverRan", vms - ranVms);
+            m.put("releaseSpreadMillis", releaseSpreadMillis);
             m.put("startSpreadMillis", startSpreadMillis);
+            m.put("lastFirstSchedInAfterGateMillis", lastStartMillis);
             m.put("runTimeMinMillis", runMinMillis);
             m.put("runTimeMaxMillis", runMaxMillis);
             m.put("runTimeSpreadMillis", runMaxMillis - runMinMillis);
             m.put("onCpuMinMillis", onCpuMinMillis);
+            m.put("onCpuMedianMillis", onCpuMedianMillis);
             m.put("onCpuMaxMillis", onCpuMaxMillis);
             m.put("peakRssBytes", peakRssBytes);
             m.put("rssPerVmBytes", rssPerVmBytes);
@@ -97,7 +106,7 @@ public final class ScaleBenchmark {
                 report = new Experiment(new ExperimentSpec(specs, duration, OptionalInt.of(cpu), jfr, JfrProfiles.SCHED, false),
                         new PrintWriter(new StringWriter())).run();
             } catch (RuntimeException e) {
-                return new Result(vms, duration, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, null);
+                return new Result(vms, duration, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null);
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             long peak = ProcessUsage.statusBytes("VmHWM");
@@ -107,8 +116,11 @@ public final class ScaleBenchmark {
             double[] firsts = facts.firstSchedIn().values().stream().mapToDouble(t -> t / 1e6).toArray();
             long ran = report.vms().stream().map(VmReport::name).filter(facts.firstSchedIn()::containsKey).count();
             double spread = firsts.length == 0 ? Double.NaN : Stats.max(firsts) - Stats.min(firsts);
-            return new Result(vms, duration, null, wall, ran, spread, Stats.min(run), Stats.max(run), Stats.min(onCpu), Stats.max(onCpu),
-                    peak, (double) (peak - rssBefore) / vms, facts);
+            // The recording's kernel times and the report's instants are both CLOCK_MONOTONIC.
+            double last = firsts.length == 0 ? Double.NaN : Stats.max(firsts) - report.startedNanos() / 1e6;
+            double release = (report.releasedNanos() - report.startedNanos()) / 1e6;
+            return new Result(vms, duration, null, wall, ran, release, spread, last, Stats.min(run), Stats.max(run), Stats.min(onCpu),
+                    Stats.median(onCpu), Stats.max(onCpu), peak, (double) (peak - rssBefore) / vms, facts);
         } finally {
             Files.deleteIfExists(jfr);
             Files.deleteIfExists(dir);

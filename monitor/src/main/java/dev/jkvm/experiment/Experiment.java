@@ -90,6 +90,7 @@ public final class Experiment {
         List<VmInstance> vms = new ArrayList<>();
         StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
+        BitSet processCpus = CpuPlacement.allowed(); // taken before the monitor's threads are moved: the teardown may use them all
         // Order matters: move the monitor's threads first, so every thread created from here on
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
@@ -135,7 +136,7 @@ public final class Experiment {
                 } finally {
                     if (status != null) status.clear();
                 }
-                window = new RunWindow(opened, stopAt);
+                window = new RunWindow(opened, gate.releasedNanos(), stopAt);
             }
             strays.sweep();
             strays.report(out);
@@ -150,22 +151,34 @@ public final class Experiment {
             printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);
-            if (recording != null) {
-                timeline.beforeRecordingStops();
-                try {
-                    JfrSession.write(recording, timeline, spec.jfr(), out);
-                } catch (JfrSession.NotWritten e) {
-                    return report.withRecordingProblem(e.getMessage()); // the summary is still printed
-                }
+            // Nothing reads a VM or the recorder's rings from here on: they are closed while the recording is written.
+            synchronized (stopLock) {
+                running = null; // a late signal must not touch a vCPU being closed
             }
-            return report;
+            List<AutoCloseable> done = new ArrayList<>();
+            done.add(recorder); // first: one closer takes its rings (one per vCPU) while the others take the VMs
+            done.addAll(vms);
+            Teardown teardown = Teardown.start(done, processCpus);
+            try {
+                if (recording != null) {
+                    timeline.beforeRecordingStops();
+                    try {
+                        JfrSession.write(recording, timeline, spec.jfr(), out);
+                    } catch (JfrSession.NotWritten e) {
+                        return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+                    }
+                }
+                return report;
+            } finally {
+                teardown.await(); // before the recorder's owner below closes it again (then a no-op)
+            }
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running
             synchronized (stopLock) {
                 running = null; // a late signal must not touch a vCPU being closed
             }
             stopAll(vms, "monitor shutting down");
-            for (VmInstance vm : vms) vm.close();
+            for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
         }
     }
 
@@ -192,7 +205,7 @@ public final class Experiment {
     }
 
     /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */
-    private record RunWindow(long opened, long stopAt) {}
+    private record RunWindow(long opened, long released, long stopAt) {}
 
     private RunWindow window;
     private HygieneMeter hygiene;
@@ -386,6 +399,6 @@ public final class Experiment {
                     runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter, vcpus,
                     vm.linuxWatch() == null ? null : vm.linuxWatch().steal()));
         }
-        return new ExperimentReport(reports, window.opened(), window.stopAt());
+        return new ExperimentReport(reports, window.opened(), window.released(), window.stopAt());
     }
 }

@@ -20,11 +20,22 @@ final class StartGate {
     private final Queue<Thread> waiting = new ConcurrentLinkedQueue<>();
     private volatile int state = CLOSED;
 
+    private volatile long releasedNanos;
+
     /** Lets every waiting thread run its guest; returns the moment (System.nanoTime). */
     long open() {
         long at = System.nanoTime();
         release(OPEN);
+        releasedNanos = System.nanoTime();
         return at;
+    }
+
+    /**
+     * When {@link #open} had made the last waiting thread runnable (System.nanoTime; 0 before): each
+     * unpark is a futex wake, which puts the thread on its CPU's run queue before it returns.
+     */
+    long releasedNanos() {
+        return releasedNanos;
     }
 
     void abort() {

@@ -197,6 +197,38 @@ class StopSignalsKvmTest {
     }
 
     /**
+     * Issue 8's largest case: SIGTERM to 256 spin VMs time-sharing one CPU with no --duration (the way
+     * such a run is ended), 2 s after every VM exists. jkvm exits with 143 and leaves a whole recording:
+     * a VmEnd for each of the 256 VMs and the RecorderSummary, read by the JDK's parser, and a summary
+     * line per VM. The exit time is printed; it is held to {@link #EXIT_LIMIT_MILLIS}, the wide bound of
+     * this shared host (the issue's 1 s was missed at load 20–77: README, Benchmarks).
+     */
+    @Test
+    void sigtermEndsTwoHundredFiftySixSpinningVmsWithAWholeRecording() throws Throwable {
+        Path jfr = dir.resolve("vms256.jfr");
+        try (JkvmProcess p = JkvmProcess.start(dir, "run", "--no-sandbox", "--guest", "spin", "--vms", "256", "--cpu",
+                Integer.toString(CPU), "--quiet", "--jfr", jfr.toString())) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            // The thread map is printed when every VM exists, just before the gate opens.
+            while (p.isAlive() && !p.out().contains("vCPU threads pinned") && System.nanoTime() < deadline) Thread.sleep(10);
+            assertTrue(p.isAlive(), "the run ended before the signal\n" + p.out() + p.err());
+            Thread.sleep(2000);
+            long t0 = System.nanoTime();
+            kill(p.pid(), 15);
+            int code = p.waitFor(EXIT_LIMIT_MILLIS + 30_000);
+            long exitMillis = (System.nanoTime() - t0) / 1_000_000;
+            String out = p.out(), err = p.err();
+            System.out.printf("signals: 256 spinning VMs ended %d ms after SIGTERM%n", exitMillis);
+            assertEquals(128 + 15, code, "exit code\n" + out + err);
+            assertEquals(256, Pattern.compile("(?m)^jkvm: vm\\d+ stopped").matcher(out).results().count(), out + err);
+            List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
+            assertEquals(256, count(events, "jkvm.VmEnd"), "VmEnd events");
+            assertEquals(1, count(events, "jkvm.RecorderSummary"), "RecorderSummary events");
+            assertTrue(exitMillis <= EXIT_LIMIT_MILLIS, "exit took " + exitMillis + " ms");
+        }
+    }
+
+    /**
      * How long tasks other than vCPU threads and idle had the experiment CPU within [from, to], by the
      * kernel's own sched:sched_switch lines on that CPU (jkvm.KernelSchedSwitch): each line starts the
      * next task's time there.
