@@ -108,7 +108,8 @@ public final class Experiment {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
             }
-            for (VmInstance vm : vms) vm.newThreads(gate, elsewhere).forEach(VcpuThread::start);
+            departure = new Departure(elsewhere);
+            for (VmInstance vm : vms) vm.newThreads(gate, departure).forEach(VcpuThread::start);
             for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
             // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
             // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
@@ -177,7 +178,7 @@ public final class Experiment {
             synchronized (stopLock) {
                 running = null; // a late signal must not touch a vCPU being closed
             }
-            stopAll(vms, "monitor shutting down");
+            stopAll(vms, departure, "monitor shutting down");
             for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
         }
     }
@@ -251,6 +252,8 @@ public final class Experiment {
     private volatile Thread waiter;
     /** The VMs from the gate's opening until they are closed (the list no longer changes), for {@link #requestStop}. */
     private List<VmInstance> running;
+    /** How the vCPU threads leave the experiment CPU; set before they start (no CPUs to go to until then). */
+    private volatile Departure departure = new Departure(new BitSet());
     private final Object stopLock = new Object();
     /** The one stop instant, taken by whichever thread stops the VMs first (0: not yet). */
     private final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
@@ -341,22 +344,24 @@ public final class Experiment {
      * every thread is signalled so a guest running now leaves it; only then the threads are joined.
      * Returns the instant. Stopping them one by one would let the rest run on meanwhile.
      */
-    private static long stopAll(List<VmInstance> vms, String why) throws InterruptedException {
+    private static long stopAll(List<VmInstance> vms, Departure departure, String why) throws InterruptedException {
         List<VcpuThread> running = new ArrayList<>();
         for (VmInstance vm : vms) {
             for (VcpuThread t : vm.threads()) if (t.isAlive()) running.add(t);
         }
         long at = System.nanoTime();
-        for (VcpuThread t : running) t.requestStop(why);
-        for (VcpuThread t : running) t.interrupt();
-        for (VcpuThread t : running) t.stopAndJoin(why);
+        departure.whileSignalling(() -> {
+            for (VcpuThread t : running) t.requestStop(why);
+            for (VcpuThread t : running) t.interrupt();
+        });
+        for (VcpuThread t : running) t.stopAndJoin(why); // after the signalling: the threads leave only then
         return at;
     }
 
     /** {@link #stopAll} at the instant {@link #stopNow} took, whichever thread took it first. */
     private long stopAndJoin(List<VmInstance> vms, String why) throws InterruptedException {
         long at = stopNow(vms, why);
-        stopAll(vms, why);
+        stopAll(vms, departure, why);
         return at;
     }
 
@@ -364,8 +369,10 @@ public final class Experiment {
     private long stopNow(List<VmInstance> vms, String why) {
         long now = System.nanoTime();
         if (!stoppedAt.compareAndSet(0, now)) return stoppedAt.get();
-        for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.requestStop(why);
-        for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.interrupt();
+        departure.whileSignalling(() -> {
+            for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.requestStop(why);
+            for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.interrupt();
+        });
         return now;
     }
 

@@ -27,7 +27,7 @@ final class VcpuThread {
     private final ExitHandler handler;
     private final ExitStats stats;
     private final StartGate gate;
-    private final java.util.BitSet leaveTo;
+    private final Departure departure;
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
@@ -50,12 +50,12 @@ final class VcpuThread {
     private volatile long runTimeAtEnd = -1;
 
     /**
-     * @param leaveTo where the thread moves itself when its loop ends (empty: stay), so that its
+     * @param departure how the thread leaves the experiment CPU when its loop ends, so that its
      *                exit (which perf no longer records: the kernel detaches a task's events early
      *                in do_exit) happens off the experiment CPU and its whole life there is recorded
      */
-    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo) {
-        this(vmName, vcpu, handler, stats, trace, gate, leaveTo, null, r -> {});
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, Departure departure) {
+        this(vmName, vcpu, handler, stats, trace, gate, departure, null, r -> {});
     }
 
     /**
@@ -64,7 +64,7 @@ final class VcpuThread {
      * @param guestEnded called on this thread when the guest ended by itself (halt, debug exit,
      *                   shutdown, a fault, a monitor error), not when it was stopped
      */
-    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, java.util.BitSet leaveTo,
+    VcpuThread(String vmName, Vcpu vcpu, ExitHandler handler, ExitStats stats, KvmRunTrace trace, StartGate gate, Departure departure,
             Object deviceLock, java.util.function.Consumer<GuestResult> guestEnded) {
         String name = "vcpu-" + vmName + "-" + vcpu.id();
         this.deviceLock = deviceLock;
@@ -75,7 +75,7 @@ final class VcpuThread {
         this.stats = stats;
         this.trace = trace;
         this.gate = gate;
-        this.leaveTo = leaveTo;
+        this.departure = departure;
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
         this.decoder = new ExitDecoder(vcpu.runArea());
         this.fault = dev.jkvm.util.FaultInjection.at(name);
@@ -241,16 +241,7 @@ final class VcpuThread {
                     // Stopping the siblings failed: the experiment's stop still reaches them.
                 }
             }
-            leaveExperimentCpu();
-        }
-    }
-
-    private void leaveExperimentCpu() {
-        if (leaveTo.isEmpty() || tid <= 0) return;
-        try {
-            Syscalls.setAffinity(tid, leaveTo); // migrates this thread before it returns
-        } catch (Throwable e) {
-            // Staying on the experiment CPU only costs the recording its final switch-out there.
+            departure.leave(tid);
         }
     }
 

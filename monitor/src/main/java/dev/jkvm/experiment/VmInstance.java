@@ -190,10 +190,10 @@ final class VmInstance implements AutoCloseable {
     }
 
     /** One thread per vCPU, named like {@code vcpu-vm0-0} so it is recognisable in /proc, perf and JFR. */
-    List<VcpuThread> newThreads(StartGate gate, java.util.BitSet leaveTo) {
+    List<VcpuThread> newThreads(StartGate gate, Departure departure) {
         Object deviceLock = vcpus.size() == 1 ? null : handler;
         for (VmVcpu v : vcpus) {
-            v.setThread(new VcpuThread(name, v.vcpu(), handler, v.stats(), v.trace(), gate, leaveTo, deviceLock,
+            v.setThread(new VcpuThread(name, v.vcpu(), handler, v.stats(), v.trace(), gate, departure, deviceLock,
                     result -> guestEnded(v, result)));
         }
         return threads();
