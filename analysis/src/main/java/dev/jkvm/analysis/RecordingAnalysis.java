@@ -18,8 +18,9 @@ import jdk.jfr.consumer.RecordedEvent;
  */
 public final class RecordingAnalysis {
     /**
-     * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
-     * commit lag, and it spares an Instant per event (the mapping only places exits in the picture).
+     * Every 8th event read (counted over the events the analysis reads, when it is a sched-in or -out)
+     * maps JFR time onto kernel time: enough samples for the minimum commit lag, and it spares an
+     * Instant per event (the mapping only places exits in the picture).
      */
     private static final long CLOCK_SAMPLE_MASK = 7;
 
