@@ -118,7 +118,8 @@ public final class RecordingAnalysis {
                     e.getLong("hostRunQueueWait")));
             rare.put("jkvm.VcpuReload", e -> a.reload(e.getString("switchClass"), e.getLong("latency")));
             rare.put("jkvm.PerfRecordsLost", e -> a.recordsLost(e.getString("source"), e.getLong("lost")));
-            rare.put("jkvm.RecorderSummary", e -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords")));
+            rare.put("jkvm.RecorderSummary", e -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"),
+                    e.hasField("failures") ? e.getString("failures") : null));
             rare.put("jkvm.Host", e -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
                     e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
                     e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),

@@ -47,6 +47,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private long lateRecords, maxLag;
     private boolean lastLate;
     private boolean recorderSummary, kernelSwitches;
+    private String helperFailures;
     private long switchRecords, summaryLost;
 
     /** A spool lane: a vCPU on a CPU, a foreign task on a CPU, or a CPU itself. */
@@ -262,7 +263,16 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     }
 
     public void recorderSummary(long switchRecords, long lostRecords) {
+        recorderSummary(switchRecords, lostRecords, null);
+    }
+
+    /**
+     * @param helperFailures the monitor's helper threads that failed during the run, one a line,
+     *                       each saying what is missing from when (null or empty: none; older recordings have no such field)
+     */
+    public void recorderSummary(long switchRecords, long lostRecords, String helperFailures) {
         recorderSummary = true;
+        if (helperFailures != null && !helperFailures.isBlank()) this.helperFailures = helperFailures;
         this.switchRecords = switchRecords;
         this.summaryLost = lostRecords;
     }
@@ -526,6 +536,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             if (e.getValue().started && !hasSwitches) missing.add("sched-in/out of " + e.getKey());
         }
         if (!recorderSummary) missing.add("jkvm.RecorderSummary (the recording ended before the recorder finished)");
+        if (helperFailures != null) for (String f : helperFailures.split("\n")) missing.add("events of a failed helper: " + f);
         long lost = Math.max(summaryLost, lostBySource.values().stream().mapToLong(Long::longValue).sum());
         List<String> lostSources = lostBySource.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
         RunSummary.Health health = new RunSummary.Health(recorderSummary, switchRecords, lost, lostSources, lateRecords, maxLag,

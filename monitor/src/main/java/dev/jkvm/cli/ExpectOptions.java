@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  */
 final class ExpectOptions {
     @Option(names = "--expect", paramLabel = "EXPR",
-            description = {"An expectation on the recording's analysis, e.g. 'share(vm0) within 1/N ± 5%', 'slice.p99 < 12ms',",
+            description = {"An expectation on the recording's analysis, e.g. 'share(vm0) within 1/N ± 5%%', 'slice.p99 < 12ms',",
                 "'fairness >= 0.95', 'lost == 0', 'exits(vm0, IO) == 100000' (grammar and metrics: README). Repeatable;",
                 "exit code 5 when one fails."})
     List<String> texts = new ArrayList<>();

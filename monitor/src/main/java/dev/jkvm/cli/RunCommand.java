@@ -45,13 +45,13 @@ import picocli.CommandLine.Spec;
             "Run one or more VMs of a guest on KVM.",
             "Each VM's serial output is printed with its name in front; at the end, how each guest ended and its exits by reason.",
             "With --expect, the recording (--jfr, else a temporary file) is analyzed at the end and each expectation judged.",
-            "With --cpu, a last line says whether that CPU was the VMs' alone (a warning above 1 % foreign time or 5 % SMT sibling load).",
+            "With --cpu, a last line says whether that CPU was the VMs' alone (a warning above 1 %% foreign time or 5 %% SMT sibling load).",
             "Options can be kept in a file and given as @FILE (one option per line)."
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every guest halted, exited with status 0, or ran until --duration",
-            "1:internal error",
+            "1:internal error: a VM's vCPU thread failed (monitor error), a helper thread failed (the recorder, a sampler: the run goes on, the recording lacks its events from then on), or the recording could not be written",
             "2:usage error (nothing was started)",
             "3:KVM unavailable (and the sandbox could not be used)",
             "4:a guest faulted or exited with a non-zero status",
@@ -201,6 +201,11 @@ final class RunCommand implements Callable<Integer> {
             err.println("jkvm: " + report.recordingProblem());
             err.flush();
             return new Outcome(ExitCodes.INTERNAL, report, false, seconds);
+        }
+        if (!report.helperFailures().isEmpty()) { // said when it happened; again here, where it is not scrolled away
+            for (String f : report.helperFailures()) err.println("jkvm: the run is incomplete: " + f);
+            err.flush();
+            return new Outcome(ExitCodes.INTERNAL, report, signals.received() != null, seconds);
         }
         if (signals.received() != null) return new Outcome(ExitCodes.signalled(signals.received()), report, true, seconds);
         int code = report.anyMonitorError() ? ExitCodes.INTERNAL : report.anyUnclean() ? ExitCodes.GUEST_FAULT : ExitCodes.OK;

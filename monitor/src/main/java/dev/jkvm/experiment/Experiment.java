@@ -17,6 +17,7 @@ import dev.jkvm.sched.SchedRecorder;
 import dev.jkvm.sched.StrayTasks;
 import dev.jkvm.sched.VcpuId;
 import dev.jkvm.util.Durations;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.util.UsageException;
 import java.time.Duration;
 import jdk.jfr.Recording;
@@ -84,6 +85,7 @@ public final class Experiment {
 
     public ExperimentReport run() throws InterruptedException {
         validate(spec);
+        HelperFailures failures = new HelperFailures(out);
         KvmAvailability.ensureUsable();
         List<VmInstance> vms = new ArrayList<>();
         StartGate gate = new StartGate();
@@ -93,13 +95,13 @@ public final class Experiment {
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              Recording recording = JfrSession.start(spec.jfr(), spec.profile());
              JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
-             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline);
+             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline, failures);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
             if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
             MemorySegment cpuid = kvm.supportedCpuid(arena);
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
-                    spec.duration() == null ? 0 : spec.duration().toNanos()) : null;
+                    spec.duration() == null ? 0 : spec.duration().toNanos(), failures) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
@@ -112,12 +114,12 @@ public final class Experiment {
             for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) place(vm, v, recorder);
             if (spec.cpu().isPresent() && recording != null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
             recorder.start();
-            GuestSampler sampler = new GuestSampler(vms);
+            GuestSampler sampler = new GuestSampler(vms, failures);
             StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
                     vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
-            TickSampler ticks = new TickSampler(vms);
-            LockSampler locks = new LockSampler(vms);
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms); sampler; ticks; locks) {
+            TickSampler ticks = new TickSampler(vms, failures);
+            LockSampler locks = new LockSampler(vms, failures);
+            try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures); sampler; ticks; locks) {
                 sampler.start();
                 ticks.start();
                 locks.start();
@@ -144,7 +146,7 @@ public final class Experiment {
             for (String w : sampler.warnings()) out.println(w);
             ticks.finish(out);
             locks.finish(out);
-            ExperimentReport report = report(vms);
+            ExperimentReport report = report(vms).withHelperFailures(failures.all());
             printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder);

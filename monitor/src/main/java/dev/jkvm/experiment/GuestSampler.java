@@ -1,5 +1,7 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.GuestGap;
 import dev.jkvm.jfr.JkvmTimeline;
@@ -61,8 +63,11 @@ final class GuestSampler implements AutoCloseable {
     private final List<String> warnings = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
+    private final HelperFailures failures;
+    private final FaultInjection.Point fault = FaultInjection.at("guest-sampler");
 
-    GuestSampler(List<VmInstance> vms) {
+    GuestSampler(List<VmInstance> vms, HelperFailures failures) {
+        this.failures = failures;
         List<PublishedRing> found = new ArrayList<>();
         List<Long> hz = new ArrayList<>();
         for (VmInstance vm : vms) {
@@ -88,12 +93,14 @@ final class GuestSampler implements AutoCloseable {
     private void loop() {
         try {
             while (!stopping) {
+                fault.pass();
                 poll();
                 java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
             }
         } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their rings are lost
+            failures.failed("guest sampler", t, "TSC gaps");
             synchronized (this) {
-                for (Ring r : rings) if (r.failure == null) r.failure = "sampler failed: " + t;
+                for (Ring r : rings) if (r.failure == null) r.failure = "sampler failed: " + HelperFailures.reason(t);
             }
         }
     }
@@ -139,8 +146,13 @@ final class GuestSampler implements AutoCloseable {
         // Join before taking the lock: the sampler thread may be waiting for it to poll once more.
         stopping = true;
         if (thread.isAlive()) thread.join();
-        synchronized (this) {
-            return commit(offCpuOfVm, timeline);
+        try {
+            synchronized (this) {
+                return commit(offCpuOfVm, timeline);
+            }
+        } catch (Throwable t) { // reported, not thrown: the run's summaries come after it
+            failures.failed("guest sampler", t, "TSC gaps");
+            return Map.of();
         }
     }
 

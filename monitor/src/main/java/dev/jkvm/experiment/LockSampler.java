@@ -1,5 +1,7 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.jfr.LockStats;
 import dev.jkvm.jfr.LockWait;
 import dev.jkvm.kvm.GuestMemory;
@@ -53,8 +55,13 @@ final class LockSampler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean stopping;
     private long events;
+    private final HelperFailures failures;
+    private final FaultInjection.Point fault = FaultInjection.at("lock-sampler");
+    /** Set when the sampler thread failed: the ring is no longer read, the end-of-run statistics still are. */
+    private volatile boolean failed;
 
-    LockSampler(List<VmInstance> vms) {
+    LockSampler(List<VmInstance> vms, HelperFailures failures) {
+        this.failures = failures;
         for (VmInstance vm : vms) {
             var at = vm.guest().manifest().lockStats();
             if (at.isPresent()) guests.add(new Guest(vm.name(), vm.memory(), at.getAsLong(), vm.vcpus().size(), vm.tscHz()));
@@ -67,9 +74,15 @@ final class LockSampler implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stopping) {
-            poll();
-            LockSupport.parkNanos(POLL_NANOS);
+        try {
+            while (!stopping) {
+                fault.pass();
+                poll();
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+        } catch (Throwable t) { // an Error included: the VMs go on, only their lock-wait events are lost
+            failed = true;
+            failures.failed("lock sampler", t, "lock-wait events");
         }
     }
 
@@ -104,11 +117,25 @@ final class LockSampler implements AutoCloseable {
         }
     }
 
-    /** Reads what is left, commits each vCPU's LockStats and prints one line per VM. Call once the vCPUs have stopped. */
-    synchronized void finish(PrintWriter out) throws InterruptedException {
+    /**
+     * Reads what is left, commits each vCPU's LockStats and prints one line per VM. Call once the
+     * vCPUs have stopped. Joins the thread before taking the lock (the thread may be waiting for it
+     * to poll once more); a failure here is reported, not thrown: the run's summaries come after it.
+     */
+    void finish(PrintWriter out) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
-        poll();
+        try {
+            synchronized (this) {
+                report(out);
+            }
+        } catch (Throwable t) {
+            failures.failed("lock sampler", t, "lock statistics");
+        }
+    }
+
+    private void report(PrintWriter out) {
+        if (!failed) poll();
         for (Guest g : guests) {
             if (g.memory.readLong(g.base) != MAGIC) {
                 out.printf("jkvm: %s lock: the guest published no statistics%n", g.vm);

@@ -1,5 +1,7 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.bindings.generated.LinuxHeaders;
 import dev.jkvm.bindings.generated.kvm_steal_time;
 import dev.jkvm.exits.ExitStats;
@@ -26,12 +28,33 @@ final class PeriodicEvents implements AutoCloseable {
     private final Runnable kvmStats;
     private final KvmStatsDeltas kvmStatsDeltas;
 
-    private PeriodicEvents(List<VmInstance> vms) {
-        this.exitStats = exitStats(vms);
-        this.progress = progress(vms);
-        this.steal = stealTime(vms);
+    private PeriodicEvents(List<VmInstance> vms, HelperFailures failures) {
+        this.exitStats = guarded("periodic hook jkvm.VcpuExitStats", "exit statistics", failures, exitStats(vms));
+        this.progress = guarded("periodic hook jkvm.GuestProgress", "progress samples", failures, progress(vms));
+        this.steal = guarded("periodic hook jkvm.StealTime", "steal time samples", failures, stealTime(vms));
         this.kvmStatsDeltas = new KvmStatsDeltas(vms);
-        this.kvmStats = kvmStatsDeltas::sample;
+        this.kvmStats = guarded("periodic hook jkvm.KvmStats", "KVM statistics", failures, kvmStatsDeltas::sample);
+    }
+
+    /**
+     * JFR catches what a periodic hook throws and logs it where nobody looks (its own log, off by
+     * default), calling the hook again next period: a hook that fails is reported once, here, and
+     * not run again.
+     */
+    private static Runnable guarded(String what, String missing, HelperFailures failures, Runnable hook) {
+        FaultInjection.Point fault = FaultInjection.at("periodic");
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> {
+            if (failed.get()) return;
+            try {
+                synchronized (fault) {
+                    fault.pass();
+                }
+                hook.run();
+            } catch (Throwable t) {
+                if (failed.compareAndSet(false, true)) failures.failed(what, t, missing);
+            }
+        };
     }
 
     private static Runnable exitStats(List<VmInstance> vms) {
@@ -99,8 +122,8 @@ final class PeriodicEvents implements AutoCloseable {
     }
 
 
-    static PeriodicEvents register(List<VmInstance> vms) {
-        PeriodicEvents p = new PeriodicEvents(vms);
+    static PeriodicEvents register(List<VmInstance> vms, HelperFailures failures) {
+        PeriodicEvents p = new PeriodicEvents(vms, failures);
         FlightRecorder.addPeriodicEvent(VcpuExitStats.class, p.exitStats);
         FlightRecorder.addPeriodicEvent(GuestProgress.class, p.progress);
         FlightRecorder.addPeriodicEvent(StealTime.class, p.steal);
@@ -117,7 +140,7 @@ final class PeriodicEvents implements AutoCloseable {
         // The run has ended (every vCPU stopped): the last change of every KVM statistic, the final
         // exit counts and steal time, so the totals are in the recording however long the profile's
         // period is (without them a guest's last exits before it halted were missing).
-        if (kvmStatsEnabled()) kvmStatsDeltas.sample();
+        if (kvmStatsEnabled()) kvmStats.run();
         if (new VcpuExitStats().isEnabled()) exitStats.run();
         if (new StealTime().isEnabled()) steal.run();
     }

@@ -1,5 +1,7 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.sched.SchedRecorder;
 import dev.jkvm.util.Durations;
 import java.io.PrintWriter;
@@ -27,9 +29,15 @@ final class StatusLine {
     private boolean shown;
     private String current = "";
 
+    private final HelperFailures failures;
+    private final FaultInjection.Point fault = FaultInjection.at("status-line");
+    /** Set when an update failed: the line is no longer drawn, the run goes on. */
+    private boolean failed;
+
     /** @param totalNanos the run's duration, or 0 when it has none */
-    StatusLine(PrintWriter out, SchedRecorder recorder, List<String> vms, long totalNanos) {
+    StatusLine(PrintWriter out, SchedRecorder recorder, List<String> vms, long totalNanos, HelperFailures failures) {
         this.out = out;
+        this.failures = failures;
         this.recorder = recorder;
         this.vms = vms;
         this.total = totalNanos;
@@ -41,7 +49,19 @@ final class StatusLine {
         return c != null && c.isTerminal();
     }
 
+    /** Redraws the line; a failure (it reads the recorder's state while that works) is reported once and ends the updates, not the run. */
     void update(long startedAt, long now) {
+        if (failed) return;
+        try {
+            fault.pass();
+            draw(startedAt, now);
+        } catch (Throwable t) {
+            failed = true;
+            failures.failed("status line", t, "status line updates");
+        }
+    }
+
+    private void draw(long startedAt, long now) {
         long elapsed = now - startedAt;
         SchedRecorder.Live live = recorder.live();
         double perSecond = lastAt == 0 ? 0 : (live.switchRecords() - lastSwitches) * 1e9 / Math.max(1, now - lastAt);

@@ -1,5 +1,7 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.WakeupLatency;
 import dev.jkvm.kvm.GuestMemory;
@@ -86,8 +88,11 @@ final class TickSampler implements AutoCloseable {
     private final List<Ring> rings = new ArrayList<>();
     private final Thread thread;
     private volatile boolean stopping;
+    private final HelperFailures failures;
+    private final FaultInjection.Point fault = FaultInjection.at("tick-sampler");
 
-    TickSampler(List<VmInstance> vms) {
+    TickSampler(List<VmInstance> vms, HelperFailures failures) {
+        this.failures = failures;
         for (VmInstance vm : vms) {
             GuestManifest m = vm.guest().manifest();
             if (m.tickRing().isPresent()) rings.add(new Ring(vm.name(), vm.memory(), m.tickRing().getAsLong(), vm.tscHz()));
@@ -102,12 +107,14 @@ final class TickSampler implements AutoCloseable {
     private void loop() {
         try {
             while (!stopping) {
+                fault.pass();
                 poll();
                 LockSupport.parkNanos(POLL_NANOS);
             }
         } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their ticks are no longer read
+            failures.failed("tick sampler", t, "wake-up latencies");
             synchronized (this) {
-                for (Ring r : rings) if (r.failure == null) r.failure = "tick sampler failed: " + t;
+                for (Ring r : rings) if (r.failure == null) r.failure = "tick sampler failed: " + HelperFailures.reason(t);
             }
         }
     }
@@ -196,10 +203,25 @@ final class TickSampler implements AutoCloseable {
         }
     }
 
-    /** Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max. */
-    synchronized void finish(PrintWriter out) throws InterruptedException {
+    /**
+     * Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max.
+     * Joins the thread before taking the lock: holding it, the join could wait for ever on a thread
+     * that is waiting for the lock to poll once more. A failure here is reported, not thrown: the
+     * run's summaries come after it.
+     */
+    void finish(PrintWriter out) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) thread.join();
+        try {
+            synchronized (this) {
+                report(out);
+            }
+        } catch (Throwable t) {
+            failures.failed("tick sampler", t, "tick summaries");
+        }
+    }
+
+    private void report(PrintWriter out) {
         try {
             poll();
         } catch (Throwable t) {

@@ -40,6 +40,7 @@ final class VcpuThread {
     /** Told when this vCPU's guest ended by itself (not stopped): the VM ends with it. */
     private final java.util.function.Consumer<GuestResult> guestEnded;
     private final ExitDecoder decoder;
+    private final dev.jkvm.util.FaultInjection.Point fault;
     private volatile int tid = -1;
     private volatile String stopReason;
     private volatile GuestResult result;
@@ -77,6 +78,7 @@ final class VcpuThread {
         this.leaveTo = leaveTo;
         this.thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::body);
         this.decoder = new ExitDecoder(vcpu.runArea());
+        this.fault = dev.jkvm.util.FaultInjection.at(name);
         primeLinkage(handler);
     }
 
@@ -226,7 +228,7 @@ final class VcpuThread {
             loopAllocatedBytes = allocatedBytes() - allocatedBefore;
         } catch (Throwable e) {
             // Anything, an Error included, ends this VM only, as a monitor error the report names.
-            result = new GuestResult.MonitorError(e.getClass().getSimpleName() + ": " + e.getMessage());
+            result = new GuestResult.MonitorError(dev.jkvm.util.HelperFailures.reason(e));
         } finally {
             // Made up front: when memory ran out, building the error above may itself have failed.
             if (result == null) result = NO_RESULT;
@@ -261,6 +263,7 @@ final class VcpuThread {
             long exitAt = System.nanoTime();
             trace.leave(exitAt);
             VmExit exit = decoder.decode(rc);
+            fault.pass();
             if (exit instanceof VmExit.Interrupted) {
                 stats.recordInterrupted();
                 continue;

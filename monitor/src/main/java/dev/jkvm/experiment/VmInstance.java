@@ -14,6 +14,7 @@ import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.guest.GuestImage;
 import dev.jkvm.guest.GuestManifest;
+import dev.jkvm.guest.MpTable;
 import dev.jkvm.guest.MultibootImage;
 import dev.jkvm.guest.MultibootInfo;
 import dev.jkvm.kvm.CpuSetup;
@@ -101,6 +102,8 @@ final class VmInstance implements AutoCloseable {
             for (GuestImage.Segment s : guest.segments()) {
                 memory.write(s.address(), s.bytes());
             }
+            // A Linux VM learns its processors and the in-kernel I/O APIC from an MP table (it has no ACPI).
+            if (guest.linux() != null && vm.hasIrqchip()) memory.write(MpTable.ADDRESS, MpTable.build(vcpuCount));
             MultibootInfo multiboot = null;
             if (guest.manifest().format() == GuestManifest.ImageFormat.MULTIBOOT) {
                 // Like QEMU, the kernel's command line starts with its own name (kvm-unit-tests take it as argv[0]).

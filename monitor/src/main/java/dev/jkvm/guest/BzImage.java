@@ -52,8 +52,9 @@ public record BzImage(
 
     /** Parses and checks a bzImage; {@code source} names it in errors. */
     public static BzImage parse(byte[] file, String source) {
-        if (file.length < HEADER + 4) {
-            throw new InvalidGuestException(source + ": " + file.length + " bytes is too short for an x86 Linux kernel (the set-up header ends at 0x206)");
+        // Up to the protocol version (0x206, two bytes): read before the length the set-up sectors give is known.
+        if (file.length < VERSION + 2) {
+            throw new InvalidGuestException(source + ": " + file.length + " bytes is too short for an x86 Linux kernel (its boot protocol version ends at 0x208)");
         }
         ByteBuffer b = le(file);
         if (Short.toUnsignedInt(b.getShort(BOOT_FLAG)) != BOOT_FLAG_MAGIC || b.getInt(HEADER) != HDRS_MAGIC) {

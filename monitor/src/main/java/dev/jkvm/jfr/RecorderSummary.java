@@ -36,4 +36,8 @@ public final class RecorderSummary extends jdk.jfr.Event {
     @Timespan(Timespan.NANOSECONDS)
     @Label("Maximum Commit Lag") @Description("Largest time from kernel timestamp to event commit")
     public long lagMax;
+
+    @Label("Helper Failures")
+    @Description("Helper threads that failed during the run (the recorder, a sampler, a periodic hook), one a line with its reason and from when its events are missing; empty when none did")
+    public String failures;
 }

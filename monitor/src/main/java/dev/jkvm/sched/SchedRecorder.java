@@ -3,6 +3,8 @@ package dev.jkvm.sched;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.timeline.TimelineThread;
+import dev.jkvm.util.FaultInjection;
+import dev.jkvm.util.HelperFailures;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -73,13 +75,19 @@ public final class SchedRecorder implements AutoCloseable {
     private boolean kernelKvmRun;
     private long vmEntries;
     private String openFailure;
+    private final HelperFailures failures;
+    /** Set once the recorder failed: nothing more is read, the summaries are still written. */
+    private volatile boolean failed;
+    private final FaultInjection.Point fault = FaultInjection.at("recorder");
 
     /**
      * @param recorderCpus where the recorder thread may run (the allowed CPUs minus the experiment
      *                     CPU); empty to leave it unpinned
+     * @param failures     where a failure of the recorder is reported (the run goes on without it)
      */
-    public SchedRecorder(PrintWriter notices, BitSet recorderCpus, JkvmTimeline timeline) {
+    public SchedRecorder(PrintWriter notices, BitSet recorderCpus, JkvmTimeline timeline, HelperFailures failures) {
         this.notices = notices;
+        this.failures = failures;
         this.timeline = timeline;
         this.emitter = new SwitchEventEmitter(timeline);
         this.recorderCpus = recorderCpus;
@@ -149,20 +157,39 @@ public final class SchedRecorder implements AutoCloseable {
     }
 
     private void loop() {
-        if (!recorderCpus.isEmpty()) Syscalls.setAffinity(Syscalls.gettid(), recorderCpus);
-        while (!stopping) {
-            pass(false);
-            LockSupport.parkNanos(POLL_NANOS);
+        try {
+            if (!recorderCpus.isEmpty()) Syscalls.setAffinity(Syscalls.gettid(), recorderCpus);
+            while (!stopping) {
+                fault.pass();
+                pass(false);
+                LockSupport.parkNanos(POLL_NANOS);
+            }
+        } catch (Throwable t) { // an Error included: the VMs go on, the recording says what it lacks
+            failed(t);
         }
+    }
+
+    private void failed(Throwable t) {
+        failed = true;
+        failures.failed("recorder", t, "switch events");
+    }
+
+    /** Whether the recorder failed and stopped reading (its line was printed, the summary says so). */
+    public boolean failed() {
+        return failed;
     }
 
     /** Stops the recorder thread, drains everything left and commits the summaries. Call after the vCPU threads ended. */
     public void stopAndFlush() throws InterruptedException {
         stopThread();
         awaitThreadsGone();
-        pass(true);
-        for (Source s : sources) emitter.summary(s.account());
-        emitter.recorderSummary(totals());
+        try {
+            if (!failed) pass(true); // after a failure the orderer's state is not to be trusted
+            for (Source s : sources) emitter.summary(s.account());
+        } catch (Throwable t) {
+            failed(t);
+        }
+        emitter.recorderSummary(totals(), failures.all());
     }
 
     private void stopThread() throws InterruptedException {

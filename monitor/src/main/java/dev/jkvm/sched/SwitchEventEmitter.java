@@ -99,8 +99,10 @@ final class SwitchEventEmitter {
         e.commit();
     }
 
-    void recorderSummary(SchedRecorder.Totals t) {
+    /** @param failures the run's helper failures so far, one line each (empty: none) */
+    void recorderSummary(SchedRecorder.Totals t, java.util.List<String> failures) {
         RecorderSummary r = new RecorderSummary();
+        r.failures = String.join("\n", failures);
         r.switchRecords = t.switchRecords();
         r.probeRecords = t.probeRecords();
         r.lostRecords = t.lostRecords();

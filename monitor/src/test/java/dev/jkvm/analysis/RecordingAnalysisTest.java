@@ -125,6 +125,25 @@ class RecordingAnalysisTest {
         assertEquals(json(jdk), json(jmc));
     }
 
+    /** A recorder summary listing failed helper threads: each is a missing source for both parsers, and the health is not complete. */
+    @Test
+    void helperFailuresInTheRecorderSummaryAreMissingSources(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        String recorder = "recorder failed: OutOfMemoryError: Java heap space; switch events after 21:58:03.120 UTC are missing";
+        String hook = "periodic hook jkvm.KvmStats failed: IllegalStateException: x; y; KVM statistics after 21:58:04.000 UTC are missing";
+        s.failures = recorder + "\n" + hook;
+        Path file = s.write(dir.resolve("failed.jfr"), 1);
+        RunSummary jdk = RecordingAnalysis.analyze(file);
+        RunSummary jmc = JmcRecording.summary(RuleReport.load(file));
+        for (RunSummary r : List.of(jdk, jmc)) {
+            assertEquals(List.of("events of a failed helper: " + recorder, "events of a failed helper: " + hook), r.health().missingSources());
+            assertTrue(!r.health().complete());
+        }
+        s.failures = "";
+        RunSummary none = RecordingAnalysis.analyze(s.write(dir.resolve("none.jfr"), 1));
+        assertEquals(List.of(), none.health().missingSources());
+    }
+
     @Test
     void reloadLatencyIsSummarisedPerSwitchClassByBothParsers(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("reloads.jfr");

@@ -42,6 +42,8 @@ final class SyntheticSchedule {
     /** Commit in a random order (default), or in time order as the recorder does. */
     boolean shuffle = true;
     long lost;
+    /** The RecorderSummary's helper failures, one a line (null: the field left unset, as a recorder without failures leaves it empty). */
+    String failures;
     private long t = T0;
     private String last;
     private final Map<String, Boolean> seen = new HashMap<>();
@@ -155,6 +157,7 @@ final class SyntheticSchedule {
             commits.add(() -> {
                 RecorderSummary r = new RecorderSummary();
                 r.switchRecords = 2L * slices.size(); r.lostRecords = lost;
+                r.failures = failures;
                 r.commit();
             });
         }

@@ -56,6 +56,24 @@ class MainUsageTest {
         assertEquals("", r.err());
     }
 
+    /** picocli warns on System.err, not on the command's writer, when a description has a bare '%'. */
+    @Test
+    void everyCommandsHelpRendersWithoutPicocliWarnings() {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String command : Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                    .getSubcommands().keySet()) {
+                Result r = jkvm(command, "--help");
+                assertEquals(0, r.code(), () -> command + " --help: " + r.err());
+            }
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", warnings.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void noArgumentsShowsTheUsage() {
         Result r = jkvm();

@@ -128,6 +128,7 @@ class BzImageTest {
         byte[] good = bzImage(kernel(), 2047);
         assertMessage(new byte[4096], "not a Linux bzImage");
         assertMessage(new byte[100], "too short");
+        assertMessage(Arrays.copyOf(good, 0x207), "too short"); // boot flag and "HdrS" there, the version cut off (found by BzImagePropertiesTest)
         assertMessage(Arrays.copyOf(good, good.length - 1000), "truncated");
         assertMessage(Arrays.copyOf(good, 1000), "truncated");
         byte[] old = good.clone();

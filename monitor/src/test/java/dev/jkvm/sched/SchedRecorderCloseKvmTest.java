@@ -44,7 +44,7 @@ class SchedRecorderCloseKvmTest {
             StringWriter notices = new StringWriter();
             long records = 0;
             for (int round = 0; round < 200; round++) {
-                SchedRecorder r = new SchedRecorder(new PrintWriter(notices), new BitSet(), null);
+                SchedRecorder r = new SchedRecorder(new PrintWriter(notices), new BitSet(), null, new dev.jkvm.util.HelperFailures(new PrintWriter(notices)));
                 r.attach(new VcpuId("vm0", 0, tid), new KvmRunTrace(), false, null);
                 r.start();
                 java.util.concurrent.locks.LockSupport.parkNanos((round % 20) * 100_000L); // close at different moments of a pass

@@ -106,7 +106,7 @@ public final class JmcRecording {
                         for (IItem i : it) a.recordsLost(f.str(i, "source"), f.num(i, "lost"));
                     }
                     case "jkvm.RecorderSummary" -> {
-                        for (IItem i : it) a.recorderSummary(f.num(i, "switchRecords"), f.num(i, "lostRecords"));
+                        for (IItem i : it) a.recorderSummary(f.num(i, "switchRecords"), f.num(i, "lostRecords"), f.str(i, "failures"));
                     }
                     case "jkvm.Host" -> {
                         for (IItem i : it) {
