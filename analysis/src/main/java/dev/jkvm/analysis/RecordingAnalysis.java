@@ -5,22 +5,22 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import jdk.jfr.EventType;
+import jdk.jfr.consumer.EventStream;
 import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Reads a jkvm recording with the JDK's {@code jdk.jfr.consumer.RecordingFile}, one event at a time
- * (never the whole file), into a {@link ScheduleAnalyzer}. Needs no KVM.
+ * Reads a jkvm recording with the JDK's parser ({@code jdk.jfr.consumer.EventStream} over the file),
+ * one event at a time (never the whole file), into a {@link ScheduleAnalyzer}. Needs no KVM.
  */
 public final class RecordingAnalysis {
-    private enum Kind { SCHED_IN, SCHED_OUT, SWITCH, VM_START, VM_END, EXIT, EXIT_STATS, GAP, STEAL, LINUX_STEAL, KERNEL_SWITCH, LOST, SUMMARY, RELOAD, HOST, HYGIENE, WAKEUP, OTHER }
-
     /**
-     * Every 8th event (by position) maps JFR time onto kernel time: enough samples for the minimum
-     * commit lag, and it spares an Instant per event (the mapping only places exits in the picture).
+     * Every 8th event read (counted over the events the analysis reads, when it is a sched-in or -out)
+     * maps JFR time onto kernel time: enough samples for the minimum commit lag, and it spares an
+     * Instant per event (the mapping only places exits in the picture).
      */
     private static final long CLOCK_SAMPLE_MASK = 7;
 
@@ -44,114 +44,142 @@ public final class RecordingAnalysis {
         }
     }
 
-    /** Streams every event of the file into the analyzer; returns how many events were read. */
+    /**
+     * Streams the events the analysis needs into the analyzer and returns how many that were. The
+     * JDK's parser skips every other event type by its size without decoding it (the stream is
+     * filtered by event name); events are handed over in file order, not time order (the analyzer
+     * sorts by kernel time itself), and the parser reuses one event object per type. Each handler reads
+     * a field with {@code getValue}: one scan of the event's fields, where the typed getters scan
+     * twice (getString) or also check for unsigned types (getInt, getLong).
+     */
     public static long read(Path file, ScheduleAnalyzer a) {
-        Map<EventType, Kind> kinds = new IdentityHashMap<>();
-        // Each field read by name scans the event's fields, so fields are read only when needed.
-        Map<EventType, Boolean> hasLag = new IdentityHashMap<>();
-        Map<EventType, String> timeField = new IdentityHashMap<>();
-        Map<EventType, Boolean> hasLate = new IdentityHashMap<>();
-        long n = 0;
-        try (RecordingFile in = new RecordingFile(file)) {
-            while (in.hasMoreEvents()) {
-                RecordedEvent e = in.readEvent();
-                n++;
-                Kind k = kinds.computeIfAbsent(e.getEventType(), t -> kindOf(t.getName()));
-                switch (k) {
-                    case SCHED_IN -> {
-                        long t = e.getLong(timeField(e, timeField));
-                        String vm = e.getString("vm");
-                        int vcpu = e.getInt("vcpu");
-                        a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, lag(e, hasLag));
-                        if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
-                        if (late(e, hasLate)) a.lateRecord();
-                    }
-                    case SCHED_OUT -> {
-                        long t = e.getLong(timeField(e, timeField));
-                        String vm = e.getString("vm");
-                        int vcpu = e.getInt("vcpu");
-                        a.schedOut(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : e.getInt("tid"), e.getInt("cpu"), t, e.getBoolean("preempted"),
-                                lag(e, hasLag));
-                        if ((n & CLOCK_SAMPLE_MASK) == 0) a.clockSample(epochNanos(e.getStartTime()), t);
-                        if (late(e, hasLate)) a.lateRecord();
-                    }
-                    case SWITCH -> a.switchClass(e.getString("vm"), e.getInt("vcpu"), e.getInt("cpu"), e.getLong(timeField(e, timeField)),
-                            e.getString("switchClass"));
-                    case VM_START -> a.vmStart(e.getString("vm"), e.getInt("tid"), e.getInt("nice"));
-                    case VM_END -> a.vmEnd(e.getString("vm"), e.getString("result"), e.getLong("progress"));
-                    case EXIT -> a.vmExit(e.getString("vm"), e.getInt("vcpu"), e.getString("reason"), e.getDuration().toNanos(), epochNanos(e.getStartTime()));
-                    case EXIT_STATS -> a.exitStats(e.getString("vm"), e.getInt("vcpu"), e.getString("reason"), e.getLong("count"),
-                            e.getLong("mean"), e.getLong("p99"), e.getLong("max"));
-                    case GAP -> a.guestGap(e.getString("vm"), e.getLong("gap"));
-                    case STEAL -> a.steal(e.getString("vm"), e.getInt("vcpu"), e.getLong("steal"));
-                    case LINUX_STEAL -> a.linuxSteal(e.getString("vm"), e.getInt("vcpu"), e.getLong("guestSteal"), e.getLong("hostRunQueueWait"));
-                    case RELOAD -> a.reload(e.getString("switchClass"), e.getLong("latency"));
-                    case WAKEUP -> a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
-                    case KERNEL_SWITCH -> a.kernelSwitch(e.getInt("cpu"), e.getLong(timeField(e, timeField)), e.getInt("nextTid"),
-                            e.getString("nextComm"), e.getString("nextVm"));
-                    case LOST -> a.recordsLost(e.getString("source"), e.getLong("lost"));
-                    case SUMMARY -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"),
-                            e.hasField("failures") ? e.getString("failures") : null);
-                    case HOST -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
-                            e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
-                            e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),
-                            e.getString("frequencyRange"), e.getString("isolatedCpus"), e.getString("nohzFull"), e.getString("transparentHugepages"),
-                            e.getString("jkvmVersion"), e.getString("jdkVersion")));
-                    case HYGIENE -> a.runHygiene(e.getLong("foreignTime"), e.getDouble("foreignFraction"), e.getString("siblingCpus"),
-                            e.getDouble("siblingLoad"), e.getInt("frequencyChanges"), e.getLong("minFrequency"), e.getLong("maxFrequency"),
-                            e.getLong("stealTime"));
-                    case OTHER -> { }
-                }
-            }
+        ChunkLayout.check(file);
+        long[] n = {0};
+        RuntimeException[] failure = {null};
+        try (EventStream in = EventStream.openFile(file)) {
+            in.setReuse(true);
+            in.setOrdered(false);
+            // Without an error handler the stream prints a handler's exception and goes on with the next event.
+            in.onError(t -> {
+                if (failure[0] == null) failure[0] = t instanceof RuntimeException r ? r : new IllegalStateException(t);
+            });
+            SwitchFields schedIn = new SwitchFields(), schedOut = new SwitchFields(), kernel = new SwitchFields(), cls = new SwitchFields();
+            in.onEvent("jkvm.VcpuSchedIn", e -> {
+                long i = ++n[0];
+                schedIn.of(e);
+                long t = schedIn.time(e);
+                String vm = (String) e.getValue("vm");
+                int vcpu = (Integer) e.getValue("vcpu");
+                a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : (Integer) e.getValue("tid"), (Integer) e.getValue("cpu"), t, schedIn.lag(e));
+                if ((i & CLOCK_SAMPLE_MASK) == 0) a.clockSample(startEpochNanos(e), t);
+                if (schedIn.late(e)) a.lateRecord();
+            });
+            in.onEvent("jkvm.VcpuSchedOut", e -> {
+                long i = ++n[0];
+                schedOut.of(e);
+                long t = schedOut.time(e);
+                String vm = (String) e.getValue("vm");
+                int vcpu = (Integer) e.getValue("vcpu");
+                a.schedOut(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : (Integer) e.getValue("tid"), (Integer) e.getValue("cpu"), t,
+                        (Boolean) e.getValue("preempted"), schedOut.lag(e));
+                if ((i & CLOCK_SAMPLE_MASK) == 0) a.clockSample(startEpochNanos(e), t);
+                if (schedOut.late(e)) a.lateRecord();
+            });
+            in.onEvent("jkvm.VcpuSwitch", e -> {
+                n[0]++;
+                cls.of(e);
+                a.switchClass((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (Integer) e.getValue("cpu"), cls.time(e),
+                        (String) e.getValue("switchClass"));
+            });
+            in.onEvent("jkvm.KernelSchedSwitch", e -> {
+                n[0]++;
+                kernel.of(e);
+                a.kernelSwitch((Integer) e.getValue("cpu"), kernel.time(e), (Integer) e.getValue("nextTid"), (String) e.getValue("nextComm"),
+                        (String) e.getValue("nextVm"));
+            });
+            in.onEvent("jkvm.VmExit", e -> {
+                n[0]++;
+                a.vmExit((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (String) e.getValue("reason"), e.getDuration().toNanos(),
+                        startEpochNanos(e));
+            });
+            in.onEvent("jkvm.WakeupLatency", e -> {
+                n[0]++;
+                a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
+            });
+            // The rest come a few times per VM or per run: read plainly.
+            Map<String, Consumer<RecordedEvent>> rare = new LinkedHashMap<>();
+            rare.put("jkvm.VmStart", e -> a.vmStart(e.getString("vm"), e.getInt("tid"), e.getInt("nice")));
+            rare.put("jkvm.VmEnd", e -> a.vmEnd(e.getString("vm"), e.getString("result"), e.getLong("progress")));
+            rare.put("jkvm.VcpuExitStats", e -> a.exitStats(e.getString("vm"), e.getInt("vcpu"), e.getString("reason"), e.getLong("count"),
+                    e.getLong("mean"), e.getLong("p99"), e.getLong("max")));
+            rare.put("jkvm.GuestGap", e -> a.guestGap(e.getString("vm"), e.getLong("gap")));
+            rare.put("jkvm.StealTime", e -> a.steal(e.getString("vm"), e.getInt("vcpu"), e.getLong("steal")));
+            rare.put("jkvm.LinuxWorkloadSteal", e -> a.linuxSteal(e.getString("vm"), e.getInt("vcpu"), e.getLong("guestSteal"),
+                    e.getLong("hostRunQueueWait")));
+            rare.put("jkvm.VcpuReload", e -> a.reload(e.getString("switchClass"), e.getLong("latency")));
+            rare.put("jkvm.PerfRecordsLost", e -> a.recordsLost(e.getString("source"), e.getLong("lost")));
+            rare.put("jkvm.RecorderSummary", e -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"),
+                    e.hasField("failures") ? e.getString("failures") : null));
+            rare.put("jkvm.Host", e -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
+                    e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
+                    e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),
+                    e.getString("frequencyRange"), e.getString("isolatedCpus"), e.getString("nohzFull"), e.getString("transparentHugepages"),
+                    e.getString("jkvmVersion"), e.getString("jdkVersion"))));
+            rare.put("jkvm.RunHygiene", e -> a.runHygiene(e.getLong("foreignTime"), e.getDouble("foreignFraction"), e.getString("siblingCpus"),
+                    e.getDouble("siblingLoad"), e.getInt("frequencyChanges"), e.getLong("minFrequency"), e.getLong("maxFrequency"),
+                    e.getLong("stealTime")));
+            rare.forEach((name, handler) -> in.onEvent(name, e -> {
+                n[0]++;
+                handler.accept(e);
+            }));
+            in.start();
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such recording: " + file);
         } catch (IOException e) {
             throw new BadRecordingException(file + " is not a JFR recording (" + e.getMessage() + ")");
         }
-        return n;
+        if (failure[0] != null) throw failure[0];
+        return n[0];
     }
 
     /**
-     * The field holding raw CLOCK_MONOTONIC nanoseconds: kernelTime in recordings where it is a plain
-     * nanosecond value, monotonicNanos where kernelTime became a timestamp in JFR ticks.
+     * Where one switch event type keeps its raw CLOCK_MONOTONIC nanoseconds (kernelTime in recordings
+     * where it is a plain nanosecond value, monotonicNanos where kernelTime became a timestamp in JFR
+     * ticks) and whether it has the recorder's lag and late mark; looked up when the type changes,
+     * not per event.
      */
-    private static String timeField(RecordedEvent e, Map<EventType, String> cache) {
-        return cache.computeIfAbsent(e.getEventType(), t -> t.getField("monotonicNanos") != null ? "monotonicNanos" : "kernelTime");
+    private static final class SwitchFields {
+        private EventType type;
+        private String time;
+        private boolean hasLag, hasLate;
+
+        void of(RecordedEvent e) {
+            EventType t = e.getEventType();
+            if (t == type) return;
+            type = t;
+            time = t.getField("monotonicNanos") != null ? "monotonicNanos" : "kernelTime";
+            hasLag = t.getField("lag") != null;
+            hasLate = t.getField("late") != null;
+        }
+
+        long time(RecordedEvent e) {
+            return (Long) e.getValue(time);
+        }
+
+        long lag(RecordedEvent e) {
+            return hasLag ? (Long) e.getValue("lag") : 0;
+        }
+
+        boolean late(RecordedEvent e) {
+            return hasLate && (Boolean) e.getValue("late");
+        }
     }
 
-    /** The recorder's own late mark, in recordings that have it. */
-    private static boolean late(RecordedEvent e, Map<EventType, Boolean> hasLate) {
-        return hasLate.computeIfAbsent(e.getEventType(), t -> t.getField("late") != null) && e.getBoolean("late");
-    }
-
-    private static long lag(RecordedEvent e, Map<EventType, Boolean> hasLag) {
-        return hasLag.computeIfAbsent(e.getEventType(), t -> t.getField("lag") != null) ? e.getLong("lag") : 0;
+    private static long startEpochNanos(RecordedEvent e) {
+        return epochNanos(e.getStartTime());
     }
 
     private static long epochNanos(Instant t) {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
-    }
-
-    private static Kind kindOf(String type) {
-        return switch (type) {
-            case "jkvm.VcpuSchedIn" -> Kind.SCHED_IN;
-            case "jkvm.VcpuSchedOut" -> Kind.SCHED_OUT;
-            case "jkvm.VcpuSwitch" -> Kind.SWITCH;
-            case "jkvm.VmStart" -> Kind.VM_START;
-            case "jkvm.VmEnd" -> Kind.VM_END;
-            case "jkvm.VmExit" -> Kind.EXIT;
-            case "jkvm.VcpuExitStats" -> Kind.EXIT_STATS;
-            case "jkvm.GuestGap" -> Kind.GAP;
-            case "jkvm.StealTime" -> Kind.STEAL;
-            case "jkvm.LinuxWorkloadSteal" -> Kind.LINUX_STEAL;
-            case "jkvm.KernelSchedSwitch" -> Kind.KERNEL_SWITCH;
-            case "jkvm.PerfRecordsLost" -> Kind.LOST;
-            case "jkvm.RecorderSummary" -> Kind.SUMMARY;
-            case "jkvm.VcpuReload" -> Kind.RELOAD;
-            case "jkvm.Host" -> Kind.HOST;
-            case "jkvm.RunHygiene" -> Kind.HYGIENE;
-            case "jkvm.WakeupLatency" -> Kind.WAKEUP;
-            default -> Kind.OTHER;
-        };
     }
 }

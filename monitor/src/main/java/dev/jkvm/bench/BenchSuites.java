@@ -17,7 +17,7 @@ import java.util.Map;
 public final class BenchSuites {
 
     /** What to run: a null or empty suite is skipped. */
-    public record Plan(Long exits, Integer start, boolean record, long pings, List<Integer> scale, Duration duration, Integer cpu,
+    public record Plan(Long exits, Integer start, boolean record, long pings, List<Integer> scale, Path analyze, Duration duration, Integer cpu,
                        int rounds, String compiler, Path json) {
         public Plan {
             scale = List.copyOf(scale);
@@ -27,6 +27,12 @@ public final class BenchSuites {
             if (pings < 1) throw new UsageException("--pings must be at least 1");
             for (int n : scale) if (n < 1) throw new UsageException("--scale counts must be at least 1, got " + n);
             if (duration.isZero() || duration.isNegative()) throw new UsageException("--duration must be positive");
+            if (analyze != null && !Files.isRegularFile(analyze)) throw new UsageException("--analyze: no such recording: " + analyze);
+        }
+
+        /** True when only suites that need no KVM were asked for. */
+        public boolean needsNoKvm() {
+            return exits == null && start == null && !record && scale.isEmpty();
         }
     }
 
@@ -39,6 +45,11 @@ public final class BenchSuites {
         results.put("date", Instant.now().toString());
         results.put("host", host());
         List<String> lines = new ArrayList<>();
+        if (plan.analyze() != null) { // first, before the KVM suites leave threads and native memory behind
+            AnalyzeBenchmark.Result r = AnalyzeBenchmark.run(plan.analyze(), plan.rounds(), out);
+            results.put("analyze", r.json());
+            lines.add(r.summary());
+        }
         try (CReference c = plan.exits() != null || plan.start() != null ? CReference.build(plan.compiler()) : null) {
             if (plan.start() != null) { // first, so its cold numbers come from a fresh JVM
                 StartBenchmark.Result r = StartBenchmark.run(plan.start(), plan.rounds(), c, out);

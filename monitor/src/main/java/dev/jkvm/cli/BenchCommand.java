@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
             "  --start N    create N VMs and run each to its first exit: Java vs the C reference; memory per VM",
             "  --record     exit round trip unrecorded vs each JFR profile; recording sizes",
             "  --scale N,…  N spin VMs on one CPU for --duration: wall time, start and run-time spreads, RSS, recorder lag, bytes/switch",
+            "  --analyze F  jkvm analyze on recording F vs the JDK's JFR parser alone on F: events/s (needs no KVM)",
             "Without a suite, --exits 100000 runs. Numbers are reported, never judged: the exit code is 0 unless a run broke."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--scale", paramLabel = "N", split = ",", description = "Scale suite, once per VM count (e.g. 8,64,256).")
     List<Integer> scale;
+
+    @Option(names = "--analyze", paramLabel = "FILE", description = "Analysis speed suite on the recording FILE (e.g. from jkvm run --jfr).")
+    Path analyze;
 
     @Option(names = "--duration", paramLabel = "D", defaultValue = "5s", description = "How long each --scale run lasts (default: ${DEFAULT-VALUE}).")
     String duration;
@@ -63,13 +67,15 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         // The options are checked first, so a mistake is reported here and not after booting the sandbox.
         BenchSuites.Plan plan = new BenchSuites.Plan(
-                exits == null && start == null && !record && scale == null ? Long.valueOf(100_000) : exits,
-                start, record, pings, scale == null ? List.of() : scale, Durations.parse(duration), cpu, rounds, compiler, json);
+                exits == null && start == null && !record && scale == null && analyze == null ? Long.valueOf(100_000) : exits,
+                start, record, pings, scale == null ? List.of() : scale, analyze, Durations.parse(duration), cpu, rounds, compiler, json);
         if (plan.json() != null && plan.json().getParent() != null && !java.nio.file.Files.isDirectory(plan.json().toAbsolutePath().getParent())) {
             throw new UsageException("--json: no directory " + plan.json().toAbsolutePath().getParent());
         }
-        if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());
-        dev.jkvm.kvm.KvmAvailability.ensureUsable();
+        if (!plan.needsNoKvm()) {
+            if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());
+            dev.jkvm.kvm.KvmAvailability.ensureUsable();
+        }
         BenchSuites.run(plan, out);
         return ExitCodes.OK;
     }

@@ -22,6 +22,12 @@ final class PerfRing {
     static final int HEADER_SIZE = (int) perf_event_header.layout().byteSize();
     /** perf_event_header.size is a u16: no record is larger. */
     private static final long MAX_RECORD = 1 << 16;
+    /**
+     * The copy buffer a ring starts with: larger than the records jkvm asks for (a switch record is
+     * 32 bytes, a sched_switch tracepoint sample about a hundred). It was MAX_RECORD per ring, 64 KiB of
+     * zeroed native memory per vCPU thread for a copy of a few dozen bytes.
+     */
+    static final long WRAP_BUFFER = 256;
 
     /** Receives one record; {@code record} holds the whole record (header included) and is valid only during the call. */
     interface RecordConsumer {
@@ -31,7 +37,9 @@ final class PerfRing {
     private final String what;
     private final MemorySegment control;
     private final MemorySegment data;
-    private final MemorySegment wrapped;
+    private final Arena scratch;
+    /** Holds a record that wraps around the data area's end; replaced once by a MAX_RECORD one if a larger record wraps. */
+    private MemorySegment wrapped;
 
     /**
      * @param mapping the control page followed by the data area (a power of two of pages)
@@ -45,7 +53,8 @@ final class PerfRing {
         this.what = what;
         this.control = mapping.asSlice(0, PAGE);
         this.data = mapping.asSlice(PAGE, dataSize);
-        this.wrapped = scratch.allocate(MAX_RECORD, 8);
+        this.scratch = scratch;
+        this.wrapped = scratch.allocate(WRAP_BUFFER, 8);
     }
 
     /** Hands every record written since the last drain to {@code consumer}, then frees their space; returns how many. */
@@ -80,6 +89,8 @@ final class PerfRing {
     private MemorySegment contiguous(long at, long length, long size) {
         if (at + length <= size) return data.asSlice(at, length);
         long first = size - at;
+        // Bounded: at most one more allocation per ring, of the largest size a record can have.
+        if (length > wrapped.byteSize()) wrapped = scratch.allocate(MAX_RECORD, 8);
         MemorySegment.copy(data, at, wrapped, 0, first);
         MemorySegment.copy(data, 0, wrapped, first, length - first);
         return wrapped.asSlice(0, length);

@@ -231,6 +231,16 @@ class RecordingAnalysisTest {
         BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(bogus));
         assertTrue(e.getMessage().contains("is not a JFR recording"), e.getMessage());
         assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir.resolve("missing.jfr")));
+        // A recording cut short (a killed run, a partial copy) is refused, never analyzed up to where it breaks off.
+        Path whole = varied().write(dir.resolve("whole.jfr"), 3);
+        byte[] bytes = Files.readAllBytes(whole);
+        for (int keep : new int[] {bytes.length - 1, bytes.length / 2, 10}) {
+            Path cut = Files.write(dir.resolve("cut" + keep + ".jfr"), java.util.Arrays.copyOf(bytes, keep));
+            BadRecordingException c = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(cut));
+            assertTrue(c.getMessage().contains("truncated") || c.getMessage().contains("not a"), c.getMessage());
+        }
+        Path twice = Files.write(dir.resolve("garbage-after.jfr"), java.util.Arrays.copyOf(bytes, bytes.length + 100));
+        assertTrue(assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(twice)).getMessage().contains("starts no chunk"));
         String[] out = new String[1];
         assertEquals(2, cli(out, "analyze", bogus.toString()));
         assertEquals(1, out[0].strip().lines().count(), out[0]);

@@ -124,6 +124,38 @@ class PerfRingTest {
     }
 
     @Test
+    void aRecordLargerThanTheFirstCopyBufferIsReadWholeAcrossTheEnd() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment mapping = arena.allocate(PerfRing.PAGE + DATA, PerfRing.PAGE);
+            PerfRing ring = new PerfRing(mapping, arena, "test ring");
+            Writer w = new Writer(mapping);
+            int big = (int) PerfRing.WRAP_BUFFER * 3;
+            w.raw(98, DATA - big / 2); // the next record starts half its size before the end
+            assertEquals(1, drain(ring).size());
+            // A record of a recognisable pattern that wraps; then a switch record after it still decodes.
+            MemorySegment r = MemorySegment.ofArray(new byte[big]);
+            for (int i = 8; i < big; i++) r.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+            r.set(ValueLayout.JAVA_INT_UNALIGNED, 0, 97);
+            r.set(ValueLayout.JAVA_SHORT_UNALIGNED, 6, (short) big);
+            for (long i = 0; i < big; i++) {
+                mapping.set(ValueLayout.JAVA_BYTE, PerfRing.PAGE + ((w.head + i) % DATA), r.get(ValueLayout.JAVA_BYTE, i));
+            }
+            w.head += big;
+            mapping.set(ValueLayout.JAVA_LONG, HEAD, w.head);
+            w.switchRecord(true, false, 9, 500, 1);
+            List<byte[]> bodies = new ArrayList<>();
+            List<Integer> types = new ArrayList<>();
+            ring.drain((type, misc, rec) -> {
+                types.add(type);
+                bodies.add(rec.toArray(ValueLayout.JAVA_BYTE));
+            });
+            assertEquals(List.of(97, SwitchRecord.TYPE), types);
+            assertEquals(big, bodies.get(0).length);
+            for (int i = 8; i < big; i++) assertEquals((byte) i, bodies.get(0)[i], "byte " + i + " of the wrapped record");
+        }
+    }
+
+    @Test
     void lostRecordsCarryTheirCountAndTime() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mapping = arena.allocate(PerfRing.PAGE + DATA, PerfRing.PAGE);
