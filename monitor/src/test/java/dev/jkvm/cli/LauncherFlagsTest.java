@@ -31,4 +31,33 @@ class LauncherFlagsTest {
         assertEquals(flags, launcherXx, "./jkvm's -XX flags vs pom.xml jkvm.jvmFlags");
         assertFalse(exec.contains("TieredStopAtLevel"), "C1 only allocates per KVM_RUN and doubles the handling time");
     }
+
+    /**
+     * Stdout is jkvm's alone (`analyze --format json` is read by programs): a class-data archive made
+     * for an older jar made the JVM print "[warning][cds,dynamic] Unable to use shared archive" there.
+     * The launcher runs here from a copy of the project's layout: the archive is dumped for the jar,
+     * then the jar's modification time changes, as a rebuild changes it.
+     */
+    @Test
+    void theJvmsOwnWarningsNeverReachStdout(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+        Path target = Files.createDirectories(root.resolve("monitor/target"));
+        Files.copy(ROOT.resolve("jkvm"), root.resolve("jkvm"));
+        Path jar = Files.copy(ROOT.resolve("monitor/target/jkvm-monitor.jar"), target.resolve("jkvm-monitor.jar"));
+        Files.createSymbolicLink(target.resolve("lib"), ROOT.resolve("monitor/target/lib"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process dump = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:ArchiveClassesAtExit=" + target.resolve("jkvm.jsa"),
+                "-cp", jar + ":" + target.resolve("lib") + "/*", "dev.jkvm.cli.Main", "guests")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertEquals(0, dump.waitFor());
+        assertTrue(Files.size(target.resolve("jkvm.jsa")) > 0, "no archive was dumped");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 86_400_000L));
+        ProcessBuilder launch = new ProcessBuilder("bash", root.resolve("jkvm").toString(), "guests")
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        launch.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = launch.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertTrue(out.startsWith("NAME "), "stdout must begin with jkvm's own output:\n" + out);
+        assertFalse(out.contains("[warning]") || out.contains("[error]"), out);
+    }
 }
