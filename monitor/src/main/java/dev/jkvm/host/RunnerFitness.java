@@ -49,6 +49,7 @@ public final class RunnerFitness {
         all.add(governor(files));
         all.add(smt(files));
         all.add(thp(files));
+        all.add(autogroup(files));
         return all;
     }
 
@@ -160,5 +161,19 @@ public final class RunnerFitness {
                     "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled");
         }
         return ok("THP", thp);
+    }
+
+    /**
+     * With autogroup the fair scheduler shares a CPU between sessions first, then between a session's
+     * tasks: a busy process of another session gets as much of the experiment CPU as all of jkvm's
+     * vCPU threads together (seen here while a sandbox's QEMU ran beside a 64-VM run).
+     */
+    static Finding autogroup(HostFiles files) {
+        String enabled = files.read("/proc/sys/kernel/sched_autogroup_enabled").map(String::strip).orElse(HostFacts.NOT_EXPOSED);
+        if (enabled.equals("1")) {
+            return new Finding("autogroup", Level.WARN, "on: another session's task gets as much of a CPU as all of jkvm's threads",
+                    "sysctl kernel.sched_autogroup_enabled=0 (or boot with noautogroup), or isolate the experiment CPU");
+        }
+        return ok("autogroup", enabled.equals("0") ? "off" : enabled);
     }
 }

@@ -29,6 +29,7 @@ class RunnerFitnessTest {
         f.put("/proc/mounts", MOUNTS_WITH_TRACEFS);
         f.put("/sys/devices/system/cpu/cpu0/online", "1\n");
         f.put("/sys/devices/system/cpu/cpu1/online", "1\n");
+        f.put("/proc/sys/kernel/sched_autogroup_enabled", "1\n");
         return f;
     }
 
@@ -46,7 +47,7 @@ class RunnerFitnessTest {
     void theDevelopmentMachineIsUnfitForWantOfAnIsolatedCpu() {
         List<Finding> f = RunnerFitness.assess(HostFiles.of(developmentMachine()), true, "usable (API version 12)");
         assertEquals(Map.of("KVM", Level.OK, "vendor module", Level.WARN, "perf_event_paranoid", Level.OK, "tracefs", Level.OK,
-                "kprobes", Level.WARN, "isolated CPU", Level.FAIL, "governor", Level.WARN, "SMT", Level.OK, "THP", Level.OK), levels(f));
+                "kprobes", Level.WARN, "isolated CPU", Level.FAIL, "governor", Level.WARN, "SMT", Level.OK, "THP", Level.OK, "autogroup", Level.WARN), levels(f));
         assertFalse(RunnerFitness.fit(f));
         Finding isolated = f.stream().filter(x -> x.check().equals("isolated CPU")).findFirst().orElseThrow();
         assertTrue(isolated.line().startsWith("FAIL  isolated CPU         isolcpus: none, nohz_full: not exposed"), isolated.line());
@@ -65,6 +66,18 @@ class RunnerFitnessTest {
         assertEquals(Level.OK, l.get("governor"));
         assertEquals(Level.WARN, l.get("SMT"));
         assertEquals(Level.WARN, l.get("THP"));
+        assertEquals(Level.OK, l.get("autogroup"), "not exposed: a kernel without CONFIG_SCHED_AUTOGROUP");
+    }
+
+    @Test
+    void autogroupOnIsAWarningWithItsFix() {
+        Map<String, String> m = intelRunner();
+        m.put("/proc/sys/kernel/sched_autogroup_enabled", "1\n");
+        Finding on = RunnerFitness.autogroup(HostFiles.of(m));
+        assertEquals(Level.WARN, on.level());
+        assertTrue(on.line().contains("— fix: sysctl kernel.sched_autogroup_enabled=0"), on.line());
+        m.put("/proc/sys/kernel/sched_autogroup_enabled", "0\n");
+        assertEquals(Level.OK, RunnerFitness.autogroup(HostFiles.of(m)).level());
     }
 
     @Test
