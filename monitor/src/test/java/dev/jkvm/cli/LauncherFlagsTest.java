@@ -42,11 +42,19 @@ class LauncherFlagsTest {
     void theJvmsOwnWarningsNeverReachStdout(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
         Path target = Files.createDirectories(root.resolve("monitor/target"));
         Files.copy(ROOT.resolve("jkvm"), root.resolve("jkvm"));
-        Path jar = Files.copy(ROOT.resolve("monitor/target/jkvm-monitor.jar"), target.resolve("jkvm-monitor.jar"));
-        Files.createSymbolicLink(target.resolve("lib"), ROOT.resolve("monitor/target/lib"));
+        // The launcher's layout, from this test JVM's class path (unit tests run before `package` makes the real jar).
+        Path jar = jarOf(ROOT.resolve("monitor/target/classes"), target.resolve("jkvm-monitor.jar"));
+        Path lib = Files.createDirectories(target.resolve("lib"));
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path e = Path.of(entry);
+            if (e.toAbsolutePath().startsWith(ROOT.resolve("monitor/target").toAbsolutePath())) continue; // the monitor itself, its tests
+            if (Files.isDirectory(e)) jarOf(e, lib.resolve("dir" + n++ + ".jar"));
+            else if (entry.endsWith(".jar")) Files.createSymbolicLink(lib.resolve(n++ + "-" + e.getFileName()), e.toAbsolutePath());
+        }
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process dump = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:ArchiveClassesAtExit=" + target.resolve("jkvm.jsa"),
-                "-cp", jar + ":" + target.resolve("lib") + "/*", "dev.jkvm.cli.Main", "guests")
+                "-cp", jar + ":" + lib + "/*", "dev.jkvm.cli.Main", "guests")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         assertEquals(0, dump.waitFor());
         assertTrue(Files.size(target.resolve("jkvm.jsa")) > 0, "no archive was dumped");
@@ -59,5 +67,17 @@ class LauncherFlagsTest {
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.startsWith("NAME "), "stdout must begin with jkvm's own output:\n" + out);
         assertFalse(out.contains("[warning]") || out.contains("[error]"), out);
+    }
+
+    private static Path jarOf(Path classes, Path jar) throws java.io.IOException {
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+             var files = Files.walk(classes)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+        return jar;
     }
 }
