@@ -33,7 +33,7 @@ class BenchCommandKvmTest {
         assertEquals(2, text.lines().filter(l -> l.startsWith("bench: exits: round")).count(), text);
         assertTrue(text.contains("bench: start: 2 VMs, create → first exit per VM: median Java"), text);
         assertTrue(Pattern.compile("record: .*jkvm-sched \\d+ ns/exit .*jkvm-full \\d+ ns/exit").matcher(text).find(), text);
-        assertTrue(Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall [\\d.]+ s; \\d started").matcher(text).find(), text);
+        assertTrue(Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall [\\d.]+ s; all runnable [\\d.]+ ms after the gate; \\d started").matcher(text).find(), text);
         String j = Files.readString(json);
         for (String key : new String[] {"\"exits\"", "\"start\"", "\"record\"", "\"scale\"", "\"medianRatio\"", "\"bytesPerSwitch\"",
             "\"runTimeSpreadMillis\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {

@@ -69,9 +69,13 @@ class TimerGuestsKvmTest {
         assertTrue(t.deliveredShare() >= bound, "only " + 100 * t.deliveredShare() + " % of ticks delivered (others used "
                 + Math.round(100 * others) + " % of the CPU, steal " + Math.round(100 * stolen) + " %; bound " + 100 * bound + " %)");
         // Against the host clock: one tick per ms of the vCPU thread's run, less the few ms before the guest
-        // armed its timer. The guest's own count cannot exceed what the host's time allows.
+        // armed its timer. The guest's own count cannot exceed what the host's time allows, but the
+        // coalesced expiries behind a late tick are its lateness rounded to whole periods, so each late
+        // wake-up may add half a tick (seen: 2005 in 2000 ms with 110 missed at 12 % steal).
         long expected = vm.runNanos() / 1_000_000;
-        assertTrue(t.received() + t.missed() <= expected + 1, (t.received() + t.missed()) + " expiries in " + expected + " ms");
+        long slack = 1 + (t.lateWakeups() + 1) / 2;
+        assertTrue(t.received() + t.missed() <= expected + slack, (t.received() + t.missed()) + " expiries in " + expected
+                + " ms (" + t.lateWakeups() + " late wake-ups, slack " + slack + ")");
         assertTrue(t.received() + t.missed() >= expected * 0.97, (t.received() + t.missed()) + " expiries in " + expected + " ms");
         // Two clocks agree: the latency from the guest TSC at KVM's TSC rate equals the LAPIC's own count of
         // the time since the expiry (1 ns per count), for the ticks without a missed expiry.

@@ -40,7 +40,8 @@ final class TimerRuns {
     }
 
     /** One VM's ticks from its jkvm.WakeupLatency events. */
-    record Ticks(int received, long missed, long[] latencies, long[] phaseDifferences) {
+    /** {@code lateWakeups}: the ticks that found expiries coalesced behind them (missedTicks > 0). */
+    record Ticks(int received, long missed, int lateWakeups, long[] latencies, long[] phaseDifferences) {
         double deliveredShare() {
             return (double) received / (received + missed);
         }
@@ -57,16 +58,18 @@ final class TimerRuns {
     static Ticks ticks(Path jfr, String vm) throws Exception {
         List<RecordedEvent> ev = Recordings.events(jfr, "jkvm.WakeupLatency").stream().filter(e -> vm.equals(e.getString("vm"))).toList();
         long missed = 0;
+        int late = 0;
         long[] lat = new long[ev.size()];
         List<Long> diffs = new ArrayList<>();
         for (int i = 0; i < ev.size(); i++) {
             RecordedEvent e = ev.get(i);
             missed += e.getLong("missedTicks");
+            if (e.getLong("missedTicks") > 0) late++;
             lat[i] = e.getLong("latency");
             if (e.getLong("missedTicks") == 0) diffs.add(Math.abs(e.getLong("latency") - e.getLong("sinceExpiry")));
         }
         Arrays.sort(lat);
-        return new Ticks(ev.size(), missed, lat, diffs.stream().mapToLong(Long::longValue).sorted().toArray());
+        return new Ticks(ev.size(), missed, late, lat, diffs.stream().mapToLong(Long::longValue).sorted().toArray());
     }
 
     static long quantile(long[] sorted, double q) {
