@@ -32,8 +32,7 @@ public final class KvmStatsFd implements AutoCloseable {
     private final String what;
     private final List<Descriptor> descriptors;
     private final long dataOffset;
-    // GC-freed with its owner, as Vcpu's scratch: closing a shared arena is a handshake with every Java thread.
-    private final Arena arena = Arena.ofAuto();
+    private final Arena arena = Arena.ofShared();
     private final MemorySegment data;
     private boolean closed;
 
@@ -65,6 +64,7 @@ public final class KvmStatsFd implements AutoCloseable {
             this.dataOffset = kvm_stats_header.data_offset(header);
             this.data = arena.allocate(Math.max(8, dataSize), 8);
         } catch (RuntimeException e) {
+            arena.close();
             Syscalls.close(fd, "stats fd of " + what);
             throw e;
         }
@@ -119,6 +119,10 @@ public final class KvmStatsFd implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        Syscalls.close(fd, "stats fd of " + what);
+        try {
+            Syscalls.close(fd, "stats fd of " + what);
+        } finally {
+            arena.close();
+        }
     }
 }
