@@ -170,12 +170,7 @@ public final class TimelineChunk implements AutoCloseable {
         ch.position(start + HEADER_SIZE);
         OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
         Bytes constants = new Bytes(16);
-        constants.writeLong(ChunkMetadata.CONSTANT_POOL_TYPE_ID);
-        constants.writeLong(at);
-        constants.writeLong(0);
-        constants.writeLong(0); // delta to the previous pool: none
-        constants.writeBoolean(false); // not a flush
-        constants.writeInt(0); // no pools
+        writePoolHeader(constants, at, 0);
         long constantsAt = HEADER_SIZE;
         long metadataAt = constantsAt + constants.writeSizedTo(body);
         long size = metadataAt + ChunkMetadata.barrier(ids, at).writeSizedTo(body);
@@ -251,17 +246,25 @@ public final class TimelineChunk implements AutoCloseable {
     }
 
     /**
+     * A constant-pool event's fields before its pools: type, start, no duration, no link to a
+     * previous pool (each appended chunk has one pool event), not a flush, the number of pools.
+     */
+    private static void writePoolHeader(Bytes b, long startTicks, int pools) {
+        b.writeLong(ChunkMetadata.CONSTANT_POOL_TYPE_ID);
+        b.writeLong(startTicks);
+        b.writeLong(0);
+        b.writeLong(0);
+        b.writeBoolean(false);
+        b.writeInt(pools);
+    }
+
+    /**
      * The one constant pool: the threads events were drawn on, keyed by Java thread id as the JVM
      * keys them, and the chunk's strings.
      */
     private Bytes constantPool(TypeIds ids, long startTicks, ChunkStrings strings) {
         Bytes b = new Bytes(256);
-        b.writeLong(ChunkMetadata.CONSTANT_POOL_TYPE_ID);
-        b.writeLong(startTicks);
-        b.writeLong(0);
-        b.writeLong(0); // delta to the previous pool: none
-        b.writeBoolean(false); // not a flush
-        b.writeInt((threads.isEmpty() ? 0 : 1) + (strings.isEmpty() ? 0 : 1));
+        writePoolHeader(b, startTicks, (threads.isEmpty() ? 0 : 1) + (strings.isEmpty() ? 0 : 1));
         if (!strings.isEmpty()) strings.writeTo(b, ids.id("java.lang.String"));
         if (!threads.isEmpty()) {
             b.writeLong(ids.id("java.lang.Thread"));
