@@ -86,19 +86,19 @@ public final class JkvmTimeline implements AutoCloseable {
     /** A vCPU thread switched in; drawn on the vCPU's thread. */
     public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, String stampedBy, boolean late, long lag) {
         event(SCHED_IN, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
-                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun)
+                .putInt("cpu", cpu).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun)
                 .putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
     }
 
     public void schedOut(VcpuRef v, int cpu, long time, boolean preempted, boolean inKvmRun, String stampedBy, boolean late, long lag) {
         event(SCHED_OUT, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
-                .putInt("cpu", cpu).putLong("kernelTime", time).putLong("monotonicNanos", time).putBoolean("preempted", preempted)
+                .putInt("cpu", cpu).putLong("monotonicNanos", time).putBoolean("preempted", preempted)
                 .putBoolean("inKvmRun", inKvmRun).putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
     }
 
     public void vcpuSwitch(VcpuRef v, int cpu, long time, String switchClass, String fromVm, int fromVcpu, String ranBefore, long offCpu) {
         event(SWITCH, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time).putString("switchClass", switchClass)
+                .putLong("monotonicNanos", time).putString("switchClass", switchClass)
                 .putString("fromVm", fromVm).putInt("fromVcpu", fromVcpu).putString("ranBefore", ranBefore).putInt("tid", v.tid())
                 .putLong("offCpu", offCpu).commit();
     }
@@ -107,7 +107,7 @@ public final class JkvmTimeline implements AutoCloseable {
     public void onCpu(VcpuRef v, int cpu, long in, long out, String switchClass, boolean inKvmRun, boolean preempted, long exits) {
         event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
-                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("kernelTime", in).putLong("monotonicNanos", in)
+                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("monotonicNanos", in)
                 .commit();
     }
 
@@ -115,34 +115,34 @@ public final class JkvmTimeline implements AutoCloseable {
     public void runnable(VcpuRef v, int cpu, long out, long in, String switchClass, boolean inKvmRun, long exits) {
         event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
-                .putLong("exits", exits).putLong("kernelTime", out).putLong("monotonicNanos", out).commit();
+                .putLong("exits", exits).putLong("monotonicNanos", out).commit();
     }
 
     /** A reload: from a sched-in inside KVM_RUN to the thread's first VM entry after it; drawn on the vCPU's thread. */
     public void reload(VcpuRef v, int cpu, long schedIn, String switchClass, long latency) {
         event(RELOAD, schedIn, latency, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putLong("latency", latency)
-                .putLong("kernelTime", schedIn).putLong("monotonicNanos", schedIn).commit();
+                .putLong("monotonicNanos", schedIn).commit();
     }
 
     /** A kvm_sched_in / kvm_sched_out kprobe hit; {@code v} null when the task is not a vCPU thread. */
     public void kvmSched(boolean in, VcpuRef v, int tid, int cpu, long time) {
         event(in ? KVM_SCHED_IN : KVM_SCHED_OUT, time, 0, v == null ? null : v.thread())
                 .putString("vm", v == null ? "" : v.vm()).putInt("vcpu", v == null ? -1 : v.vcpu()).putInt("tid", tid).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time).commit();
+                .putLong("monotonicNanos", time).commit();
     }
 
     public void vcpuLoad(String function, VcpuRef v, int tid, int cpu, long time) {
         event(VCPU_LOAD, time, 0, v == null ? null : v.thread()).putString("function", function)
                 .putString("vm", v == null ? "" : v.vm()).putInt("vcpu", v == null ? -1 : v.vcpu()).putInt("tid", tid).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time).commit();
+                .putLong("monotonicNanos", time).commit();
     }
 
     /** A sched:sched_switch on the experiment CPU; drawn on the vCPU thread switched in, if one is. */
     public void kernelSchedSwitch(int cpu, long time, int prevTid, String prevComm, String prevState, VcpuRef prev,
                                   int nextTid, String nextComm, VcpuRef next) {
         event(KERNEL_SCHED_SWITCH, time, 0, next == null ? null : next.thread()).putInt("cpu", cpu)
-                .putLong("kernelTime", time).putLong("monotonicNanos", time)
+                .putLong("monotonicNanos", time)
                 .putInt("prevTid", prevTid).putString("prevComm", prevComm).putString("prevState", prevState)
                 .putString("prevVm", prev == null ? "" : prev.vm())
                 .putInt("nextTid", nextTid).putString("nextComm", nextComm).putString("nextVm", next == null ? "" : next.vm())

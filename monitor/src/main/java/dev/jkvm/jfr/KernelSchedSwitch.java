@@ -5,7 +5,6 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.KernelSchedSwitch")
 @Label("Kernel Sched Switch")
@@ -16,11 +15,7 @@ public final class KernelSchedSwitch extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("When the switch happened; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 
     @Label("Previous Thread ID") @Description("The task switched out")

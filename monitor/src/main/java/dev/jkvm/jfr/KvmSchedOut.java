@@ -5,7 +5,6 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.KvmSchedOut")
 @Label("KVM Sched Out")
@@ -25,10 +24,6 @@ public final class KvmSchedOut extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU the probe hit on")
     public int cpu;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("When the probe hit; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 }

@@ -5,7 +5,6 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuOnCpu")
 @Label("vCPU On CPU")
@@ -38,10 +37,6 @@ public final class VcpuOnCpu extends jdk.jfr.Event {
             + " are not seen; -1 when no longer known")
     public long exits;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("The sched-in that began the slice; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 }

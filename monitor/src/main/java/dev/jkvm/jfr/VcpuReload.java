@@ -6,7 +6,6 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuReload")
 @Label("vCPU Reload")
@@ -34,10 +33,6 @@ public final class VcpuReload extends jdk.jfr.Event {
     @Label("Reload Latency") @Description("Sched-in to the first kvm:kvm_entry of the same thread (also the event's duration)")
     public long latency;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("The sched-in; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 }

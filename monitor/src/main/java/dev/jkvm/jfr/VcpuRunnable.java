@@ -5,7 +5,6 @@ import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuRunnable")
 @Label("vCPU Runnable")
@@ -35,10 +34,6 @@ public final class VcpuRunnable extends jdk.jfr.Event {
     @Label("Exits to jkvm") @Description("KVM_RUN returns during the wait: 0 unless the records disagree (-1 when no longer known)")
     public long exits;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("The sched-out that began the wait; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 }

@@ -6,7 +6,6 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSchedOut")
 @Label("vCPU Sched Out")
@@ -26,11 +25,7 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU the thread was switched out from")
     public int cpu;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("When the switch happened (see Stamped By); the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 
     @Label("Preempted") @Description("The thread was still runnable (preempted); false means it blocked or slept")
@@ -39,7 +34,7 @@ public final class VcpuSchedOut extends jdk.jfr.Event {
     @Label("In KVM_RUN") @Description("The thread was inside the KVM_RUN ioctl at that moment (false also when unknown)")
     public boolean inKvmRun;
 
-    @Label("Stamped By") @Description("Where kernelTime comes from: the sched:sched_switch tracepoint (when recorded, the moment the kernel switched) or the perf switch record (written a few microseconds after a switch-in)")
+    @Label("Stamped By") @Description("Where the event's time comes from: the sched:sched_switch tracepoint (when recorded, the moment the kernel switched) or the perf switch record (written a few microseconds after a switch-in)")
     public String stampedBy;
 
     @Label("Late") @Description("The record reached the recorder after a later one had been committed; it is not classified")

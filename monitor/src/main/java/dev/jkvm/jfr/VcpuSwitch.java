@@ -6,7 +6,6 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
-import jdk.jfr.Timestamp;
 
 @Name("jkvm.VcpuSwitch")
 @Label("vCPU Switch")
@@ -25,11 +24,7 @@ public final class VcpuSwitch extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @KernelTime @Timestamp(Timestamp.TICKS)
-    @Label("Kernel Time") @Description("When the sched-in happened; the event's start time is this moment too")
-    public long kernelTime;
-
-    @Label("Monotonic Nanoseconds") @Description("Kernel Time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
+    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
     public long monotonicNanos;
 
     @Label("Switch Class") @Description("first load on this CPU, same vCPU reloaded, another vCPU was loaded, outside KVM_RUN, or unknown (records lost)")
@@ -47,7 +42,6 @@ public final class VcpuSwitch extends jdk.jfr.Event {
 
     @Label("Thread ID") @Description("Kernel thread id of the vCPU thread switched in")
     public int tid;
-
 
     @Timespan(Timespan.NANOSECONDS)
     @Label("Time Off CPU") @Description("Time since this vCPU's last sched-out (0 when not known)")

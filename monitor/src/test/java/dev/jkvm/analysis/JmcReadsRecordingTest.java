@@ -41,8 +41,7 @@ class JmcReadsRecordingTest {
             keys.put(e.getKey().getIdentifier(), e.getKey());
             assertNotNull(e.getValue().getName(), "attribute " + e.getKey().getIdentifier() + " has no label in JMC");
         }
-        assertEquals(UnitLookup.TIMESTAMP, keys.get("kernelTime").getContentType(), "kernelTime is not a timestamp in JMC");
         assertEquals(UnitLookup.TIMESPAN, keys.get("lag").getContentType(), "lag is not a timespan in JMC");
-        assertEquals("Kernel Time", in.getAccessorKeys().get(keys.get("kernelTime")).getName());
+        assertEquals("Monotonic Nanoseconds", in.getAccessorKeys().get(keys.get("monotonicNanos")).getName());
     }
 }

@@ -128,21 +128,22 @@ class RecordingContentsKvmTest {
         List<RecordedEvent> gaps = of("jkvm.GuestGap");
         assertFalse(gaps.isEmpty(), "tsc-probe recorded no gaps");
         List<Long> outs = of("jkvm.VcpuSchedOut").stream().filter(e -> e.getString("vm").equals("vm0"))
-                .map(e -> e.getLong("kernelTime")).sorted().toList();
-        long aligned = gaps.stream().filter(g -> g.getLong("estimatedStart") >= 0).count();
+                .map(e -> e.getLong("monotonicNanos")).sorted().toList();
+        long aligned = gaps.stream().filter(g -> g.getLong("monotonicNanos") >= 0).count();
         assertEquals(gaps.size(), aligned, "gaps were not mapped to host time");
+        // Host times in CLOCK_MONOTONIC nanoseconds (monotonicNanos), as the switches carry them.
         long measured = gaps.get(0).getLong("measuredTscHz"), reported = gaps.get(0).getLong("tscHz");
         assertEquals(reported, measured, reported / 100.0, "the guest TSC's measured rate is not KVM's TSC frequency");
 
         RecordedEvent seed = gaps.get(0);
         double nanosPerCycle = 1e9 / measured;
-        TscClock recorded = new TscClock(nanosPerCycle, seed.getLong("estimatedStart") - seed.getLong("guestTsc") * nanosPerCycle, 0);
-        long first = gaps.get(0).getLong("estimatedStart"), last = gaps.get(gaps.size() - 1).getLong("estimatedStart");
+        TscClock recorded = new TscClock(nanosPerCycle, seed.getLong("monotonicNanos") - seed.getLong("guestTsc") * nanosPerCycle, 0);
+        long first = gaps.get(0).getLong("monotonicNanos"), last = gaps.get(gaps.size() - 1).getLong("monotonicNanos");
         long mid = first + (last - first) / 2;
         List<long[]> fitGaps = new ArrayList<>();
         List<RecordedEvent> checkGaps = new ArrayList<>();
         for (RecordedEvent g : gaps) {
-            if (g.getLong("estimatedStart") < mid) fitGaps.add(new long[] {g.getLong("guestTsc"), g.getLong("gapCycles")});
+            if (g.getLong("monotonicNanos") < mid) fitGaps.add(new long[] {g.getLong("guestTsc"), g.getLong("gapCycles")});
             else checkGaps.add(g);
         }
         List<long[]> fitOuts = outs.stream().filter(t -> t < mid).map(t -> new long[] {t, t}).toList();

@@ -39,15 +39,15 @@ class KernelGroundTruthKvmTest {
             // guest never leaves KVM_RUN until it is stopped: between the first and the last hit, every
             // sched-in jkvm recorded must be one hit, in order, at the same moment (both fire in
             // finish_task_switch). Outside that window the thread is starting up or exiting.
-            long first = probes.get(0).getLong("kernelTime") - 1_000_000, last = probes.get(probes.size() - 1).getLong("kernelTime") + 1_000_000;
+            long first = probes.get(0).getLong("monotonicNanos") - 1_000_000, last = probes.get(probes.size() - 1).getLong("monotonicNanos") + 1_000_000;
             List<RecordedEvent> mine = ins.stream().filter(e -> e.getInt("tid") == tid)
-                    .filter(e -> e.getLong("kernelTime") >= first && e.getLong("kernelTime") <= last).toList();
+                    .filter(e -> e.getLong("monotonicNanos") >= first && e.getLong("monotonicNanos") <= last).toList();
             long outside = ins.stream().filter(e -> e.getInt("tid") == tid).count() - mine.size();
             long misclassified = mine.stream().filter(e -> !e.getBoolean("inKvmRun")).count();
             List<Long> offsets = new java.util.ArrayList<>();
             assertEquals(probes.size(), mine.size(), vm.name() + ": kvm_sched_in hits vs jkvm sched-ins in the same window");
             for (int i = 0; i < probes.size(); i++) {
-                long d = Math.abs(mine.get(i).getLong("kernelTime") - probes.get(i).getLong("kernelTime"));
+                long d = Math.abs(mine.get(i).getLong("monotonicNanos") - probes.get(i).getLong("monotonicNanos"));
                 assertTrue(d < 20_000_000, vm.name() + " sched-in " + i + " is " + d + " ns from its kvm_sched_in");
                 offsets.add(d);
             }

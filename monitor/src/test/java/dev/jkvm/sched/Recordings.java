@@ -14,7 +14,7 @@ final class Recordings {
     static List<RecordedEvent> events(Path file, String type) throws IOException {
         return RecordingFile.readAllEvents(file).stream()
                 .filter(e -> e.getEventType().getName().equals(type))
-                .sorted(Comparator.comparingLong(e -> e.hasField("kernelTime") ? e.getLong("kernelTime") : 0L))
+                .sorted(Comparator.comparingLong(e -> e.hasField("monotonicNanos") ? e.getLong("monotonicNanos") : 0L))
                 .toList();
     }
 

@@ -20,7 +20,10 @@ import org.openjdk.jmc.flightrecorder.JfrLoaderToolkit;
 
 /** A recording as JDK Mission Control's own parser reads it: per event type, each event's times and thread. */
 public final class JmcView {
-    /** One event: start and end in epoch nanoseconds, a timestamp field (or null), its thread (or null). */
+    /**
+     * One event: start and end in epoch nanoseconds, the named field (or null): a timestamp in epoch
+     * nanoseconds, a plain number as it is; its thread (or null).
+     */
     public record Item(long start, long end, Long time, IMCThread thread) {}
 
     private final Map<String, List<Item>> items = new HashMap<>();
@@ -37,24 +40,30 @@ public final class JmcView {
             IMemberAccessor<IQuantity, IItem> start = JfrAttributes.START_TIME.getAccessor(type);
             IMemberAccessor<IQuantity, IItem> end = JfrAttributes.END_TIME.getAccessor(type);
             IMemberAccessor<IMCThread, IItem> thread = JfrAttributes.EVENT_THREAD.getAccessor(type);
-            IMemberAccessor<IQuantity, IItem> time = null;
+            IMemberAccessor<?, IItem> time = null;
             Map<String, ContentType<?>> kinds = v.contentTypes.computeIfAbsent(type.getIdentifier(), k -> new HashMap<>());
             for (IAccessorKey<?> key : type.getAccessorKeys().keySet()) {
                 kinds.put(key.getIdentifier(), key.getContentType());
-                if (key.getIdentifier().equals(timeField) && key.getContentType() == UnitLookup.TIMESTAMP) {
-                    time = type.getAccessor((IAccessorKey<IQuantity>) key);
-                }
+                if (key.getIdentifier().equals(timeField)) time = type.getAccessor(key);
             }
             List<Item> list = v.items.computeIfAbsent(type.getIdentifier(), k -> new ArrayList<>());
             for (IItem i : it) {
-                IQuantity t = time == null ? null : time.getMember(i);
+                Object t = time == null ? null : time.getMember(i);
                 list.add(new Item(start.getMember(i).clampedLongValueIn(UnitLookup.EPOCH_NS),
                         end.getMember(i).clampedLongValueIn(UnitLookup.EPOCH_NS),
-                        t == null ? null : t.clampedLongValueIn(UnitLookup.EPOCH_NS),
+                        value(t),
                         thread == null ? null : thread.getMember(i)));
             }
         }
         return v;
+    }
+
+    /** A timestamp in epoch nanoseconds, another quantity or number as it is, anything else null. */
+    private static Long value(Object v) {
+        if (v instanceof IQuantity q) {
+            return q.getUnit().getContentType() == UnitLookup.TIMESTAMP ? q.clampedLongValueIn(UnitLookup.EPOCH_NS) : q.longValue();
+        }
+        return v instanceof Number n ? n.longValue() : null;
     }
 
     /** The values of string field {@code field} of every event of {@code type}, as JMC's parser reads them (file order). */

@@ -46,6 +46,23 @@ public final class Readers {
     /** One event as {@code jfr print --json} shows it: its start time and the named timestamp field. */
     public record Printed(Instant start, Instant time, String thread) {}
 
+    /** One event as {@code jfr print --json} shows it: its start time and the named number field. */
+    public record PrintedNumber(Instant start, long value) {}
+
+    /** Every event of {@code type} with its number field {@code field}, read from {@code jfr print --json --events type}. */
+    public static List<PrintedNumber> printedNumbers(Path file, String type, String field) throws IOException, InterruptedException {
+        String json = jfr("print", "--json", "--events", type, file.toString());
+        Pattern number = Pattern.compile("\"" + field + "\": (-?[0-9]+)");
+        List<PrintedNumber> out = new ArrayList<>();
+        String[] parts = json.split("\"type\": \"" + Pattern.quote(type) + "\"");
+        for (int i = 1; i < parts.length; i++) {
+            Matcher s = START.matcher(parts[i]), n = number.matcher(parts[i]);
+            if (!s.find() || !n.find()) throw new AssertionError("no startTime or " + field + " in jfr print's " + type + ": " + head(parts[i]));
+            out.add(new PrintedNumber(Instant.parse(s.group(1)), Long.parseLong(n.group(1))));
+        }
+        return out;
+    }
+
     private static final Pattern START = Pattern.compile("\"startTime\": \"([^\"]+)\"");
     private static final Pattern JAVA_NAME = Pattern.compile("\"javaName\": \"([^\"]*)\"");
 
