@@ -73,6 +73,8 @@ public final class RecordingAnalysis {
                 a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : (Integer) e.getValue("tid"), (Integer) e.getValue("cpu"), t, schedIn.lag(e));
                 if ((i & CLOCK_SAMPLE_MASK) == 0) a.clockSample(startEpochNanos(e), t);
                 if (schedIn.late(e)) a.lateRecord();
+                String c = schedIn.switchClass(e);
+                if (c != null && !c.isEmpty()) a.switchClass(vm, vcpu, (Integer) e.getValue("cpu"), t, c);
             });
             in.onEvent("jkvm.VcpuSchedOut", e -> {
                 long i = ++n[0];
@@ -85,6 +87,7 @@ public final class RecordingAnalysis {
                 if ((i & CLOCK_SAMPLE_MASK) == 0) a.clockSample(startEpochNanos(e), t);
                 if (schedOut.late(e)) a.lateRecord();
             });
+            // Recordings before 2026-11-27 wrote each sched-in's class as an event of its own.
             in.onEvent("jkvm.VcpuSwitch", e -> {
                 n[0]++;
                 cls.of(e);
@@ -145,13 +148,13 @@ public final class RecordingAnalysis {
     /**
      * Where one switch event type keeps its raw CLOCK_MONOTONIC nanoseconds (kernelTime in recordings
      * where it is a plain nanosecond value, monotonicNanos where kernelTime became a timestamp in JFR
-     * ticks) and whether it has the recorder's lag and late mark; looked up when the type changes,
+     * ticks), whether it has the recorder's lag and late mark and (sched-ins) its class; looked up when the type changes,
      * not per event.
      */
     private static final class SwitchFields {
         private EventType type;
         private String time;
-        private boolean hasLag, hasLate;
+        private boolean hasLag, hasLate, hasClass;
 
         void of(RecordedEvent e) {
             EventType t = e.getEventType();
@@ -160,6 +163,12 @@ public final class RecordingAnalysis {
             time = t.getField("monotonicNanos") != null ? "monotonicNanos" : "kernelTime";
             hasLag = t.getField("lag") != null;
             hasLate = t.getField("late") != null;
+            hasClass = t.getField("switchClass") != null;
+        }
+
+        /** The sched-in's class where the event carries it (empty: a late record), else null. */
+        String switchClass(RecordedEvent e) {
+            return hasClass ? (String) e.getValue("switchClass") : null;
         }
 
         long time(RecordedEvent e) {

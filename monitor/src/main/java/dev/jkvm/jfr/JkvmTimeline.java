@@ -17,7 +17,6 @@ import java.nio.file.Path;
 public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType SCHED_IN = TimelineType.of(VcpuSchedIn.class);
     static final TimelineType SCHED_OUT = TimelineType.of(VcpuSchedOut.class);
-    static final TimelineType SWITCH = TimelineType.of(VcpuSwitch.class);
     static final TimelineType ON_CPU = TimelineType.of(VcpuOnCpu.class);
     static final TimelineType RUNNABLE = TimelineType.of(VcpuRunnable.class);
     static final TimelineType KVM_SCHED_IN = TimelineType.of(KvmSchedIn.class);
@@ -28,7 +27,7 @@ public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
     /** The event classes written to the timeline (registered with the JVM by the types above). */
     static final java.util.List<Class<? extends jdk.jfr.Event>> EVENT_CLASSES = java.util.List.of(VcpuSchedIn.class, VcpuSchedOut.class,
-            VcpuSwitch.class, VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
+            VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
             KernelSchedSwitch.class, GuestGap.class, VcpuReload.class);
 
     private final TimelineChunk chunk;
@@ -83,24 +82,23 @@ public final class JkvmTimeline implements AutoCloseable {
         chunk.close();
     }
 
-    /** A vCPU thread switched in; drawn on the vCPU's thread. */
-    public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, String stampedBy, boolean late, long lag) {
+    /**
+     * A vCPU thread switched in, with its class (empty for a late record, which is not classified);
+     * drawn on the vCPU's thread. One event per sched-in: recordings before it wrote the class as a
+     * separate {@code jkvm.VcpuSwitch}, whose header and times cost as much again.
+     */
+    public void schedIn(VcpuRef v, int cpu, long time, boolean inKvmRun, String stampedBy, boolean late, long lag, SchedInClass c) {
         event(SCHED_IN, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putLong("monotonicNanos", time).putBoolean("inKvmRun", inKvmRun)
-                .putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
+                .putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag)
+                .putString("switchClass", c.switchClass()).putString("fromVm", c.fromVm()).putInt("fromVcpu", c.fromVcpu())
+                .putString("ranBefore", c.ranBefore()).putLong("offCpu", c.offCpu()).commit();
     }
 
     public void schedOut(VcpuRef v, int cpu, long time, boolean preempted, boolean inKvmRun, String stampedBy, boolean late, long lag) {
         event(SCHED_OUT, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
                 .putInt("cpu", cpu).putLong("monotonicNanos", time).putBoolean("preempted", preempted)
                 .putBoolean("inKvmRun", inKvmRun).putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
-    }
-
-    public void vcpuSwitch(VcpuRef v, int cpu, long time, String switchClass, String fromVm, int fromVcpu, String ranBefore, long offCpu) {
-        event(SWITCH, time, 0, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("cpu", cpu)
-                .putLong("monotonicNanos", time).putString("switchClass", switchClass)
-                .putString("fromVm", fromVm).putInt("fromVcpu", fromVcpu).putString("ranBefore", ranBefore).putInt("tid", v.tid())
-                .putLong("offCpu", offCpu).commit();
     }
 
     /** A slice on CPU, from sched-in {@code in} to sched-out {@code out}; drawn on the vCPU's thread. */
@@ -162,6 +160,15 @@ public final class JkvmTimeline implements AutoCloseable {
 
     private TimelineEvent event(TimelineType type, long start, long duration, TimelineThread thread) {
         return chunk.event(type, start, duration, thread);
+    }
+
+    /**
+     * What a sched-in was classified as: its class, the vCPU KVM had loaded before on that CPU (empty
+     * and -1 when none or unknown), what ran before and the time off CPU (0 when not known).
+     */
+    public record SchedInClass(String switchClass, String fromVm, int fromVcpu, String ranBefore, long offCpu) {
+        /** A late record's: not classified. */
+        public static final SchedInClass NONE = new SchedInClass("", "", -1, "", 0);
     }
 
     /** A vCPU as the timeline names it: its VM, index, kernel TID and Java thread. */

@@ -15,7 +15,7 @@ import jdk.jfr.Relational;
  * date-time on the recording's axis. The kernel's raw value (CLOCK_MONOTONIC nanoseconds, the clock of
  * perf records and of System.nanoTime) travels beside it in the event's {@code monotonicNanos}. Events
  * whose start time is their kernel moment (switches, slices, probe hits) carry no such field: it would
- * repeat the start time in 7 more bytes an event. Fields with this annotation can be related across
+ * repeat the start time in 5–6 more bytes an event. Fields with this annotation can be related across
  * event types.
  */
 @MetadataDefinition

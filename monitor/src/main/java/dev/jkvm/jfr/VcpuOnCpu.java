@@ -24,7 +24,7 @@ public final class VcpuOnCpu extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU it ran on")
     public int cpu;
 
-    @Label("Switch Class") @Description("How the slice began: the class of its sched-in (see jkvm.VcpuSwitch)")
+    @Label("Switch Class") @Description("How the slice began: the class of its sched-in (see jkvm.VcpuSchedIn)")
     public String switchClass;
 
     @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when switched in (false also when unknown)")

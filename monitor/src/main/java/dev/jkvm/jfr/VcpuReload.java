@@ -26,7 +26,7 @@ public final class VcpuReload extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU")
     public int cpu;
 
-    @Label("Switch Class") @Description("The sched-in's class (see jkvm.VcpuSwitch)")
+    @Label("Switch Class") @Description("The sched-in's class (see jkvm.VcpuSchedIn)")
     public String switchClass;
 
     @Timespan(Timespan.NANOSECONDS)

@@ -25,7 +25,7 @@ public final class VcpuRunnable extends jdk.jfr.Event {
     @Label("CPU") @Description("The CPU it was switched back in on")
     public int cpu;
 
-    @Label("Switch Class") @Description("How the wait ended: the class of the sched-in that ended it (see jkvm.VcpuSwitch)")
+    @Label("Switch Class") @Description("How the wait ended: the class of the sched-in that ended it (see jkvm.VcpuSchedIn)")
     public String switchClass;
 
     @Label("In KVM_RUN") @Description("The thread was inside KVM_RUN when preempted (false also when unknown)")

@@ -9,7 +9,9 @@ import jdk.jfr.Timespan;
 
 @Name("jkvm.VcpuSchedIn")
 @Label("vCPU Sched In")
-@Description("The kernel switched a vCPU thread in (a perf context-switch record of that thread)")
+@Description("The kernel switched a vCPU thread in (a perf context-switch record of that thread), classified by the vCPU KVM"
+        + " loaded last on that CPU: inside KVM_RUN the same vCPU reloaded (no VMPTRLD), another vCPU's VMCS/VMCB current"
+        + " (VMPTRLD expected) or the first load on the CPU; outside KVM_RUN KVM loads nothing")
 @Category({"jkvm", "Scheduling"})
 @StackTrace(false)
 public final class VcpuSchedIn extends jdk.jfr.Event {
@@ -40,4 +42,22 @@ public final class VcpuSchedIn extends jdk.jfr.Event {
     @Timespan(Timespan.NANOSECONDS)
     @Label("Recorder Lag") @Description("Time from the kernel's timestamp to when the recorder wrote this event")
     public long lag;
+
+    @Label("Switch Class") @Description("first load on this CPU, same vCPU reloaded, another vCPU was loaded, outside KVM_RUN,"
+            + " or unknown (records lost); empty for a late record, which is not classified")
+    public String switchClass;
+
+    @Label("Loaded VM") @Description("The VM whose vCPU KVM had loaded last on this CPU (empty when none or unknown)")
+    public String fromVm;
+
+    @Label("Loaded vCPU") @Description("The vCPU KVM had loaded last on this CPU (-1 when none or unknown)")
+    public int fromVcpu;
+
+    @Label("Ran Before") @Description("The task the CPU switched from: a vCPU (vm/vcpuN), idle, a foreign task (its name and TID),"
+            + " or, without the sched_switch tracepoint, what the switch records suggest")
+    public String ranBefore;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Time Off CPU") @Description("Time since this vCPU's last sched-out (0 when not known)")
+    public long offCpu;
 }

@@ -304,7 +304,7 @@ public final class SchedRecorder implements AutoCloseable {
             long time = tp >= 0 ? tp : r.time();
             String source = tp >= 0 ? SwitchEventEmitter.TRACEPOINT : SwitchEventEmitter.PERF;
             if (late) {
-                emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, true, null, null, false, 0);
+                emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, true, null, "", 0, null, false, 0);
                 return;
             }
             SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
@@ -316,9 +316,8 @@ public final class SchedRecorder implements AutoCloseable {
             }
             boolean waitInKvmRun = wait.start() >= 0 && a.trace.stateAt(wait.start()) == KvmRunTrace.INSIDE;
             long waitExits = wait.start() >= 0 ? a.trace.leavesBetween(wait.start(), wait.end()) : KvmRunTrace.UNKNOWN;
-            emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, false, wait, c.switchClass(), waitInKvmRun, waitExits);
-            emitter.classified(ref, cpu, time, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
-                    wait.start() >= 0 ? time - wait.start() : 0);
+            emitter.schedIn(ref, cpu, time, source, state == KvmRunTrace.INSIDE, false, c, cpus.ranBefore(cpu, id.tid(), r.time(), this::vcpuOfTid),
+                    wait.start() >= 0 ? time - wait.start() : 0, wait, waitInKvmRun, waitExits);
         }
     }
 

@@ -7,7 +7,7 @@ import dev.jkvm.jfr.VcpuSwitchSummary;
 
 /**
  * Writes what the recorder concluded about the vCPU threads' switches as events: one per sched-in
- * and sched-out, one per classified sched-in, one per slice on CPU and per runnable wait (these on
+ * (with its class) and sched-out, one per slice on CPU and per runnable wait (these on
  * the timeline, at their kernel time and on the vCPU's thread), the per-vCPU summaries and the
  * recorder's own health. Policy-free: every value arrives computed; this class only fills events.
  */
@@ -44,22 +44,20 @@ final class SwitchEventEmitter {
     }
 
     /**
-     * A sched-in; with the wait it closed (drawn when it began with a preemption; null for a late
-     * record), the class of this sched-in, and the KVM_RUN state and exits of the wait.
+     * A sched-in with its class ({@code c} null for a late record, which is not classified), and the
+     * wait it closed (drawn when it began with a preemption; null for a late record) with that
+     * wait's KVM_RUN state and exits.
      */
     void schedIn(JkvmTimeline.VcpuRef v, int cpu, long time, String stampedBy, boolean inKvmRun, boolean late,
-                 VcpuAccount.Wait wait, SwitchClassifier.SwitchClass switchClass, boolean waitInKvmRun, long waitExits) {
+                 SwitchClassifier.Classified c, String ranBefore, long offCpu, VcpuAccount.Wait wait, boolean waitInKvmRun, long waitExits) {
         if (timeline == null) return;
-        timeline.schedIn(v, cpu, time, inKvmRun, stampedBy, late, System.nanoTime() - time);
+        JkvmTimeline.SchedInClass cls = c == null ? JkvmTimeline.SchedInClass.NONE
+                : new JkvmTimeline.SchedInClass(label(c.switchClass()), c.loadedBefore() == null ? "" : c.loadedBefore().vm(),
+                        c.loadedBefore() == null ? -1 : c.loadedBefore().vcpu(), ranBefore, offCpu);
+        timeline.schedIn(v, cpu, time, inKvmRun, stampedBy, late, System.nanoTime() - time, cls);
         if (wait != null && wait.start() >= 0 && wait.preempted()) {
-            timeline.runnable(v, cpu, wait.start(), wait.end(), label(switchClass), waitInKvmRun, waitExits);
+            timeline.runnable(v, cpu, wait.start(), wait.end(), cls.switchClass(), waitInKvmRun, waitExits);
         }
-    }
-
-    void classified(JkvmTimeline.VcpuRef v, int cpu, long time, SwitchClassifier.Classified c, String ranBefore, long offCpu) {
-        if (timeline == null) return;
-        timeline.vcpuSwitch(v, cpu, time, label(c.switchClass()), c.loadedBefore() == null ? "" : c.loadedBefore().vm(),
-                c.loadedBefore() == null ? -1 : c.loadedBefore().vcpu(), ranBefore, offCpu);
     }
 
     private static String label(SwitchClassifier.SwitchClass c) {

@@ -56,7 +56,7 @@ class LeanProfileKvmTest {
     void theLeanProfilesEventsAnalyzeToTheSameNumbersAsEverything(@TempDir Path dir) throws Exception {
         List<String> dropped = droppedByTheLeanProfile();
         assertTrue(dropped.contains("jkvm.VcpuOnCpu") && dropped.contains("jkvm.VcpuRunnable"), dropped.toString());
-        assertFalse(dropped.contains("jkvm.VcpuSchedIn") || dropped.contains("jkvm.VcpuSchedOut") || dropped.contains("jkvm.VcpuSwitch"),
+        assertFalse(dropped.contains("jkvm.VcpuSchedIn") || dropped.contains("jkvm.VcpuSchedOut"),
                 dropped.toString());
 
         int cpu = CpuPlacement.allowed().length() - 1;

@@ -125,6 +125,25 @@ class RecordingAnalysisTest {
         assertEquals(json(jdk), json(jmc));
     }
 
+    /**
+     * Recordings made before each sched-in carried its class wrote the class as a jkvm.VcpuSwitch of
+     * its own: the same schedule written that way analyzes to the same numbers, switch classes
+     * included, with the JDK's parser and JMC's.
+     */
+    @Test
+    void recordingsWithSeparateSwitchEventsAnalyzeTheSame(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = varied();
+        Path now = s.write(dir.resolve("class-in-sched-in.jfr"), 1);
+        s.legacySwitchEvents = true;
+        Path before = s.write(dir.resolve("separate-switch-events.jfr"), 1);
+        RunSummary jdk = RecordingAnalysis.analyze(before);
+        assertMatches(s, jdk);
+        assertMatches(s, RecordingAnalysis.analyze(now));
+        assertEquals(json(RecordingAnalysis.analyze(now)), json(jdk));
+        assertEquals(json(jdk), json(JmcRecording.summary(RuleReport.load(before))));
+        assertEquals(json(jdk), json(JmcRecording.summary(RuleReport.load(now))));
+    }
+
     /** A recorder summary listing failed helper threads: each is a missing source for both parsers, and the health is not complete. */
     @Test
     void helperFailuresInTheRecorderSummaryAreMissingSources(@TempDir Path dir) throws Exception {

@@ -8,7 +8,6 @@ import dev.jkvm.jfr.StealTime;
 import dev.jkvm.jfr.VcpuExitStats;
 import dev.jkvm.jfr.VcpuSchedIn;
 import dev.jkvm.jfr.VcpuSchedOut;
-import dev.jkvm.jfr.VcpuSwitch;
 import dev.jkvm.jfr.VmEnd;
 import dev.jkvm.jfr.VmStart;
 import java.nio.file.Files;
@@ -39,6 +38,8 @@ final class SyntheticSchedule {
     final Map<String, Integer> nice = new LinkedHashMap<>();
     final List<Runnable> extras = new ArrayList<>();
     boolean summary = true;
+    /** Write each sched-in's class as a separate jkvm.VcpuSwitch, as recordings before 2026-11-27 did (default: in the sched-in). */
+    boolean legacySwitchEvents;
     /** Commit in a random order (default), or in time order as the recorder does. */
     boolean shuffle = true;
     long lost;
@@ -121,15 +122,18 @@ final class SyntheticSchedule {
             commits.add(() -> {
                 VcpuSchedIn in = new VcpuSchedIn();
                 in.vm = vmOf(s.vm); in.vcpu = vcpuOf(s.vm); in.tid = tid(s.vm); in.cpu = CPU; in.inKvmRun = true;
+                if (!legacySwitchEvents) in.switchClass = s.switchClass;
                 at(in, s.in);
                 in.commit();
             });
-            commits.add(() -> {
-                VcpuSwitch sw = new VcpuSwitch();
-                sw.vm = vmOf(s.vm); sw.vcpu = vcpuOf(s.vm); sw.cpu = CPU; sw.switchClass = s.switchClass;
-                at(sw, s.in);
-                sw.commit();
-            });
+            if (legacySwitchEvents) {
+                commits.add(() -> {
+                    LegacyVcpuSwitch sw = new LegacyVcpuSwitch();
+                    sw.vm = vmOf(s.vm); sw.vcpu = vcpuOf(s.vm); sw.cpu = CPU; sw.switchClass = s.switchClass;
+                    at(sw, s.in);
+                    sw.commit();
+                });
+            }
             commits.add(() -> {
                 VcpuSchedOut out = new VcpuSchedOut();
                 out.vm = vmOf(s.vm); out.vcpu = vcpuOf(s.vm); out.tid = tid(s.vm); out.cpu = CPU; out.preempted = s.preempted;

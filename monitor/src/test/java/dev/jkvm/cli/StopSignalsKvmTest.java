@@ -153,7 +153,7 @@ class StopSignalsKvmTest {
                 // time-sharing it at the signal. (Afterwards each vCPU thread leaves for the other CPU to
                 // end there; its switches there measure that CPU's load, reported as "anywhere".) A
                 // signal before every VM ran is measured from the first switch of the last VM to start.
-                List<RecordedEvent> anywhere = events.stream().filter(e -> e.getEventType().getName().equals("jkvm.VcpuSwitch")).toList();
+                List<RecordedEvent> anywhere = events.stream().filter(e -> e.getEventType().getName().equals("jkvm.VcpuSchedIn")).toList();
                 List<RecordedEvent> switches = anywhere.stream().filter(e -> e.getInt("cpu") == CPU).toList();
                 if (switches.isEmpty()) continue; // stopped before any guest ran
                 long lastSwitch = switches.stream().mapToLong(e -> e.getLong("monotonicNanos")).max().orElseThrow();

@@ -49,8 +49,8 @@ class JkvmTimelineTest {
             for (long[] s : schedule) {
                 long at = t0 + s[1] * MS + 7; // an odd nanosecond, to see it kept
                 if (s[0] == 1) {
-                    t.schedIn(ref, 1, at, true, "perf switch record", false, 1_000);
-                    t.vcpuSwitch(ref, 1, at, "same vCPU reloaded", "vm0", 0, "idle", 0);
+                    t.schedIn(ref, 1, at, true, "perf switch record", false, 1_000,
+                            new JkvmTimeline.SchedInClass("same vCPU reloaded", "vm0", 0, "idle", 0));
                 } else {
                     t.schedOut(ref, 1, at, s[2] == 1, true, "perf switch record", false, 1_000);
                 }
@@ -75,7 +75,7 @@ class JkvmTimelineTest {
 
     @Test
     void slicesAndWaitsFollowTheScheduleOnTheVcpuThread() throws Exception {
-        assertEquals(4 + 4 + 3 + 3 + 2 + 2 + 1 + 1 + 2, appended.events()); // in, switch, out, slices, waits, probes, load, sched_switch, gaps
+        assertEquals(4 + 3 + 3 + 2 + 2 + 1 + 1 + 2, appended.events()); // in, out, slices, waits, probes, load, sched_switch, gaps
         List<RecordedEvent> all = RecordingFile.readAllEvents(file);
         List<RecordedEvent> on = of(all, "jkvm.VcpuOnCpu"), runnable = of(all, "jkvm.VcpuRunnable");
         long[][] slices = {{0, 4, 4}, {6, 10, 4}, {15, 18, 3}}; // {start ms, end ms, exits}
@@ -104,7 +104,7 @@ class JkvmTimelineTest {
         List<RecordedEvent> all = RecordingFile.readAllEvents(file);
         Map<String, Long> counts = all.stream().filter(e -> e.getEventType().getName().startsWith("jkvm."))
                 .collect(Collectors.groupingBy(e -> e.getEventType().getName(), Collectors.counting()));
-        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuSwitch", "jkvm.VcpuOnCpu",
+        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuOnCpu",
                 "jkvm.VcpuRunnable", "jkvm.KvmSchedIn", "jkvm.KvmSchedOut", "jkvm.VcpuLoad", "jkvm.KernelSchedSwitch", "jkvm.GuestGap")) {
             assertTrue(counts.containsKey(type), type + " missing: " + counts);
         }
@@ -163,7 +163,7 @@ class JkvmTimelineTest {
             JkvmTimeline t = JkvmTimeline.open(r, f);
             long now = System.nanoTime();
             t.vcpuLoad("svm_vcpu_load", ref, 4242, 1, now);
-            t.schedIn(ref, 1, now + 1, true, "perf switch record", false, 0);
+            t.schedIn(ref, 1, now + 1, true, "perf switch record", false, 0, JkvmTimeline.SchedInClass.NONE);
             t.beforeRecordingStops();
             r.stop();
             assertEquals(1, t.appendTo(f).events());

@@ -69,7 +69,7 @@ class RecordingContentsKvmTest {
     @Test
     void everyJkvmEventTypeHasLabelDescriptionCategoryAndUnits() {
         Set<String> names = types.stream().map(EventType::getName).collect(Collectors.toCollection(TreeSet::new));
-        assertTrue(names.containsAll(Set.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuSwitch", "jkvm.VmExit",
+        assertTrue(names.containsAll(Set.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VmExit",
                 "jkvm.VcpuExitStats", "jkvm.GuestGap", "jkvm.StealTime", "jkvm.KvmStats", "jkvm.VmStart", "jkvm.VmEnd")), names.toString());
         for (EventType t : types) {
             assertNotNull(t.getLabel(), t.getName() + " has no label");

@@ -44,7 +44,7 @@ import org.openjdk.jmc.common.IMCThread;
 @Tag("kvm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TimelineKvmTest {
-    private static final List<String> KERNEL_MOMENTS = List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuSwitch",
+    private static final List<String> KERNEL_MOMENTS = List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut",
             "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable", "jkvm.KernelSchedSwitch", "jkvm.KvmSchedIn", "jkvm.KvmSchedOut", "jkvm.VcpuLoad");
     private static final long MAX_SPREAD_NANOS = 1_000;
     private Path jfr;
@@ -93,7 +93,7 @@ class TimelineKvmTest {
         // One offset (the recording's epoch against CLOCK_MONOTONIC) for every kernel moment of every type.
         assertTrue(max - min <= MAX_SPREAD_NANOS, "spread " + (max - min) + " ns" + seen);
         System.out.println("JMC:" + seen + "\n" + output);
-        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuSwitch", "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) {
+        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) {
             assertTrue(jmc.of(type).size() > 20, type + ": only " + jmc.of(type).size() + " events" + seen);
         }
     }

@@ -66,7 +66,7 @@ class KernelGroundTruthKvmTest {
             long vendorLoads = loads.stream().filter(e -> e.getInt("tid") == tid && !e.getString("function").equals("kvm_arch_vcpu_load")).count();
             assertTrue(vendorLoads >= probes.size(), vm.name() + ": " + vendorLoads + " vendor loads for " + probes.size() + " sched-ins");
         }
-        List<RecordedEvent> switches = Recordings.events(run.jfr(), "jkvm.VcpuSwitch");
+        List<RecordedEvent> switches = Recordings.events(run.jfr(), "jkvm.VcpuSchedIn");
         // The first vCPU loaded on the CPU is loaded at its KVM_RUN entry, not at a sched-in, so at most one
         // sched-in can find the CPU without a loaded vCPU.
         long firstLoads = switches.stream().filter(e -> e.getString("switchClass").equals("first load on this CPU")).count();

@@ -117,7 +117,7 @@ class SchedRecordingKvmTest {
 
         List<RecordedEvent> ins = Recordings.events(run.jfr(), "jkvm.VcpuSchedIn");
         List<RecordedEvent> outs = Recordings.events(run.jfr(), "jkvm.VcpuSchedOut");
-        List<RecordedEvent> classified = Recordings.events(run.jfr(), "jkvm.VcpuSwitch");
+        List<RecordedEvent> classified = ins; // each sched-in carries its class
         RecordedEvent summary = Recordings.events(run.jfr(), "jkvm.RecorderSummary").get(0);
         assertEquals(0, summary.getLong("lostRecords"), "perf records were lost");
         assertEquals(0, summary.getLong("lateRecords"), "records were committed out of kernel time order");
@@ -170,7 +170,7 @@ class SchedRecordingKvmTest {
                 if (isIn && haveFpu) {
                     long key = KernelClasses.key(tid, k.timeNanos());
                     RecordedEvent c = classified.stream().filter(w -> w.getInt("tid") == tid && w.getLong("monotonicNanos") == t).findFirst()
-                            .orElseThrow(() -> new AssertionError(vm.name() + ": no VcpuSwitch for the sched-in at " + t));
+                            .orElseThrow(() -> new AssertionError(vm.name() + ": no classified sched-in at " + t));
                     if (!c.getString("switchClass").equals(expectedClass.get(key))) {
                         StringBuilder near = new StringBuilder();
                         for (TraceFsCapture.Switch x : run.kernel()) if (Math.abs(x.timeNanos() - t) < 8_000_000) near.append("\n  ").append(x);

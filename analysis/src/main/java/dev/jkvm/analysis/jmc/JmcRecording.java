@@ -48,6 +48,9 @@ public final class JmcRecording {
                             a.schedIn(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "tid"), (int) f.num(i, "cpu"), t, f.num(i, "lag"));
                             a.clockSample(f.start(i), t);
                             if (f.bool(i, "late")) a.lateRecord();
+                            // Since 2026-11-27 the sched-in carries its class (empty: a late record, not classified).
+                            String c = f.str(i, "switchClass");
+                            if (!c.isEmpty()) a.switchClass(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "cpu"), t, c);
                         }
                     }
                     case "jkvm.VcpuSchedOut" -> {
@@ -59,7 +62,7 @@ public final class JmcRecording {
                             if (f.bool(i, "late")) a.lateRecord();
                         }
                     }
-                    case "jkvm.VcpuSwitch" -> {
+                    case "jkvm.VcpuSwitch" -> { // recordings before 2026-11-27: the class as an event of its own
                         for (IItem i : it) {
                             a.switchClass(f.str(i, "vm"), (int) f.num(i, "vcpu"), (int) f.num(i, "cpu"), f.time(i), f.str(i, "switchClass"));
                         }
