@@ -1,5 +1,6 @@
 package dev.jkvm.experiment;
 
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.KvmStats;
 import dev.jkvm.kvm.KvmStatsFd;
 import java.util.ArrayList;
@@ -11,15 +12,18 @@ import java.util.List;
  * VM and vCPU, and most never move for a small guest), carrying the new value and the change. The
  * first sample compares against zero, which is where KVM starts every statistic. The rate is the
  * profile's period for the event; {@link #sample} at the end of a run adds a last sample so the
- * recording always holds every VM's final values, whatever the rate.
+ * recording always holds every VM's final values, whatever the rate. With a timeline (a recorded
+ * run) the events go there, where their strings are pooled; without one they are committed.
  */
 final class KvmStatsDeltas {
     /** One stats fd and the values it had at the previous sample. */
     private record Source(String vm, String scope, KvmStatsFd fd, long[] previous, long[] current) {}
 
     private final List<Source> sources = new ArrayList<>();
+    private final JkvmTimeline timeline;
 
-    KvmStatsDeltas(List<VmInstance> vms) {
+    KvmStatsDeltas(List<VmInstance> vms, JkvmTimeline timeline) {
+        this.timeline = timeline;
         for (VmInstance vm : vms) {
             add(vm.name(), "vm", vm.vmStats());
             for (VmVcpu v : vm.vcpus()) add(vm.name(), "vcpu" + v.index(), v.kvmStats());
@@ -46,6 +50,11 @@ final class KvmStatsDeltas {
                 if (delta == 0) continue;
                 s.previous()[i] = value;
                 KvmStatsFd.Descriptor d = s.fd().descriptors().get(i);
+                committed++;
+                if (timeline != null) {
+                    timeline.kvmStat(System.nanoTime(), s.vm(), s.scope(), d.name(), value, delta, d.displayUnit(), d.kind());
+                    continue;
+                }
                 KvmStats e = new KvmStats();
                 e.vm = s.vm();
                 e.scope = s.scope();
@@ -55,7 +64,6 @@ final class KvmStatsDeltas {
                 e.unit = d.displayUnit();
                 e.kind = d.kind();
                 e.commit();
-                committed++;
             }
         }
         return committed;

@@ -5,6 +5,7 @@ import dev.jkvm.util.HelperFailures;
 import dev.jkvm.bindings.generated.LinuxHeaders;
 import dev.jkvm.bindings.generated.kvm_steal_time;
 import dev.jkvm.exits.ExitStats;
+import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.KvmStats;
 import dev.jkvm.jfr.StealTime;
 import java.lang.foreign.MemorySegment;
@@ -28,11 +29,11 @@ final class PeriodicEvents implements AutoCloseable {
     private final Runnable kvmStats;
     private final KvmStatsDeltas kvmStatsDeltas;
 
-    private PeriodicEvents(List<VmInstance> vms, HelperFailures failures) {
+    private PeriodicEvents(List<VmInstance> vms, HelperFailures failures, JkvmTimeline timeline) {
         this.exitStats = guarded("periodic hook jkvm.VcpuExitStats", "exit statistics", failures, exitStats(vms));
         this.progress = guarded("periodic hook jkvm.GuestProgress", "progress samples", failures, progress(vms));
         this.steal = guarded("periodic hook jkvm.StealTime", "steal time samples", failures, stealTime(vms));
-        this.kvmStatsDeltas = new KvmStatsDeltas(vms);
+        this.kvmStatsDeltas = new KvmStatsDeltas(vms, timeline);
         this.kvmStats = guarded("periodic hook jkvm.KvmStats", "KVM statistics", failures, kvmStatsDeltas::sample);
     }
 
@@ -122,8 +123,9 @@ final class PeriodicEvents implements AutoCloseable {
     }
 
 
-    static PeriodicEvents register(List<VmInstance> vms, HelperFailures failures) {
-        PeriodicEvents p = new PeriodicEvents(vms, failures);
+    /** {@code timeline}: where KVM statistics go in a recorded run (null: committed as plain events). */
+    static PeriodicEvents register(List<VmInstance> vms, HelperFailures failures, JkvmTimeline timeline) {
+        PeriodicEvents p = new PeriodicEvents(vms, failures, timeline);
         FlightRecorder.addPeriodicEvent(VcpuExitStats.class, p.exitStats);
         FlightRecorder.addPeriodicEvent(GuestProgress.class, p.progress);
         FlightRecorder.addPeriodicEvent(StealTime.class, p.steal);

@@ -67,6 +67,7 @@ class JkvmTimelineTest {
             t.kernelSchedSwitch(1, t0 + 4, 99, "hog", "R", null, 4242, "vm0-vcpu0", ref);
             t.guestGap("vm0", 123, 456, 789, 2_000_000_000L, -1, t0 + 5, 1, t0 + 30 * MS);
             t.guestGap("vm0", 124, 456, 789, 2_000_000_000L, -1, -1, 2, t0 + 30 * MS);
+            t.kvmStat(t0 + 6, "vm0", "vcpu0", "exits", 1234, 34, "none", "cumulative");
             t.beforeRecordingStops();
             r.stop();
             appended = t.appendTo(file);
@@ -75,7 +76,7 @@ class JkvmTimelineTest {
 
     @Test
     void slicesAndWaitsFollowTheScheduleOnTheVcpuThread() throws Exception {
-        assertEquals(4 + 3 + 3 + 2 + 2 + 1 + 1 + 2, appended.events()); // in, out, slices, waits, probes, load, sched_switch, gaps
+        assertEquals(4 + 3 + 3 + 2 + 2 + 1 + 1 + 2 + 1, appended.events()); // in, out, slices, waits, probes, load, sched_switch, gaps, statistic
         List<RecordedEvent> all = RecordingFile.readAllEvents(file);
         List<RecordedEvent> on = of(all, "jkvm.VcpuOnCpu"), runnable = of(all, "jkvm.VcpuRunnable");
         long[][] slices = {{0, 4, 4}, {6, 10, 4}, {15, 18, 3}}; // {start ms, end ms, exits}
@@ -110,7 +111,7 @@ class JkvmTimelineTest {
         }
         for (RecordedEvent e : all) {
             String type = e.getEventType().getName();
-            if (!type.startsWith("jkvm.") || type.equals("jkvm.ClockReference")) continue;
+            if (!type.startsWith("jkvm.") || type.equals("jkvm.ClockReference") || type.equals("jkvm.KvmStats")) continue;
             if (type.equals("jkvm.GuestGap")) {
                 if (e.getLong("estimatedStart") < 0) {
                     assertEquals(Instant.MIN, e.getInstant("estimatedStart"), "an unknown kernel time reads as no instant");
@@ -128,6 +129,19 @@ class JkvmTimelineTest {
         RecordedEvent sw = of(all, "jkvm.KernelSchedSwitch").getFirst();
         assertEquals("vm0-vcpu0", sw.getThread().getJavaName(), "a sched_switch is drawn on the vCPU switched in");
         assertEquals(null, of(all, "jkvm.KvmSchedOut").getFirst().getThread(), "a probe hit in a foreign task has no thread");
+    }
+
+    /** A KVM statistic goes to the timeline too (its strings pooled): every reader sees the event the JVM would have written. */
+    @Test
+    void aKvmStatisticReadsBackWithItsStrings() throws Exception {
+        RecordedEvent e = of(RecordingFile.readAllEvents(file), "jkvm.KvmStats").getFirst();
+        assertEquals(instant(t0 + 6), e.getStartTime());
+        assertEquals(List.of("vm0", "vcpu0", "exits", "none", "cumulative"),
+                List.of(e.getString("vm"), e.getString("scope"), e.getString("name"), e.getString("unit"), e.getString("kind")));
+        assertEquals(1234, e.getLong("value"));
+        assertEquals(34, e.getLong("delta"));
+        assertEquals(List.of("exits"), JmcView.strings(file.toFile(), "jkvm.KvmStats", "name"));
+        assertTrue(Readers.jfr("print", "--events", "jkvm.KvmStats", file.toString()).contains("kind = \"cumulative\""));
     }
 
     @Test
