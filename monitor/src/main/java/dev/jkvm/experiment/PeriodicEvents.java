@@ -122,7 +122,13 @@ final class PeriodicEvents implements AutoCloseable {
     }
 
 
+    /**
+     * Registers the hooks for the run, or returns null when JFR is not initialized in this process
+     * (no --jfr and no other recording): nothing could record the events, and registering them would
+     * initialize JFR, about 0.1–0.3 s before the first guest instruction.
+     */
     static PeriodicEvents register(List<VmInstance> vms, HelperFailures failures) {
+        if (!FlightRecorder.isInitialized()) return null;
         PeriodicEvents p = new PeriodicEvents(vms, failures);
         FlightRecorder.addPeriodicEvent(VcpuExitStats.class, p.exitStats);
         FlightRecorder.addPeriodicEvent(GuestProgress.class, p.progress);
