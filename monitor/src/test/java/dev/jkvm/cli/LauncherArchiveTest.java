@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ./jkvm launcher's class-data archive, run from a copy of the install: the first `jkvm run`
- * writes it, later launches load jkvm's classes from it (the JVM's own class-loading log says where
+ * The ./jkvm launcher's class-data archive, run from a copy of the install: `jkvm run` writes it,
+ * later launches load jkvm's classes from it once a run has run guests (the JVM's own class-loading log says where
  * each class came from), and where no archive can be written jkvm runs the same without one. In every
  * case stdout is exactly what the command prints in process: no JVM line ever reaches it.
  */
@@ -57,26 +57,46 @@ class LauncherArchiveTest {
         return found;
     }
 
+    /**
+     * A run dumps the archive at its exit; it is used once a run has run guests (ArchiveTraining's
+     * marker, written here as such a run writes it: this test needs no KVM), and not while no run has.
+     */
     @Test
-    void theFirstRunWritesTheArchiveAndLaterLaunchesUseIt(@TempDir Path root, @TempDir Path cache, @TempDir Path logs) throws Exception {
-        LauncherFlagsTest.installCopy(root);
+    void runsWriteTheArchiveAndLaterLaunchesUseItOnceARunRanGuests(@TempDir Path root, @TempDir Path cache, @TempDir Path logs) throws Exception {
+        Path jar = LauncherFlagsTest.installCopy(root);
+        Path jsa = root.resolve("monitor/target/jkvm.jsa");
         Launch first = launch(root, cache, logs.resolve("1.log"), List.of(), "run", "--help");
         assertEquals(0, first.code(), first.out());
         assertEquals(inProcess("run", "--help"), first.out());
         assertFalse(first.classLoadLog().contains(MAIN_FROM_ARCHIVE), "no archive yet, but Main came from one");
-        assertEquals(List.of(root.resolve("monitor/target/jkvm.jsa")), archivesUnder(root, cache), "the archive sits beside the jar");
+        assertEquals(List.of(jsa), archivesUnder(root, cache), "the archive sits beside the jar");
+        assertFalse(Files.exists(Path.of(jsa + ".trained")), "no guest ran, yet the archive is marked trained");
 
-        Launch second = launch(root, cache, logs.resolve("2.log"), List.of(), "guests");
-        assertEquals(0, second.code(), second.out());
-        assertEquals(inProcess("guests"), second.out());
-        assertTrue(second.classLoadLog().contains(MAIN_FROM_ARCHIVE), "Main was not loaded from the archive");
+        Launch untrained = launch(root, cache, logs.resolve("2.log"), List.of(), "guests");
+        assertEquals(0, untrained.code(), untrained.out());
+        assertEquals(inProcess("guests"), untrained.out());
+        assertFalse(untrained.classLoadLog().contains(MAIN_FROM_ARCHIVE), "an archive from a run without guests was used");
+
+        Files.writeString(Path.of(jsa + ".trained"), "");
+        Launch trained = launch(root, cache, logs.resolve("3.log"), List.of(), "guests");
+        assertEquals(0, trained.code(), trained.out());
+        assertEquals(inProcess("guests"), trained.out());
+        assertTrue(trained.classLoadLog().contains(MAIN_FROM_ARCHIVE), "Main was not loaded from the archive");
+
+        // A jar newer than the training (rebuilt by hand): not used until a run trains again.
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        Launch rebuilt = launch(root, cache, logs.resolve("4.log"), List.of(), "guests");
+        assertEquals(0, rebuilt.code(), rebuilt.out());
+        assertEquals(inProcess("guests"), rebuilt.out());
+        assertFalse(rebuilt.classLoadLog().contains(MAIN_FROM_ARCHIVE), "an archive older than the jar was used");
     }
 
-    /** A path the JVM can neither map nor write (a directory where the archive would be): the same output, no archive. */
+    /** A path the JVM can neither map nor write (a directory with a file in it where the archive would be): the same output, no archive. */
     @Test
     void jkvmRunsTheSameWhenTheArchiveCannotBeWritten(@TempDir Path root, @TempDir Path cache, @TempDir Path logs) throws Exception {
         LauncherFlagsTest.installCopy(root);
-        Files.createDirectory(root.resolve("monitor/target/jkvm.jsa"));
+        // Not empty: the JVM removes what is at the archive's path before writing, an empty directory too.
+        Files.writeString(Files.createDirectory(root.resolve("monitor/target/jkvm.jsa")).resolve("keep"), "");
         for (int i = 0; i < 2; i++) {
             Launch run = launch(root, cache, logs.resolve("run" + i + ".log"), List.of(), "run", "--help");
             assertEquals(0, run.code(), run.out());
@@ -115,6 +135,7 @@ class LauncherArchiveTest {
             assertEquals(1, archives.size(), archives::toString);
             assertTrue(archives.get(0).startsWith(cache.resolve("jkvm")), archives::toString);
 
+            Files.writeString(Path.of(archives.get(0) + ".trained"), ""); // as a run with guests marks it
             Launch second = launch(root, cache, logs.resolve("2.log"), wrap, "guests");
             assertEquals(0, second.code(), second.out());
             assertEquals(inProcess("guests"), second.out());
