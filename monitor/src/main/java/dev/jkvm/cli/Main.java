@@ -1,6 +1,8 @@
 package dev.jkvm.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,16 +12,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
         description = "A KVM monitor for multi-VM single-core scheduling experiments.",
-        subcommands = {
-            CheckCommand.class,
-            GuestsCommand.class,
-            RunCommand.class,
-            SandboxCommand.class,
-            AnalyzeCommand.class,
-            RegressCommand.class,
-            BenchCommand.class,
-            CommandLine.HelpCommand.class
-        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every guest ended cleanly / the command succeeded",
@@ -32,6 +24,27 @@ import picocli.CommandLine.Command;
         })
 public final class Main implements Runnable {
 
+    /**
+     * The subcommands by name, in the order the usage lists them. They are added to the command line
+     * in {@link #commandLine} rather than declared on the annotation, so that a run names the one it
+     * needs: picocli reflects over every option of every command it is given, which on a cold JVM
+     * costs more than parsing the run's own arguments.
+     */
+    static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("check", CheckCommand.class);
+        m.put("guests", GuestsCommand.class);
+        m.put("run", RunCommand.class);
+        m.put("sandbox", SandboxCommand.class);
+        m.put("analyze", AnalyzeCommand.class);
+        m.put("regress", RegressCommand.class);
+        m.put("bench", BenchCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +56,7 @@ public final class Main implements Runnable {
 
     /** Runs jkvm with the given streams and returns the exit code; never calls System.exit. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = commandLine(out, err);
+        CommandLine cli = commandLine(out, err, args.length == 0 ? null : args[0]);
         try {
             String missing = missingAtFile(args);
             if (missing != null) {
@@ -63,7 +76,22 @@ public final class Main implements Runnable {
      * can be run with one of its settings changed: {@code jkvm run @exp.args --duration 10s}.
      */
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, null);
+    }
+
+    /**
+     * The command line with only the subcommand {@code first} names when it names one (other than
+     * help, which describes the others), else with all of them: the usage, an unknown command's
+     * suggestions and the root's own options need them all.
+     */
+    static CommandLine commandLine(PrintWriter out, PrintWriter err, String first) {
         CommandLine cli = new CommandLine(new Main());
+        Class<?> only = first == null || first.equals("help") ? null : SUBCOMMANDS.get(first);
+        if (only != null) {
+            cli.addSubcommand(first, only);
+        } else {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setOverwrittenOptionsAllowed(true);

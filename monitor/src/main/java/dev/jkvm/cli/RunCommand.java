@@ -191,6 +191,7 @@ final class RunCommand implements Callable<Integer> {
         ExperimentReport report;
         try (ForeignHogs hogs = foreignHogs == 0 ? ForeignHogs.none() : ForeignHogs.start(foreignHogs, cpu)) {
             report = run.run();
+            if (!report.vms().isEmpty()) ArchiveTraining.guestsRan();
             hogs.close(); // before the summary, which says how long they ran
             printSummary(out, report);
             if (hogs.describe() != null) out.println("jkvm: " + hogs.describe());

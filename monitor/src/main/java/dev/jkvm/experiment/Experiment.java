@@ -121,6 +121,7 @@ public final class Experiment {
                     vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
             TickSampler ticks = new TickSampler(vms, failures);
             LockSampler locks = new LockSampler(vms, failures);
+            // periodic is null without JFR (try-with-resources skips a null resource)
             try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures, timeline); sampler; ticks; locks) {
                 sampler.start();
                 ticks.start();

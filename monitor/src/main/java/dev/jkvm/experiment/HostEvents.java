@@ -4,6 +4,7 @@ import dev.jkvm.host.HostFacts;
 import dev.jkvm.host.RunHygiene;
 import dev.jkvm.jfr.Host;
 import dev.jkvm.jfr.RunHygieneEvent;
+import jdk.jfr.FlightRecorder;
 
 /** Commits the host's events: which machine the run happened on (jkvm.Host) and whether it was fit (jkvm.RunHygiene). */
 final class HostEvents {
@@ -33,6 +34,7 @@ final class HostEvents {
     }
 
     static void hygiene(RunHygiene h) {
+        if (!FlightRecorder.isInitialized()) return; // no --jfr: creating the event would initialize JFR for nothing
         RunHygieneEvent e = new RunHygieneEvent();
         if (!e.shouldCommit()) return;
         e.cpu = h.cpu();

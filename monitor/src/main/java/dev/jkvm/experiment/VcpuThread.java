@@ -8,6 +8,7 @@ import dev.jkvm.exits.ExitHandler;
 import dev.jkvm.exits.ExitReason;
 import dev.jkvm.jfr.VmExitEvent;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
 import dev.jkvm.exits.ExitStats;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.exits.VmExit;
@@ -31,7 +32,12 @@ final class VcpuThread {
     private final Thread thread;
     private final CountDownLatch ready = new CountDownLatch(1);
     private static final GuestResult NO_RESULT = new GuestResult.MonitorError("the vCPU thread failed and no reason could be recorded");
-    private static final EventType EXIT_EVENT = EventType.getEventType(VmExitEvent.class);
+    /**
+     * The per-exit event's type, or null when JFR is not initialized in this process (no --jfr and no
+     * other recording): looking the type up initializes JFR, about 0.1–0.3 s before the first guest
+     * instruction that a run without a recording has no use for.
+     */
+    private final EventType exitEvent = FlightRecorder.isInitialized() ? EventType.getEventType(VmExitEvent.class) : null;
 
     private final KvmRunTrace trace;
     private final String vmName;
@@ -261,7 +267,7 @@ final class VcpuThread {
             }
             // The per-exit event is off by default: only build it when the recording asked for it.
             VmExitEvent event = null;
-            if (EXIT_EVENT.isEnabled()) {
+            if (exitEvent != null && exitEvent.isEnabled()) {
                 event = new VmExitEvent();
                 event.begin();
             }

@@ -110,7 +110,9 @@ final class VmInstance implements AutoCloseable {
                 multiboot = MultibootInfo.build(guest, memoryBytes, guest.manifest().image(), List.of(), guest.manifest().name());
                 for (GuestImage.Segment s : multiboot.segments()) memory.write(s.address(), s.bytes());
             }
-            boolean stats = kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
+            // KVM's statistics feed only the recording's jkvm.KvmStats events: without JFR in the
+            // process (no --jfr) their two fds per VM, and reading their descriptors, are not made.
+            boolean stats = jdk.jfr.FlightRecorder.isInitialized() && kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
             String vmName = nameOf(index);
             for (int i = 0; i < vcpuCount; i++) {
                 Vcpu vcpu = vm.createVcpu(i);
@@ -240,7 +242,7 @@ final class VmInstance implements AutoCloseable {
         return tscHz;
     }
 
-    /** KVM's statistics of the VM, or null when this KVM has no binary stats. */
+    /** KVM's statistics of the VM, or null when this KVM has no binary stats or JFR is not initialized (nothing records them). */
     KvmStatsFd vmStats() {
         return vmStats;
     }

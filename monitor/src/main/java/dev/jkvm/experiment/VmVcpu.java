@@ -49,7 +49,7 @@ final class VmVcpu implements AutoCloseable {
         return trace;
     }
 
-    /** KVM's statistics of this vCPU, or null when this KVM has no binary stats. */
+    /** KVM's statistics of this vCPU, or null when this KVM has no binary stats or JFR is not initialized (nothing records them). */
     KvmStatsFd kvmStats() {
         return kvmStats;
     }

@@ -20,9 +20,24 @@ public final class KvmAvailability {
         }
     }
 
+    /**
+     * The first usable verdict of this process: KVM does not become unusable while a process runs,
+     * and each probe creates and destroys a VM (`jkvm run` asks twice — the sandbox choice, then the
+     * experiment — before it creates its own).
+     */
+    private static volatile Verdict usable;
+
     private KvmAvailability() {}
 
     public static Verdict probe() {
+        Verdict known = usable;
+        if (known != null) return known;
+        Verdict v = probeNow();
+        if (v.usable()) usable = v;
+        return v;
+    }
+
+    private static Verdict probeNow() {
         if (!Files.exists(DEV_KVM)) {
             return Verdict.unusable("/dev/kvm does not exist: the kvm module is not loaded or this machine has no"
                     + " hardware virtualization (load kvm_intel or kvm_amd; in a VM, enable nested virtualization;"

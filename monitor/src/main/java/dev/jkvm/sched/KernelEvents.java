@@ -8,6 +8,7 @@ final class KernelEvents {
 
     /** Loads and registers the event classes before the first sample arrives. */
     static void warmUp() {
+        if (!jdk.jfr.FlightRecorder.isInitialized()) return; // no JFR, no events: see SwitchEventEmitter.warmUp
         JkvmTimeline.declare();
     }
 

@@ -4,6 +4,7 @@ import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.PerfRecordsLost;
 import dev.jkvm.jfr.RecorderSummary;
 import dev.jkvm.jfr.VcpuSwitchSummary;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Writes what the recorder concluded about the vCPU threads' switches as events: one per sched-in
@@ -22,8 +23,14 @@ final class SwitchEventEmitter {
         this.timeline = timeline;
     }
 
-    /** Loads and registers the event classes: the first use of one costs JFR tens of milliseconds. */
+    /**
+     * Loads and registers the event classes: the first use of one costs JFR tens of milliseconds.
+     * Without JFR in the process (no --jfr) it does nothing, and neither do the summaries below:
+     * the first event would initialize JFR, 0.1–0.3 s before the first guest instruction, for a
+     * recording that does not exist.
+     */
     static void warmUp() {
+        if (!FlightRecorder.isInitialized()) return;
         JkvmTimeline.declare();
         new VcpuSwitchSummary().shouldCommit();
         new PerfRecordsLost().shouldCommit();
@@ -70,6 +77,7 @@ final class SwitchEventEmitter {
     }
 
     void lost(String source, long count) {
+        if (!FlightRecorder.isInitialized()) return;
         PerfRecordsLost e = new PerfRecordsLost();
         e.source = source;
         e.lost = count;
@@ -77,6 +85,7 @@ final class SwitchEventEmitter {
     }
 
     void summary(VcpuAccount a) {
+        if (!FlightRecorder.isInitialized()) return;
         VcpuSwitchSummary e = new VcpuSwitchSummary();
         e.vm = a.id.vm();
         e.vcpu = a.id.vcpu();
@@ -99,6 +108,7 @@ final class SwitchEventEmitter {
 
     /** @param failures the run's helper failures so far, one line each (empty: none) */
     void recorderSummary(SchedRecorder.Totals t, java.util.List<String> failures) {
+        if (!FlightRecorder.isInitialized()) return;
         RecorderSummary r = new RecorderSummary();
         r.failures = String.join("\n", failures);
         r.switchRecords = t.switchRecords();

@@ -40,18 +40,9 @@ class LauncherFlagsTest {
      */
     @Test
     void theJvmsOwnWarningsNeverReachStdout(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
-        Path target = Files.createDirectories(root.resolve("monitor/target"));
-        Files.copy(ROOT.resolve("jkvm"), root.resolve("jkvm"));
-        // The launcher's layout, from this test JVM's class path (unit tests run before `package` makes the real jar).
-        Path jar = jarOf(ROOT.resolve("monitor/target/classes"), target.resolve("jkvm-monitor.jar"));
-        Path lib = Files.createDirectories(target.resolve("lib"));
-        int n = 0;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path e = Path.of(entry);
-            if (e.toAbsolutePath().startsWith(ROOT.resolve("monitor/target").toAbsolutePath())) continue; // the monitor itself, its tests
-            if (Files.isDirectory(e)) jarOf(e, lib.resolve("dir" + n++ + ".jar"));
-            else if (entry.endsWith(".jar")) Files.createSymbolicLink(lib.resolve(n++ + "-" + e.getFileName()), e.toAbsolutePath());
-        }
+        Path target = root.resolve("monitor/target");
+        Path jar = installCopy(root);
+        Path lib = target.resolve("lib");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process dump = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:ArchiveClassesAtExit=" + target.resolve("jkvm.jsa"),
                 "-cp", jar + ":" + lib + "/*", "dev.jkvm.cli.Main", "guests")
@@ -67,6 +58,25 @@ class LauncherFlagsTest {
         assertEquals(0, p.waitFor(), out);
         assertTrue(out.startsWith("NAME "), "stdout must begin with jkvm's own output:\n" + out);
         assertFalse(out.contains("[warning]") || out.contains("[error]"), out);
+    }
+
+    /**
+     * A copy of the launcher's layout in {@code root} (jkvm, monitor/target/jkvm-monitor.jar and lib/),
+     * made from this test JVM's class path (unit tests run before `package` makes the real jar); returns the jar.
+     */
+    static Path installCopy(Path root) throws java.io.IOException {
+        Path target = Files.createDirectories(root.resolve("monitor/target"));
+        Files.copy(ROOT.resolve("jkvm"), root.resolve("jkvm"));
+        Path jar = jarOf(ROOT.resolve("monitor/target/classes"), target.resolve("jkvm-monitor.jar"));
+        Path lib = Files.createDirectories(target.resolve("lib"));
+        int n = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path e = Path.of(entry);
+            if (e.toAbsolutePath().startsWith(ROOT.resolve("monitor/target").toAbsolutePath())) continue; // the monitor itself, its tests
+            if (Files.isDirectory(e)) jarOf(e, lib.resolve("dir" + n++ + ".jar"));
+            else if (entry.endsWith(".jar")) Files.createSymbolicLink(lib.resolve(n++ + "-" + e.getFileName()), e.toAbsolutePath());
+        }
+        return jar;
     }
 
     private static Path jarOf(Path classes, Path jar) throws java.io.IOException {

@@ -74,6 +74,31 @@ class MainUsageTest {
         assertEquals("", warnings.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** The names the lazy command line dispatches on are the commands' own (picocli's @Command name). */
+    @Test
+    void subcommandNamesAreTheCommandsOwn() {
+        for (var e : Main.SUBCOMMANDS.entrySet()) {
+            picocli.CommandLine.Command c = e.getValue().getAnnotation(picocli.CommandLine.Command.class);
+            assertEquals(e.getKey(), c.name(), e.getValue().getName());
+        }
+        assertEquals(Main.SUBCOMMANDS.keySet(), Main.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()))
+                .getSubcommands().keySet());
+    }
+
+    /** A command named first is the only one built; help, an unknown name or an option builds them all. */
+    @Test
+    void onlyTheNamedSubcommandIsBuilt() {
+        PrintWriter sink = new PrintWriter(new StringWriter());
+        assertEquals(java.util.Set.of("run"), Main.commandLine(sink, sink, "run").getSubcommands().keySet());
+        assertEquals(java.util.Set.of("analyze"), Main.commandLine(sink, sink, "analyze").getSubcommands().keySet());
+        for (String first : new String[] {"help", "--help", "rn", "@opts"}) {
+            assertEquals(Main.SUBCOMMANDS.keySet(), Main.commandLine(sink, sink, first).getSubcommands().keySet(), first);
+        }
+        Result r = jkvm("help", "run");
+        assertEquals(0, r.code(), r.err());
+        assertContains(r.out(), "Usage: jkvm run");
+    }
+
     @Test
     void noArgumentsShowsTheUsage() {
         Result r = jkvm();

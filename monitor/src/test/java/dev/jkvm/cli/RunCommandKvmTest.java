@@ -28,6 +28,23 @@ class RunCommandKvmTest {
         assertTrue(r.out().contains("HLT 1"), r.out());
     }
 
+    /** The launcher's archive counts as trained only after a run that ran guests (ArchiveTraining). */
+    @Test
+    void aRunThatRanGuestsMarksTheArchiveTrainedAndAUsageErrorDoesNot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path marker = dir.resolve("jkvm.jsa.trained");
+        System.setProperty(ArchiveTraining.PROPERTY, marker.toString());
+        try {
+            Result bad = jkvm("run", "--no-sandbox", "--guest", "no-such-guest");
+            assertEquals(ExitCodes.USAGE, bad.code(), bad.err());
+            assertTrue(!java.nio.file.Files.exists(marker), "a usage error marked the archive trained");
+            Result r = jkvm("run", "--no-sandbox", "--guest", "hello");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(java.nio.file.Files.exists(marker), "a run with a guest did not mark the archive trained");
+        } finally {
+            System.clearProperty(ArchiveTraining.PROPERTY);
+        }
+    }
+
     @Test
     void aFaultingGuestGivesExitCode4() {
         Result r = jkvm("run", "--no-sandbox", "--guest", "triple-fault", "--guest", "hello64");
