@@ -128,6 +128,42 @@ class TimelineChunkTest {
         }
     }
 
+    /**
+     * The appended chunks take their type ids from the running JVM instead of parsing the recording's
+     * metadata: every type the recording declares has the same id in the JVM (or, when the JVM does
+     * not list it, an id below the first one given to a new type), so no id of ours names a JVM type.
+     */
+    @Test
+    void theJvmsTypeIdsAreTheOnesItsRecordingDeclares(@TempDir Path dir) throws Exception {
+        Path jvmOnly = dir.resolve("jvm.jfr"); // the JVM's own chunks, nothing appended
+        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
+            r.start();
+            ClockMapping.mark();
+            r.stop();
+            r.dump(jvmOnly);
+        }
+        TypeIds inFile = TypeIds.of(jvmOnly), live = TypeIds.live();
+        java.util.Map<String, Long> fileIds = inFile.named(), liveIds = live.named();
+        assertTrue(fileIds.size() > 40 && fileIds.containsKey("java.lang.Thread"), fileIds.keySet().toString());
+        for (var e : fileIds.entrySet()) {
+            Long id = liveIds.get(e.getKey());
+            if (id != null) assertEquals(e.getValue(), id, e.getKey());
+            else assertTrue(e.getValue() < live.nextId(), e.getKey() + " " + e.getValue() + " not below " + live.nextId());
+        }
+        java.util.Map<String, Long> liveEvents = new java.util.HashMap<>();
+        for (jdk.jfr.EventType t : jdk.jfr.FlightRecorder.getFlightRecorder().getEventTypes()) liveEvents.put(t.getName(), t.getId());
+        try (RecordingFile f = new RecordingFile(jvmOnly)) {
+            List<jdk.jfr.EventType> declared = f.readEventTypes();
+            assertTrue(declared.stream().anyMatch(t -> t.getName().equals(SLICE.name())), "the test's own event type is declared");
+            for (jdk.jfr.EventType t : declared) {
+                Long id = liveEvents.get(t.getName());
+                if (id != null) assertEquals(t.getId(), id, t.getName());
+                else assertTrue(t.getId() < live.nextId(), t.getName() + " " + t.getId() + " not below " + live.nextId());
+            }
+        }
+        assertTrue(inFile.nextId() <= live.nextId(), inFile.nextId() + " > " + live.nextId());
+    }
+
     @Test
     void theClockIsMeasuredTightly() {
         assertEquals(2, clock.references());
