@@ -1,12 +1,12 @@
 package dev.jkvm.jfr.timeline;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +27,7 @@ final class ClockReferenceScan {
     /** Field types written as one compressed integer: numbers and constant-pool references. */
     private static final Set<String> VARINT_TYPES = Set.of("long", "int", "short", "byte", "char", "boolean",
             "java.lang.Thread", "jdk.types.StackTrace");
-    private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 256 * 1024;
 
     /** One reference: the epoch nanoseconds the parser gives its start, and the two CLOCK_MONOTONIC readings. */
     record Reference(long epochNanos, long monotonicBefore, long monotonicAfter) {}
@@ -56,21 +56,21 @@ final class ClockReferenceScan {
         long id = type.getId();
         long fileSize = Files.size(recording);
         List<Reference> refs = new ArrayList<>();
-        try (Input in = new Input(Files.newInputStream(recording))) {
+        try (Input in = new Input(recording)) {
             long[] values = new long[fields.size()];
             long startNanos = 0, startTicks = 0;
             double divisor = 0;
             while (fileSize - in.position >= HEADER_SIZE) {
                 long chunkStart = in.position;
-                if (in.d.readInt() != MAGIC) throw new IOException(recording + ": no chunk magic at byte " + chunkStart);
-                in.d.skipNBytes(4); // version
-                long chunkSize = in.d.readLong();
-                in.d.skipNBytes(2 * 8); // constant pool and metadata offsets
-                long chunkStartNanos = in.d.readLong();
-                in.d.skipNBytes(8); // duration
-                long chunkStartTicks = in.d.readLong();
-                long ticksPerSecond = in.d.readLong();
-                in.d.skipNBytes(4); // features
+                if (in.readRaw(4) != MAGIC) throw new IOException(recording + ": no chunk magic at byte " + chunkStart);
+                in.skipTo(chunkStart + 8); // version
+                long chunkSize = in.readRaw(8);
+                in.skipTo(chunkStart + 32); // constant pool and metadata offsets
+                long chunkStartNanos = in.readRaw(8);
+                in.skipTo(chunkStart + 48); // duration
+                long chunkStartTicks = in.readRaw(8);
+                long ticksPerSecond = in.readRaw(8);
+                in.skipTo(chunkStart + HEADER_SIZE); // features
                 if (chunkStart == 0) {
                     // The parser's conversion (jdk.jfr.internal.consumer.TimeConverter), the first chunk's for
                     // every chunk of a file: a whole ticks-per-nanosecond divisor.
@@ -98,55 +98,63 @@ final class ClockReferenceScan {
         return refs;
     }
 
-    /** A buffered stream that counts its position, with JFR's compressed integers. */
+    /**
+     * The file read through one window of {@value #BUFFER} bytes at any position: records are skipped
+     * by moving the position, without reading them, and nothing takes a lock per byte.
+     */
     private static final class Input implements AutoCloseable {
-        final DataInputStream d;
+        private final FileChannel channel;
+        private final ByteBuffer window = ByteBuffer.allocate(BUFFER);
+        private long windowStart;
         long position;
 
-        Input(InputStream raw) {
-            this.d = new DataInputStream(new BufferedInputStream(raw, BUFFER) {
-                @Override
-                public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) position++;
-                    return b;
-                }
+        Input(Path file) throws IOException {
+            this.channel = FileChannel.open(file, StandardOpenOption.READ);
+            window.limit(0);
+        }
 
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    int n = super.read(b, off, len);
-                    if (n > 0) position += n;
-                    return n;
+        int readByte() throws IOException {
+            long offset = position - windowStart;
+            if (offset < 0 || offset >= window.limit()) {
+                window.clear();
+                windowStart = position;
+                while (window.hasRemaining() && channel.read(window, windowStart + window.position()) > 0) {
+                    // until the window is full or the file ends
                 }
+                window.flip();
+                if (window.limit() == 0) throw new EOFException("the recording ends at byte " + position);
+                offset = 0;
+            }
+            position++;
+            return window.get((int) offset) & 0xFF;
+        }
 
-                @Override
-                public long skip(long n) throws IOException {
-                    long s = super.skip(n);
-                    position += s;
-                    return s;
-                }
-            });
+        /** A big-endian integer of {@code bytes} bytes, as the chunk header holds them. */
+        long readRaw(int bytes) throws IOException {
+            long v = 0;
+            for (int i = 0; i < bytes; i++) v = v << 8 | readByte();
+            return v;
         }
 
         /** 7 bits a byte for eight bytes, then the top 8 bits whole (jdk.jfr.internal.consumer.RecordingInput). */
         long readLong() throws IOException {
             long v = 0;
             for (int i = 0; i < 8; i++) {
-                int b = d.readUnsignedByte();
+                int b = readByte();
                 v |= (long) (b & 0x7F) << (7 * i);
                 if (b < 0x80) return v;
             }
-            return v | (long) d.readUnsignedByte() << 56;
+            return v | (long) readByte() << 56;
         }
 
         void skipTo(long target) throws IOException {
             if (target < position) throw new IOException("record overrun at byte " + position + " (ends at " + target + ")");
-            d.skipNBytes(target - position);
+            position = target;
         }
 
         @Override
         public void close() throws IOException {
-            d.close();
+            channel.close();
         }
     }
 }
