@@ -63,14 +63,14 @@ final class ClockReferenceScan {
             while (fileSize - in.position >= HEADER_SIZE) {
                 long chunkStart = in.position;
                 if (in.readRaw(4) != MAGIC) throw new IOException(recording + ": no chunk magic at byte " + chunkStart);
-                in.skipTo(chunkStart + 8); // version
+                in.skipTo(chunkStart + 8); // past the version
                 long chunkSize = in.readRaw(8);
-                in.skipTo(chunkStart + 32); // constant pool and metadata offsets
+                in.skipTo(chunkStart + 32); // past the constant pool and metadata offsets
                 long chunkStartNanos = in.readRaw(8);
-                in.skipTo(chunkStart + 48); // duration
+                in.skipTo(chunkStart + 48); // past the duration
                 long chunkStartTicks = in.readRaw(8);
                 long ticksPerSecond = in.readRaw(8);
-                in.skipTo(chunkStart + HEADER_SIZE); // features
+                in.skipTo(chunkStart + HEADER_SIZE); // past the features: the first record
                 if (chunkStart == 0) {
                     // The parser's conversion (jdk.jfr.internal.consumer.TimeConverter), the first chunk's for
                     // every chunk of a file: a whole ticks-per-nanosecond divisor.
