@@ -32,7 +32,8 @@ public final class KvmStatsFd implements AutoCloseable {
     private final String what;
     private final List<Descriptor> descriptors;
     private final long dataOffset;
-    private final Arena arena = Arena.ofShared();
+    // GC-freed with its owner, as Vcpu's scratch: closing a shared arena is a handshake with every Java thread.
+    private final Arena arena = Arena.ofAuto();
     private final MemorySegment data;
     private boolean closed;
 
@@ -64,7 +65,6 @@ public final class KvmStatsFd implements AutoCloseable {
             this.dataOffset = kvm_stats_header.data_offset(header);
             this.data = arena.allocate(Math.max(8, dataSize), 8);
         } catch (RuntimeException e) {
-            arena.close();
             Syscalls.close(fd, "stats fd of " + what);
             throw e;
         }
@@ -119,10 +119,6 @@ public final class KvmStatsFd implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        try {
-            Syscalls.close(fd, "stats fd of " + what);
-        } finally {
-            arena.close();
-        }
+        Syscalls.close(fd, "stats fd of " + what);
     }
 }

@@ -26,27 +26,28 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGINT/SIGTERM at random moments of a real `jkvm run` (issue 8) × 50: while the JVM starts and sets
  * up, while the VMs run, and around the end of --duration; one run in ten also gets a second signal.
- * Every time jkvm exits with the documented code, nine times in ten within 1 s of the signal. A run whose handler saw
+ * Every time jkvm exits with the documented code within 1 s of the signal. A run whose handler saw
  * the signal leaves a recording that `jfr summary`, the JDK's parser and JMC's parser read, holding
  * VmEnd for every VM the summary names and the RecorderSummary, with its last vCPU switch on the
- * experiment CPU (beyond the time other tasks had it) nine times in ten within 100 ms of the signal; a run stopped before its handlers were installed (the JVM's default) or by a
+ * experiment CPU (beyond the time other tasks had it) within 100 ms of the signal; a run stopped before its handlers were installed (the JVM's default) or by a
  * second signal leaves nothing under the recording's name that is not a whole recording.
  */
 @Tag("kvm")
 class StopSignalsKvmTest {
     static final int ITERATIONS = 50;
-    /** The issue's bounds, which at least {@link #WITHIN_BOUND_SHARE} of the stops must meet. */
+    /**
+     * The issue's bounds, for every stop: held by all 50 stops in each of three runs of this test
+     * (2026-11-27 01:09–01:37 UTC, other sessions' builds and KVM runs beside them; slowest exits
+     * 820, 856, 751 ms, latest last switches 35, 31, 37 ms beyond other tasks' time). Until then one
+     * stop in ten was allowed 3 s and 400 ms.
+     */
     static final long EXIT_WITHIN_MILLIS = 1000;
     static final long LAST_SWITCH_WITHIN_MILLIS = 100;
     /**
-     * On this project's shared 2-CPU development host, other builds (load average 8–70 was seen)
-     * delay a few stops past the issue's bounds: the JVM's own threads on the other CPU (a safepoint
-     * the vCPU thread must wait for on its way out) are not counted as other tasks. Every stop must
-     * meet these wider bounds, and nine in ten the issue's.
+     * The 256-VM case's bound: wider than the issue's 1 s, which it missed in one of those three runs
+     * (1838, 694, 792 ms) and misses while another session's build holds the other CPU (README, Signals).
      */
-    static final long EXIT_LIMIT_MILLIS = 3000;
-    static final long LAST_SWITCH_LIMIT_MILLIS = 400;
-    static final double WITHIN_BOUND_SHARE = 0.9;
+    static final long SCALE_EXIT_LIMIT_MILLIS = 3000;
     static final String DURATION = "500ms";
     static final int CPU = 1;
 
@@ -115,7 +116,7 @@ class StopSignalsKvmTest {
                 byMoment[moment.ordinal()]++;
                 String all = where + "\n" + out + err;
                 assertEquals(128 + number, code, where + ": exit code\n" + out + err);
-                assertTrue(exitMillis <= EXIT_LIMIT_MILLIS, where + ": exit took " + exitMillis + " ms");
+                assertTrue(exitMillis <= EXIT_WITHIN_MILLIS, where + ": exit took " + exitMillis + " ms");
                 exits.add(exitMillis);
                 List<String> leftovers;
                 try (var files = Files.list(dir)) {
@@ -168,7 +169,7 @@ class StopSignalsKvmTest {
                 double foreignMillis = foreignNanos(events, from, lastSwitch) / 1e6;
                 worstSwitchMillis = Math.max(worstSwitchMillis, afterMillis);
                 worstOwnMillis = Math.max(worstOwnMillis, afterMillis - foreignMillis);
-                assertTrue(afterMillis - foreignMillis <= LAST_SWITCH_LIMIT_MILLIS, where + ": a vCPU was switched in " + afterMillis
+                assertTrue(afterMillis - foreignMillis <= LAST_SWITCH_WITHIN_MILLIS, where + ": a vCPU was switched in " + afterMillis
                         + " ms after the signal, of which other tasks had the CPU " + foreignMillis + " ms");
                 lastSwitches.add(afterMillis - foreignMillis);
             }
@@ -191,17 +192,14 @@ class StopSignalsKvmTest {
                         + " %d recordings read by jfr summary and JMC in %d ms%n",
                 ITERATIONS, loopMillis, byMoment[0], byMoment[1], byMoment[2], endedFirst, cleanStops, beforeHandlers, seconds, halfDoneLeftovers,
                 worstExitMillis, worstSwitchMillis, worstOwnMillis, worstAnywhereMillis, recordings.size(), (System.nanoTime() - started) / 1_000_000 - loopMillis);
-        assertTrue(exitsWithin >= WITHIN_BOUND_SHARE * exits.size(), exitsWithin + " of " + exits.size() + " exits within " + EXIT_WITHIN_MILLIS + " ms");
-        assertTrue(switchesWithin >= WITHIN_BOUND_SHARE * lastSwitches.size(),
-                switchesWithin + " of " + lastSwitches.size() + " last switches within " + LAST_SWITCH_WITHIN_MILLIS + " ms");
     }
 
     /**
      * Issue 8's largest case: SIGTERM to 256 spin VMs time-sharing one CPU with no --duration (the way
      * such a run is ended), 2 s after every VM exists. jkvm exits with 143 and leaves a whole recording:
      * a VmEnd for each of the 256 VMs and the RecorderSummary, read by the JDK's parser, and a summary
-     * line per VM. The exit time is printed; it is held to {@link #EXIT_LIMIT_MILLIS}, the wide bound of
-     * this shared host (the issue's 1 s was missed at load 20–77: README, Benchmarks).
+     * line per VM. The exit time is printed; it is held to {@link #SCALE_EXIT_LIMIT_MILLIS}, the wide bound
+     * of this shared host (the issue's 1 s is missed while other sessions load it: README, Signals).
      */
     @Test
     void sigtermEndsTwoHundredFiftySixSpinningVmsWithAWholeRecording() throws Throwable {
@@ -215,7 +213,7 @@ class StopSignalsKvmTest {
             Thread.sleep(2000);
             long t0 = System.nanoTime();
             kill(p.pid(), 15);
-            int code = p.waitFor(EXIT_LIMIT_MILLIS + 30_000);
+            int code = p.waitFor(SCALE_EXIT_LIMIT_MILLIS + 30_000);
             long exitMillis = (System.nanoTime() - t0) / 1_000_000;
             String out = p.out(), err = p.err();
             System.out.printf("signals: 256 spinning VMs ended %d ms after SIGTERM%n", exitMillis);
@@ -224,7 +222,7 @@ class StopSignalsKvmTest {
             List<RecordedEvent> events = RecordingFile.readAllEvents(jfr);
             assertEquals(256, count(events, "jkvm.VmEnd"), "VmEnd events");
             assertEquals(1, count(events, "jkvm.RecorderSummary"), "RecorderSummary events");
-            assertTrue(exitMillis <= EXIT_LIMIT_MILLIS, "exit took " + exitMillis + " ms");
+            assertTrue(exitMillis <= SCALE_EXIT_LIMIT_MILLIS, "exit took " + exitMillis + " ms");
         }
     }
 

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import jdk.jfr.consumer.EventStream;
 
 /**
  * Where CLOCK_MONOTONIC nanoseconds fall on a recording's time axis, in its wall-clock nanoseconds
@@ -97,7 +96,10 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
         best.commit();
     }
 
-    /** Reads the references and the first chunk's clock of a finished recording. */
+    /**
+     * Reads the references and the first chunk's clock of a finished recording this JVM wrote (the
+     * references are found with this JVM's type id for them; see {@link ClockReferenceScan}).
+     */
     public static ClockMapping read(Path recording) throws IOException {
         long startNanos, startTicks, ticksPerSecond;
         try (InputStream in = Files.newInputStream(recording); DataInputStream d = new DataInputStream(in)) {
@@ -109,14 +111,9 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
             ticksPerSecond = d.readLong();
         }
         List<long[]> refs = new ArrayList<>(); // {offset, bracket}
-        try (EventStream s = EventStream.openFile(recording)) {
-            s.onEvent("jkvm.ClockReference", e -> {
-                java.time.Instant start = e.getStartTime();
-                long epoch = start.getEpochSecond() * NANOS_PER_SECOND + start.getNano();
-                long before = e.getLong("monotonicBefore"), after = e.getLong("monotonicAfter");
-                refs.add(new long[] {epoch - (before + (after - before) / 2), after - before});
-            });
-            s.start();
+        for (ClockReferenceScan.Reference r : ClockReferenceScan.read(recording)) {
+            long before = r.monotonicBefore(), after = r.monotonicAfter();
+            refs.add(new long[] {r.epochNanos() - (before + (after - before) / 2), after - before});
         }
         if (refs.isEmpty()) {
             throw new IOException("no jkvm.ClockReference event in " + recording + ": cannot place kernel times on its time axis");

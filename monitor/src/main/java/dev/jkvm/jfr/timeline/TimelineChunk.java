@@ -95,7 +95,7 @@ public final class TimelineChunk implements AutoCloseable {
     }
 
     /**
-     * Appends the events to {@code recording} (a finished .jfr file) as chunks of at most about
+     * Appends the events to {@code recording} (a finished .jfr file this JVM wrote: the type ids are this JVM's) as chunks of at most about
      * {@value #MAX_CHUNK_EVENT_BYTES} bytes of events, placed on the recording's time axis with
      * {@code clock}. On failure the file is cut back to its former length, so the recording stays
      * readable. Returns the bytes appended (0 when no event was written).
@@ -105,7 +105,7 @@ public final class TimelineChunk implements AutoCloseable {
         out.flush();
         if (failure != null) throw new IOException("the timeline spill file " + spill + " could not be written: " + failure.getMessage(), failure);
         if (events == 0) return 0;
-        TypeIds ids = TypeIds.of(recording);
+        TypeIds ids = TypeIds.live();
         long[] typeIds = new long[types.size()];
         for (int i = 0; i < typeIds.length; i++) typeIds[i] = ids.id(types.get(i).name());
         try (FileChannel ch = FileChannel.open(recording, StandardOpenOption.WRITE);

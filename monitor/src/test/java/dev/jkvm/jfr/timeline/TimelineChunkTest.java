@@ -128,6 +128,98 @@ class TimelineChunkTest {
         }
     }
 
+    /**
+     * The clock mapping is found by walking the recording's records, not by the JDK's parser: it must be
+     * the one the parser's reading of the same references gives, in a recording of several chunks with
+     * references in different ones (a recording starting beside it makes the JVM begin a new chunk).
+     */
+    @Test
+    void theClockMappingIsTheOneTheJdksParserReads(@TempDir Path dir) throws Exception {
+        assertEquals(byTheJdksParser(file), clock, "the mapping of the recording the other tests read");
+        Path f = dir.resolve("chunks.jfr");
+        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
+            r.setDestination(f);
+            r.start();
+            for (int i = 0; i < 3; i++) {
+                ClockMapping.mark();
+                try (Recording rotate = new Recording()) {
+                    rotate.start();
+                    rotate.stop();
+                }
+            }
+            ClockMapping.mark();
+            r.stop();
+        }
+        java.util.regex.Matcher chunks = Pattern.compile("Chunks: (\\d+)").matcher(Readers.jfr("summary", f.toString()));
+        assertTrue(chunks.find() && Integer.parseInt(chunks.group(1)) >= 3, "several chunks");
+        ClockMapping scanned = ClockMapping.read(f);
+        assertEquals(4, scanned.references());
+        assertEquals(byTheJdksParser(f), scanned);
+    }
+
+    /** The mapping as the JDK's parser reads the references (how ClockMapping read them until 2026-11-27). */
+    private static ClockMapping byTheJdksParser(Path recording) throws Exception {
+        List<long[]> refs = new ArrayList<>(); // {offset, bracket}
+        try (var s = jdk.jfr.consumer.EventStream.openFile(recording)) {
+            s.onEvent("jkvm.ClockReference", e -> {
+                Instant start = e.getStartTime();
+                long epoch = start.getEpochSecond() * 1_000_000_000L + start.getNano();
+                long before = e.getLong("monotonicBefore"), after = e.getLong("monotonicAfter");
+                refs.add(new long[] {epoch - (before + (after - before) / 2), after - before});
+            });
+            s.start();
+        }
+        long[] best = refs.getFirst();
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (long[] r : refs) {
+            if (r[1] < best[1]) best = r;
+            min = Math.min(min, r[0]);
+            max = Math.max(max, r[0]);
+        }
+        try (var in = new java.io.DataInputStream(Files.newInputStream(recording))) {
+            in.skipNBytes(32);
+            long startNanos = in.readLong();
+            in.skipNBytes(8);
+            return new ClockMapping(best[0], (best[1] + 1) / 2, refs.size(), max - min, startNanos, in.readLong(), in.readLong());
+        }
+    }
+
+    /**
+     * The appended chunks take their type ids from the running JVM instead of parsing the recording's
+     * metadata: every type the recording declares has the same id in the JVM (or, when the JVM does
+     * not list it, an id below the first one given to a new type), so no id of ours names a JVM type.
+     */
+    @Test
+    void theJvmsTypeIdsAreTheOnesItsRecordingDeclares(@TempDir Path dir) throws Exception {
+        Path jvmOnly = dir.resolve("jvm.jfr"); // the JVM's own chunks, nothing appended
+        try (Recording r = new Recording(JfrProfiles.load(JfrProfiles.SCHED))) {
+            r.start();
+            ClockMapping.mark();
+            r.stop();
+            r.dump(jvmOnly);
+        }
+        TypeIds inFile = TypeIds.of(jvmOnly), live = TypeIds.live();
+        java.util.Map<String, Long> fileIds = inFile.named(), liveIds = live.named();
+        assertTrue(fileIds.size() > 40 && fileIds.containsKey("java.lang.Thread"), fileIds.keySet().toString());
+        for (var e : fileIds.entrySet()) {
+            Long id = liveIds.get(e.getKey());
+            if (id != null) assertEquals(e.getValue(), id, e.getKey());
+            else assertTrue(e.getValue() < live.nextId(), e.getKey() + " " + e.getValue() + " not below " + live.nextId());
+        }
+        java.util.Map<String, Long> liveEvents = new java.util.HashMap<>();
+        for (jdk.jfr.EventType t : jdk.jfr.FlightRecorder.getFlightRecorder().getEventTypes()) liveEvents.put(t.getName(), t.getId());
+        try (RecordingFile f = new RecordingFile(jvmOnly)) {
+            List<jdk.jfr.EventType> declared = f.readEventTypes();
+            assertTrue(declared.stream().anyMatch(t -> t.getName().equals(SLICE.name())), "the test's own event type is declared");
+            for (jdk.jfr.EventType t : declared) {
+                Long id = liveEvents.get(t.getName());
+                if (id != null) assertEquals(t.getId(), id, t.getName());
+                else assertTrue(t.getId() < live.nextId(), t.getName() + " " + t.getId() + " not below " + live.nextId());
+            }
+        }
+        assertTrue(inFile.nextId() <= live.nextId(), inFile.nextId() + " > " + live.nextId());
+    }
+
     @Test
     void theClockIsMeasuredTightly() {
         assertEquals(2, clock.references());
