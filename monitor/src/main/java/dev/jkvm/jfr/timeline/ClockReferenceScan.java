@@ -1,12 +1,8 @@
 package dev.jkvm.jfr.timeline;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -56,12 +52,12 @@ final class ClockReferenceScan {
         long id = type.getId();
         long fileSize = Files.size(recording);
         List<Reference> refs = new ArrayList<>();
-        try (Input in = new Input(recording)) {
+        try (FileWindow in = new FileWindow(recording, BUFFER, "the recording " + recording)) {
             long[] values = new long[fields.size()];
             long startNanos = 0, startTicks = 0;
             double divisor = 0;
-            while (fileSize - in.position >= HEADER_SIZE) {
-                long chunkStart = in.position;
+            while (fileSize - in.position() >= HEADER_SIZE) {
+                long chunkStart = in.position();
                 if (in.readRaw(4) != MAGIC) throw new IOException(recording + ": no chunk magic at byte " + chunkStart);
                 in.skipTo(chunkStart + 8); // past the version
                 long chunkSize = in.readRaw(8);
@@ -83,8 +79,8 @@ final class ClockReferenceScan {
                 if (chunkSize < HEADER_SIZE || chunkEnd > fileSize) {
                     throw new IOException(recording + ": chunk at byte " + chunkStart + " claims " + chunkSize + " bytes of " + fileSize);
                 }
-                while (in.position < chunkEnd) {
-                    long record = in.position;
+                while (in.position() < chunkEnd) {
+                    long record = in.position();
                     long size = in.readLong();
                     if (size <= 0 || record + size > chunkEnd) throw new IOException(recording + ": record at byte " + record + " has size " + size);
                     if (in.readLong() == id) {
@@ -96,65 +92,5 @@ final class ClockReferenceScan {
             }
         }
         return refs;
-    }
-
-    /**
-     * The file read through one window of {@value #BUFFER} bytes at any position: records are skipped
-     * by moving the position, without reading them, and nothing takes a lock per byte.
-     */
-    private static final class Input implements AutoCloseable {
-        private final FileChannel channel;
-        private final ByteBuffer window = ByteBuffer.allocate(BUFFER);
-        private long windowStart;
-        long position;
-
-        Input(Path file) throws IOException {
-            this.channel = FileChannel.open(file, StandardOpenOption.READ);
-            window.limit(0);
-        }
-
-        int readByte() throws IOException {
-            long offset = position - windowStart;
-            if (offset < 0 || offset >= window.limit()) {
-                window.clear();
-                windowStart = position;
-                while (window.hasRemaining() && channel.read(window, windowStart + window.position()) > 0) {
-                    // until the window is full or the file ends
-                }
-                window.flip();
-                if (window.limit() == 0) throw new EOFException("the recording ends at byte " + position);
-                offset = 0;
-            }
-            position++;
-            return window.get((int) offset) & 0xFF;
-        }
-
-        /** A big-endian integer of {@code bytes} bytes, as the chunk header holds them. */
-        long readRaw(int bytes) throws IOException {
-            long v = 0;
-            for (int i = 0; i < bytes; i++) v = v << 8 | readByte();
-            return v;
-        }
-
-        /** 7 bits a byte for eight bytes, then the top 8 bits whole (jdk.jfr.internal.consumer.RecordingInput). */
-        long readLong() throws IOException {
-            long v = 0;
-            for (int i = 0; i < 8; i++) {
-                int b = readByte();
-                v |= (long) (b & 0x7F) << (7 * i);
-                if (b < 0x80) return v;
-            }
-            return v | (long) readByte() << 56;
-        }
-
-        void skipTo(long target) throws IOException {
-            if (target < position) throw new IOException("record overrun at byte " + position + " (ends at " + target + ")");
-            position = target;
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
-        }
     }
 }

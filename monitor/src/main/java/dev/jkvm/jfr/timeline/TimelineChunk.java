@@ -1,10 +1,7 @@
 package dev.jkvm.jfr.timeline;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -109,7 +106,7 @@ public final class TimelineChunk implements AutoCloseable {
         long[] typeIds = new long[types.size()];
         for (int i = 0; i < typeIds.length; i++) typeIds[i] = ids.id(types.get(i).name());
         try (FileChannel ch = FileChannel.open(recording, StandardOpenOption.WRITE);
-             InputStream in = new BufferedInputStream(Files.newInputStream(spill), SPILL_BUFFER)) {
+             FileWindow in = new FileWindow(spill, SPILL_BUFFER, "the timeline spill file " + spill)) {
             long origin = ch.size();
             try {
                 long left = events;
@@ -131,7 +128,7 @@ public final class TimelineChunk implements AutoCloseable {
      * are kept small because the JDK's ordered readers ({@code EventStream}, {@code jfr view}) hold
      * a whole chunk's events in memory to sort them. Returns the events written.
      */
-    private long writeChunk(FileChannel ch, InputStream in, long left, long[] typeIds, TypeIds ids, ClockMapping clock) throws IOException {
+    private long writeChunk(FileChannel ch, FileWindow in, long left, long[] typeIds, TypeIds ids, ClockMapping clock) throws IOException {
         long start = ch.size();
         ch.position(start + HEADER_SIZE);
         OutputStream body = new BufferedOutputStream(Channels.newOutputStream(ch), SPILL_BUFFER);
@@ -184,39 +181,39 @@ public final class TimelineChunk implements AutoCloseable {
      * recording's ticks (known only once the JVM's recording is finished), and strings go to the
      * chunk's pool. Returns its {start, end} in ticks.
      */
-    private long[] copyEvent(InputStream in, Bytes event, long[] typeIds, ClockMapping clock, ChunkStrings strings) throws IOException {
-        readLong(in); // size: the event is re-encoded, its size recomputed
-        int index = (int) readLong(in);
+    private long[] copyEvent(FileWindow in, Bytes event, long[] typeIds, ClockMapping clock, ChunkStrings strings) throws IOException {
+        in.readLong(); // size: the event is re-encoded, its size recomputed
+        int index = (int) in.readLong();
         TimelineType type = types.get(index);
         event.clear();
         event.writeLong(typeIds[index]);
-        long start = clock.ticks(readLong(in)), duration = clock.ticksOfNanos(readLong(in));
+        long start = clock.ticks(in.readLong()), duration = clock.ticksOfNanos(in.readLong());
         event.writeLong(start);
         event.writeLong(duration);
-        event.writeLong(readLong(in)); // eventThread
-        event.writeLong(readLong(in)); // stackTrace
+        event.writeLong(in.readLong()); // eventThread
+        event.writeLong(in.readLong()); // stackTrace
         for (TimelineType.Field f : type.fields()) {
             switch (f.kind()) {
                 case KERNEL_TIME -> {
-                    long t = readLong(in); // negative: unknown, which readers show as N/A for Long.MIN_VALUE
+                    long t = in.readLong(); // negative: unknown, which readers show as N/A for Long.MIN_VALUE
                     event.writeLong(t < 0 ? Long.MIN_VALUE : clock.ticks(t));
                 }
-                case BOOLEAN -> event.writeByte(readByte(in));
+                case BOOLEAN -> event.writeByte(in.readByte());
                 case STRING -> copyString(in, event, strings);
-                case INT, LONG, NANOS -> event.writeLong(readLong(in));
+                case INT, LONG, NANOS -> event.writeLong(in.readLong());
             }
         }
         return new long[] {start, start + duration};
     }
 
     /** A spilled string (null, empty or UTF-8 inline, as {@link Bytes#writeString} wrote it): by key when pooled. */
-    private static void copyString(InputStream in, Bytes to, ChunkStrings strings) throws IOException {
-        int encoding = readByte(in);
+    private static void copyString(FileWindow in, Bytes to, ChunkStrings strings) throws IOException {
+        int encoding = in.readByte();
         if (encoding != 3) {
             to.writeByte(encoding);
             return;
         }
-        byte[] utf8 = in.readNBytes((int) readLong(in));
+        byte[] utf8 = in.readBytes((int) in.readLong());
         long key = strings.keyOf(utf8);
         if (key >= 0) {
             to.writeByte(ChunkStrings.ENCODING_CONSTANT_POOL);
@@ -226,23 +223,6 @@ public final class TimelineChunk implements AutoCloseable {
             to.writeInt(utf8.length);
             to.writeBytes(utf8);
         }
-    }
-
-    private static int readByte(InputStream in) throws IOException {
-        int b = in.read();
-        if (b < 0) throw new EOFException("the timeline spill file ends inside an event");
-        return b;
-    }
-
-    /** Reads a compressed long as {@link Bytes#writeLong} wrote it. */
-    private static long readLong(InputStream in) throws IOException {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            int b = readByte(in);
-            v |= (long) (b & 0x7F) << (7 * i);
-            if ((b & 0x80) == 0) return v;
-        }
-        return v | (long) readByte(in) << 56;
     }
 
     /**
