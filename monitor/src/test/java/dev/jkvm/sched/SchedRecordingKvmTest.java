@@ -45,8 +45,9 @@ class SchedRecordingKvmTest {
         return allowed.length() - 1;
     }
 
+    /** @param sleepStacks the kernel stack a switch's outgoing task slept from (null: it was preempted) */
     record Run(ExperimentReport report, Path jfr, List<TraceFsCapture.Switch> kernel, List<TraceFsCapture.KvmFpu> fpu,
-               Map<String, BitSet> affinities, String out) {}
+               Map<String, BitSet> affinities, String out, java.util.function.Function<TraceFsCapture.Switch, String> sleepStacks) {}
 
     static Run runSpins(int vms, Duration d, Map<Integer, Integer> nice, Path dir) throws Exception {
         int cpu = experimentCpu();
@@ -70,7 +71,7 @@ class SchedRecordingKvmTest {
             }
             watcher.join();
             List<TraceFsCapture.Switch> kernel = trace.stop();
-            return new Run(report, jfr, kernel, trace.kvmFpu(), affinities, out.toString());
+            return new Run(report, jfr, kernel, trace.kvmFpu(), affinities, out.toString(), trace::sleepStack);
         }
     }
 
@@ -216,7 +217,14 @@ class SchedRecordingKvmTest {
      */
     @org.junit.jupiter.api.Test
     void sixtyFourVmsStartTogetherAndStopAtOneInstant(@TempDir Path dir) throws Exception {
-        Run run = runSpins(64, Duration.ofSeconds(2), Map.of(), dir);
+        JvmPauses jvm = JvmPauses.start(dir.resolve("jvm-pauses.log"));
+        Run run;
+        List<JvmPauses.Pause> pauses;
+        try {
+            run = runSpins(64, Duration.ofSeconds(2), Map.of(), dir);
+        } finally {
+            pauses = jvm.stop();
+        }
         long stop = run.report().stoppedNanos();
         assertTrue(stop > 0, "the duration ended the run");
         long[] runTimes = run.report().vms().stream().mapToLong(VmReport::runNanos).sorted().toArray();
@@ -228,6 +236,7 @@ class SchedRecordingKvmTest {
         Map<Integer, Long> afterStop = new HashMap<>(), spanningStop = new HashMap<>();
         java.util.Set<Integer> tids = run.report().vms().stream().map(VmReport::tid).collect(Collectors.toSet());
         Map<Integer, String> blockedBeforeKvmRun = new java.util.TreeMap<>(), blockedBeforeStop = new java.util.TreeMap<>();
+        Map<String, java.util.Set<Integer>> sleptFrom = new java.util.TreeMap<>(); // kernel stack → TIDs that slept there
         Map<Integer, Integer> slicesAfterStop = new HashMap<>();
         Map<Integer, Boolean> on = new HashMap<>(), inside = new HashMap<>();
         Map<Integer, Long> since = new HashMap<>();
@@ -255,6 +264,8 @@ class SchedRecordingKvmTest {
                     if (!firstLoad.containsKey(prev) && !s.prevState().startsWith("R") && !s.implied()) {
                         blockedBeforeKvmRun.put(prev, s.prevState());
                         if (t < stop) blockedBeforeStop.put(prev, s.prevState());
+                        // What it waited on: without this a failure says only that threads slept.
+                        sleptFrom.computeIfAbsent(String.valueOf(run.sleepStacks().apply(s)), k -> new java.util.TreeSet<>()).add(prev);
                     }
                 }
                 if (tids.contains(next)) {
@@ -274,8 +285,13 @@ class SchedRecordingKvmTest {
                 long n = run.kernel().stream().filter(k -> k.nextPid() == vm.tid()).count();
                 missing.append("\n  ").append(vm.name()).append(" TID ").append(vm.tid()).append(": switched in ").append(n)
                         .append(" times, progress ").append(vm.progressCounter()).append(", ").append(vm.result().describe());
+                // Where it slept after the gate opened (the kernel's stacks): what kept it from its guest.
+                java.util.Set<String> slept = run.kernel().stream().filter(k -> k.prevPid() == vm.tid() && k.timeNanos() >= opened)
+                        .map(run.sleepStacks()).filter(java.util.Objects::nonNull).collect(Collectors.toCollection(java.util.TreeSet::new));
+                if (!slept.isEmpty()) missing.append("; slept in: ").append(String.join(" | ", slept));
             }
-            throw new AssertionError((64 - firstLoad.size()) + " vCPUs never entered KVM_RUN on the CPU (no kvm_fpu load):" + missing);
+            throw new AssertionError((64 - firstLoad.size()) + " vCPUs never entered KVM_RUN on the CPU (no kvm_fpu load):" + missing
+                    + pausesBetween(pauses, opened, stop));
         }
         long startSpread = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow()
                 - firstLoad.values().stream().mapToLong(Long::longValue).min().orElseThrow();
@@ -301,11 +317,19 @@ class SchedRecordingKvmTest {
         System.out.printf("64 VMs: all vCPU threads runnable %.3f ms after the gate opened; %d slept between the gate and their first"
                 + " KVM_RUN (TID=state): %s, %d of them before the stop instant%n", release / 1e6, blockedBeforeKvmRun.size(),
                 blockedBeforeKvmRun, blockedBeforeStop.size());
-        assertTrue(release <= 100_000_000L, "the gate took " + release / 1e6 + " ms to make every vCPU thread runnable");
-        assertEquals(Map.of(), blockedBeforeStop, "vCPU threads that slept between the gate and their first KVM_RUN (TID=state)");
+        StringBuilder stacks = new StringBuilder();
+        sleptFrom.forEach((stack, who) -> stacks.append("\n  ").append(who.size()).append(" thread(s) ").append(who).append(" slept in: ").append(stack));
         long lastFirstLoad = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        // The JVM's own pauses while vCPU threads were still on their way to KVM_RUN: a thread leaving the
+        // gate's park or a native call during one sleeps on a futex until it ends.
+        String startPauses = pausesBetween(pauses, opened, lastFirstLoad);
+        System.out.println("64 VMs: JVM safepoints and handshakes between the gate and the last first KVM_RUN:" + (startPauses.isEmpty() ? " none" : startPauses));
+        stacks.append(startPauses);
+        if (!sleptFrom.isEmpty()) System.out.println("64 VMs: kernel stacks of those sleeps:" + stacks);
+        assertTrue(release <= 100_000_000L, "the gate took " + release / 1e6 + " ms to make every vCPU thread runnable");
+        assertEquals(Map.of(), blockedBeforeStop, "vCPU threads that slept between the gate and their first KVM_RUN (TID=state); kernel stacks:" + stacks);
         assertTrue(lastFirstLoad - opened <= 1_000_000_000L, "the last vCPU entered KVM_RUN " + (lastFirstLoad - opened) / 1e6
-                + " ms after the gate opened; threads that slept on the way: " + blockedBeforeKvmRun);
+                + " ms after the gate opened; threads that slept on the way: " + blockedBeforeKvmRun + stacks);
         // A stop one VM at a time lets the VMs not yet stopped run slice after slice. Stopped at one instant,
         // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
         // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
@@ -315,6 +339,16 @@ class SchedRecordingKvmTest {
         // A tick at HZ=100 is 10 ms, two of them at most; one more for the signal's way.
         assertTrue(worstAfter <= 21_000_000, "a vCPU switched in after the stop instant ran on inside KVM_RUN for " + worstAfter + " ns");
         assertTrue(worstSpanning <= 11_000_000, "the vCPU running at the stop instant left KVM_RUN only " + worstSpanning + " ns later");
+    }
+
+    /** The JVM's safepoints and handshakes that overlapped [from, to], one a line, times from {@code from}. */
+    private static String pausesBetween(List<JvmPauses.Pause> pauses, long from, long to) {
+        StringBuilder b = new StringBuilder();
+        for (JvmPauses.Pause p : pauses) {
+            if (p.endNanos() < from || p.startNanos() > to) continue;
+            b.append(String.format("%n  JVM pause %.3f–%.3f ms after the gate: %s", (p.startNanos() - from) / 1e6, (p.endNanos() - from) / 1e6, p.line()));
+        }
+        return b.toString();
     }
 
     /**
