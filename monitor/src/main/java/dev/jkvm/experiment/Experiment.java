@@ -130,6 +130,7 @@ public final class Experiment {
                 synchronized (stopLock) {
                     running = vms;
                 }
+                urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
                 long opened = gate.open();
                 long stopAt;
                 try {
@@ -254,6 +255,8 @@ public final class Experiment {
     private List<VmInstance> running;
     /** How the vCPU threads leave the experiment CPU; set before they start (no CPUs to go to until then). */
     private volatile Departure departure = new Departure(new BitSet());
+    /** How the stop's signalling runs; made by the thread that waits for the run's end, before the gate opens. */
+    private volatile UrgentSignalling urgent = new UrgentSignalling();
     private final Object stopLock = new Object();
     /** The one stop instant, taken by whichever thread stops the VMs first (0: not yet). */
     private final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
@@ -344,16 +347,16 @@ public final class Experiment {
      * every thread is signalled so a guest running now leaves it; only then the threads are joined.
      * Returns the instant. Stopping them one by one would let the rest run on meanwhile.
      */
-    private static long stopAll(List<VmInstance> vms, Departure departure, String why) throws InterruptedException {
+    private long stopAll(List<VmInstance> vms, Departure departure, String why) throws InterruptedException {
         List<VcpuThread> running = new ArrayList<>();
         for (VmInstance vm : vms) {
             for (VcpuThread t : vm.threads()) if (t.isAlive()) running.add(t);
         }
         long at = System.nanoTime();
-        departure.whileSignalling(() -> {
+        departure.whileSignalling(() -> urgent.run(() -> {
             for (VcpuThread t : running) t.requestStop(why);
             for (VcpuThread t : running) t.interrupt();
-        });
+        }));
         for (VcpuThread t : running) t.stopAndJoin(why); // after the signalling: the threads leave only then
         return at;
     }
@@ -369,10 +372,10 @@ public final class Experiment {
     private long stopNow(List<VmInstance> vms, String why) {
         long now = System.nanoTime();
         if (!stoppedAt.compareAndSet(0, now)) return stoppedAt.get();
-        departure.whileSignalling(() -> {
+        departure.whileSignalling(() -> urgent.run(() -> {
             for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.requestStop(why);
             for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.interrupt();
-        });
+        }));
         return now;
     }
 

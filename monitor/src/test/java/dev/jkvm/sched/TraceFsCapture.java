@@ -100,8 +100,9 @@ final class TraceFsCapture implements AutoCloseable {
         int running = -1;       // the task the trace last showed running on the CPU, -1 before any line
         long runningSince = 0;  // and since when
         int stackPid = -1;      // the task whose stack the " => " lines being read belong to
+        int stackOf = -1;       // the trace line of the sched_switch they belong to
         StringBuilder stack = new StringBuilder();
-        java.util.Map<Integer, String> pendingStack = new java.util.HashMap<>(); // by TID, until its sched_switch line
+        java.util.Map<Integer, Integer> lastSwitchOut = new java.util.HashMap<>(); // TID → the line of its latest switch out
         for (String line : Files.readAllLines(instance.resolve("trace"))) {
             lineNo++;
             if (line.startsWith("#")) continue;
@@ -115,13 +116,15 @@ final class TraceFsCapture implements AutoCloseable {
                 continue;
             }
             if (stackPid != -1) {
-                pendingStack.put(stackPid, stack.toString());
+                if (stackOf != -1) sleepStacks.put(stackOf, stack.toString());
                 stackPid = -1;
                 stack.setLength(0);
             }
             Matcher st = STACK.matcher(line);
             if (st.find()) {
+                // The trigger writes the stack right after its sched_switch line, from the task going to sleep.
                 stackPid = Integer.parseInt(st.group(1));
+                stackOf = lastSwitchOut.getOrDefault(stackPid, -1);
                 continue;
             }
             Matcher f = FPU.matcher(line);
@@ -143,12 +146,12 @@ final class TraceFsCapture implements AutoCloseable {
             int prev = Integer.parseInt(m.group(4));
             if (running != -1 && running != prev) out.add(new Switch(t, runningSince, cpu, running, "?", prev, true, lineNo));
             int next = Integer.parseInt(m.group(6));
-            String slept = pendingStack.remove(prev);
-            if (slept != null) sleepStacks.put(lineNo, slept);
+            lastSwitchOut.put(prev, lineNo);
             out.add(new Switch(t, t, cpu, prev, m.group(5), next, false, lineNo));
             running = next;
             runningSince = t;
         }
+        if (stackPid != -1 && stackOf != -1) sleepStacks.put(stackOf, stack.toString());
         switches = out;
         return out;
     }
