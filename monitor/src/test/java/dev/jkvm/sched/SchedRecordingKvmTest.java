@@ -348,7 +348,7 @@ class SchedRecordingKvmTest {
         // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
         // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
         int most = slicesAfterStop.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant%n", most);
+        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant (%d ns, monotonic)%n", most, stop);
         slicesAfterStop.forEach((tid, n) -> {
             if (n <= 2) return;
             // The kernel's lines for that thread from just before the stop: which slices, and when it left KVM_RUN.
