@@ -45,8 +45,9 @@ class SchedRecordingKvmTest {
         return allowed.length() - 1;
     }
 
+    /** @param sleepStacks the kernel stack a switch's outgoing task slept from (null: it was preempted) */
     record Run(ExperimentReport report, Path jfr, List<TraceFsCapture.Switch> kernel, List<TraceFsCapture.KvmFpu> fpu,
-               Map<String, BitSet> affinities, String out) {}
+               Map<String, BitSet> affinities, String out, java.util.function.Function<TraceFsCapture.Switch, String> sleepStacks) {}
 
     static Run runSpins(int vms, Duration d, Map<Integer, Integer> nice, Path dir) throws Exception {
         int cpu = experimentCpu();
@@ -70,7 +71,7 @@ class SchedRecordingKvmTest {
             }
             watcher.join();
             List<TraceFsCapture.Switch> kernel = trace.stop();
-            return new Run(report, jfr, kernel, trace.kvmFpu(), affinities, out.toString());
+            return new Run(report, jfr, kernel, trace.kvmFpu(), affinities, out.toString(), trace::sleepStack);
         }
     }
 
@@ -216,7 +217,14 @@ class SchedRecordingKvmTest {
      */
     @org.junit.jupiter.api.Test
     void sixtyFourVmsStartTogetherAndStopAtOneInstant(@TempDir Path dir) throws Exception {
-        Run run = runSpins(64, Duration.ofSeconds(2), Map.of(), dir);
+        JvmPauses jvm = JvmPauses.start(dir.resolve("jvm-pauses.log"));
+        Run run;
+        List<JvmPauses.Pause> pauses;
+        try {
+            run = runSpins(64, Duration.ofSeconds(2), Map.of(), dir);
+        } finally {
+            pauses = jvm.stop();
+        }
         long stop = run.report().stoppedNanos();
         assertTrue(stop > 0, "the duration ended the run");
         long[] runTimes = run.report().vms().stream().mapToLong(VmReport::runNanos).sorted().toArray();
@@ -228,6 +236,8 @@ class SchedRecordingKvmTest {
         Map<Integer, Long> afterStop = new HashMap<>(), spanningStop = new HashMap<>();
         java.util.Set<Integer> tids = run.report().vms().stream().map(VmReport::tid).collect(Collectors.toSet());
         Map<Integer, String> blockedBeforeKvmRun = new java.util.TreeMap<>(), blockedBeforeStop = new java.util.TreeMap<>();
+        Map<String, java.util.Set<Integer>> sleptFrom = new java.util.TreeMap<>(); // kernel stack → TIDs that slept there
+        Map<Integer, String> notInJvmPause = new java.util.TreeMap<>(); // sleepers before the stop that no JVM pause explains
         Map<Integer, Integer> slicesAfterStop = new HashMap<>();
         Map<Integer, Boolean> on = new HashMap<>(), inside = new HashMap<>();
         Map<Integer, Long> since = new HashMap<>();
@@ -255,6 +265,12 @@ class SchedRecordingKvmTest {
                     if (!firstLoad.containsKey(prev) && !s.prevState().startsWith("R") && !s.implied()) {
                         blockedBeforeKvmRun.put(prev, s.prevState());
                         if (t < stop) blockedBeforeStop.put(prev, s.prevState());
+                        String stack = run.sleepStacks().apply(s);
+                        if (t < stop && !(stack != null && stack.contains("futex") && duringPause(pauses, s.earliestNanos(), t))) {
+                            notInJvmPause.put(prev, s.prevState() + " in " + stack);
+                        }
+                        // What it waited on: without this a failure says only that threads slept.
+                        sleptFrom.computeIfAbsent(String.valueOf(run.sleepStacks().apply(s)), k -> new java.util.TreeSet<>()).add(prev);
                     }
                 }
                 if (tids.contains(next)) {
@@ -274,8 +290,13 @@ class SchedRecordingKvmTest {
                 long n = run.kernel().stream().filter(k -> k.nextPid() == vm.tid()).count();
                 missing.append("\n  ").append(vm.name()).append(" TID ").append(vm.tid()).append(": switched in ").append(n)
                         .append(" times, progress ").append(vm.progressCounter()).append(", ").append(vm.result().describe());
+                // Where it slept after the gate opened (the kernel's stacks): what kept it from its guest.
+                java.util.Set<String> slept = run.kernel().stream().filter(k -> k.prevPid() == vm.tid() && k.timeNanos() >= opened)
+                        .map(run.sleepStacks()).filter(java.util.Objects::nonNull).collect(Collectors.toCollection(java.util.TreeSet::new));
+                if (!slept.isEmpty()) missing.append("; slept in: ").append(String.join(" | ", slept));
             }
-            throw new AssertionError((64 - firstLoad.size()) + " vCPUs never entered KVM_RUN on the CPU (no kvm_fpu load):" + missing);
+            throw new AssertionError((64 - firstLoad.size()) + " vCPUs never entered KVM_RUN on the CPU (no kvm_fpu load):" + missing
+                    + pausesBetween(pauses, opened, stop));
         }
         long startSpread = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow()
                 - firstLoad.values().stream().mapToLong(Long::longValue).min().orElseThrow();
@@ -293,7 +314,8 @@ class SchedRecordingKvmTest {
         // runnable at once (its unpark loop, bounded here; the kernel's sched_waking lines of all 64 spread
         // over 0.4–9 ms in three traced runs), and no thread sleeps on its way to KVM_RUN while the guests
         // run: 0 sleepers in five traced runs (3 × 64, 2 × 256 VMs) and six runs of this test (2026-11-26).
-        // Earlier CI runs saw 7 and 48 threads sleep once; a thread first switched in after the stop
+        // Earlier CI runs saw 7 and 48 threads sleep once; with CPU 0 loaded, 14 threads slept on a futex
+        // inside a 61 ms GC safepoint (kernel stacks and the JVM's log, 2026-11-27): see below. A thread first switched in after the stop
         // instant (another session's process can hold the CPU for seconds: autogroup) may still sleep on
         // its way out, so only sleeps before the stop count. Every vCPU entered KVM_RUN within 1 s of the gate (64 first slices take
         // about 250 ms here).
@@ -301,20 +323,61 @@ class SchedRecordingKvmTest {
         System.out.printf("64 VMs: all vCPU threads runnable %.3f ms after the gate opened; %d slept between the gate and their first"
                 + " KVM_RUN (TID=state): %s, %d of them before the stop instant%n", release / 1e6, blockedBeforeKvmRun.size(),
                 blockedBeforeKvmRun, blockedBeforeStop.size());
-        assertTrue(release <= 100_000_000L, "the gate took " + release / 1e6 + " ms to make every vCPU thread runnable");
-        assertEquals(Map.of(), blockedBeforeStop, "vCPU threads that slept between the gate and their first KVM_RUN (TID=state)");
+        StringBuilder stacks = new StringBuilder();
+        sleptFrom.forEach((stack, who) -> stacks.append("\n  ").append(who.size()).append(" thread(s) ").append(who).append(" slept in: ").append(stack));
         long lastFirstLoad = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        // The JVM's own pauses while vCPU threads were still on their way to KVM_RUN: a thread leaving the
+        // gate's park or a native call during one sleeps on a futex until it ends.
+        String startPauses = pausesBetween(pauses, opened, lastFirstLoad);
+        System.out.println("64 VMs: JVM safepoints and handshakes between the gate and the last first KVM_RUN:" + (startPauses.isEmpty() ? " none" : startPauses));
+        stacks.append(startPauses);
+        if (!sleptFrom.isEmpty()) System.out.println("64 VMs: kernel stacks of those sleeps:" + stacks);
+        assertTrue(release <= 100_000_000L, "the gate took " + release / 1e6 + " ms to make every vCPU thread runnable");
+        // A Java thread that wakes from the gate's park while the JVM is at a safepoint (a GC for another
+        // thread's allocation: G1CollectForAllocation, 61 ms under load on the other CPU, held 14 threads on
+        // 2026-11-27) sleeps on a futex until the safepoint ends: the JVM's pause, not a wait of jkvm's, and
+        // no Java thread can avoid it. Such sleeps are reported above and bounded by the 1 s check below;
+        // any other sleep (a lock of ours, the mmap lock, a page fault) fails here.
+        System.out.printf("64 VMs: %d of the sleepers before the stop slept on a futex during a JVM safepoint or handshake%n",
+                blockedBeforeStop.size() - notInJvmPause.size());
+        assertEquals(Map.of(), notInJvmPause, "vCPU threads that slept between the gate and their first KVM_RUN, outside the JVM's"
+                + " pauses (TID=state in kernel stack); all sleepers' stacks:" + stacks);
         assertTrue(lastFirstLoad - opened <= 1_000_000_000L, "the last vCPU entered KVM_RUN " + (lastFirstLoad - opened) / 1e6
-                + " ms after the gate opened; threads that slept on the way: " + blockedBeforeKvmRun);
+                + " ms after the gate opened; threads that slept on the way: " + blockedBeforeKvmRun + stacks);
         // A stop one VM at a time lets the VMs not yet stopped run slice after slice. Stopped at one instant,
         // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
         // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
         int most = slicesAfterStop.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant%n", most);
-        slicesAfterStop.forEach((tid, n) -> assertTrue(n <= 2, "TID " + tid + " got " + n + " slices inside KVM_RUN after the stop instant"));
+        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant (%d ns, monotonic)%n", most, stop);
+        slicesAfterStop.forEach((tid, n) -> {
+            if (n <= 2) return;
+            // The kernel's lines for that thread from just before the stop: which slices, and when it left KVM_RUN.
+            StringBuilder lines = new StringBuilder();
+            for (TraceFsCapture.Switch k : run.kernel()) {
+                if ((k.prevPid() == tid || k.nextPid() == tid) && k.timeNanos() >= stop - 5_000_000) lines.append("\n  ").append(k);
+            }
+            for (TraceFsCapture.KvmFpu f : run.fpu()) if (f.pid() == tid && f.timeNanos() >= stop - 5_000_000) lines.append("\n  ").append(f);
+            throw new AssertionError("TID " + tid + " got " + n + " slices inside KVM_RUN after the stop instant (" + stop
+                    + " ns, monotonic); its trace lines from 5 ms before:" + lines);
+        });
         // A tick at HZ=100 is 10 ms, two of them at most; one more for the signal's way.
         assertTrue(worstAfter <= 21_000_000, "a vCPU switched in after the stop instant ran on inside KVM_RUN for " + worstAfter + " ns");
         assertTrue(worstSpanning <= 11_000_000, "the vCPU running at the stop instant left KVM_RUN only " + worstSpanning + " ns later");
+    }
+
+    /** Whether a JVM safepoint or handshake was under way at some time in [from, to] (tracefs's µs allowed either side). */
+    private static boolean duringPause(List<JvmPauses.Pause> pauses, long from, long to) {
+        return pauses.stream().anyMatch(p -> p.startNanos() - 1_000 <= to && p.endNanos() + 1_000 >= from);
+    }
+
+    /** The JVM's safepoints and handshakes that overlapped [from, to], one a line, times from {@code from}. */
+    private static String pausesBetween(List<JvmPauses.Pause> pauses, long from, long to) {
+        StringBuilder b = new StringBuilder();
+        for (JvmPauses.Pause p : pauses) {
+            if (p.endNanos() < from || p.startNanos() > to) continue;
+            b.append(String.format("%n  JVM pause %.3f–%.3f ms after the gate: %s", (p.startNanos() - from) / 1e6, (p.endNanos() - from) / 1e6, p.line()));
+        }
+        return b.toString();
     }
 
     /**

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Test-side kernel ground truth, independent of jkvm's recorder: a private tracefs instance that
  * records sched:sched_switch on one CPU with the mono clock, read back as text when closed.
+ * Every switch away from a sleeping task (state S or D, not a preemption) also records the kernel
+ * stack it went to sleep from (a stacktrace trigger), so a test can say what a thread waited on.
  * Needs root (tracefs is mounted here if it is not yet).
  */
 final class TraceFsCapture implements AutoCloseable {
@@ -39,6 +41,13 @@ final class TraceFsCapture implements AutoCloseable {
     private List<KvmFpu> fpu = new ArrayList<>();
     private boolean withFpu;
 
+    // The trigger's filter: TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE, a task going to sleep (a preempted one is 0 or TASK_REPORT_MAX).
+    private static final String SLEEP_STACKS = "stacktrace if prev_state & 3";
+    // "  vcpu-vm0-0-1234  [001] d..2.   123.456789: <stack trace>", then one " => function" line a frame
+    private static final Pattern STACK = Pattern.compile("^\\s*.*-(\\d+)\\s+\\[(\\d+)\\]\\s+\\S+\\s+\\d+\\.\\d{6}:\\s+<stack trace>");
+    /** The kernel stack of each sleep, by the trace line of its sched_switch. */
+    private final java.util.Map<Integer, String> sleepStacks = new java.util.HashMap<>();
+
     private final Path instance;
     private List<Switch> switches;
 
@@ -61,6 +70,7 @@ final class TraceFsCapture implements AutoCloseable {
         write(dir.resolve("buffer_size_kb"), "16384");
         write(dir.resolve("tracing_cpumask"), Long.toHexString(1L << cpu));
         write(dir.resolve("trace"), "");
+        write(dir.resolve("events/sched/sched_switch/trigger"), SLEEP_STACKS);
         write(dir.resolve("events/sched/sched_switch/enable"), "1");
         if (withKvmFpu) {
             write(dir.resolve("events/kvm/kvm_fpu/enable"), "1");
@@ -89,10 +99,34 @@ final class TraceFsCapture implements AutoCloseable {
         int lineNo = 0;
         int running = -1;       // the task the trace last showed running on the CPU, -1 before any line
         long runningSince = 0;  // and since when
+        int stackPid = -1;      // the task whose stack the " => " lines being read belong to
+        int stackOf = -1;       // the trace line of the sched_switch they belong to
+        StringBuilder stack = new StringBuilder();
+        java.util.Map<Integer, Integer> lastSwitchOut = new java.util.HashMap<>(); // TID → the line of its latest switch out
         for (String line : Files.readAllLines(instance.resolve("trace"))) {
             lineNo++;
             if (line.startsWith("#")) continue;
             if (line.contains("LOST")) throw new IllegalStateException("tracefs lost events: " + line);
+            if (stackPid != -1 && line.startsWith(" => ")) {
+                String frame = line.substring(4).strip();
+                // The tracepoint's own frames say nothing about the wait.
+                if (!frame.startsWith("trace_event_raw_event_") && !frame.startsWith("__traceiter_")) {
+                    stack.append(stack.isEmpty() ? "" : " < ").append(frame);
+                }
+                continue;
+            }
+            if (stackPid != -1) {
+                if (stackOf != -1) sleepStacks.put(stackOf, stack.toString());
+                stackPid = -1;
+                stack.setLength(0);
+            }
+            Matcher st = STACK.matcher(line);
+            if (st.find()) {
+                // The trigger writes the stack right after its sched_switch line, from the task going to sleep.
+                stackPid = Integer.parseInt(st.group(1));
+                stackOf = lastSwitchOut.getOrDefault(stackPid, -1);
+                continue;
+            }
             Matcher f = FPU.matcher(line);
             if (f.find()) {
                 long t = Long.parseLong(f.group(3)) * 1_000_000_000L + Long.parseLong(f.group(4)) * 1000L;
@@ -112,16 +146,26 @@ final class TraceFsCapture implements AutoCloseable {
             int prev = Integer.parseInt(m.group(4));
             if (running != -1 && running != prev) out.add(new Switch(t, runningSince, cpu, running, "?", prev, true, lineNo));
             int next = Integer.parseInt(m.group(6));
+            lastSwitchOut.put(prev, lineNo);
             out.add(new Switch(t, t, cpu, prev, m.group(5), next, false, lineNo));
             running = next;
             runningSince = t;
         }
+        if (stackPid != -1 && stackOf != -1) sleepStacks.put(stackOf, stack.toString());
         switches = out;
         return out;
     }
 
     List<Switch> switches() {
         return switches;
+    }
+
+    /**
+     * The kernel stack (innermost first, " < " between frames) the switch's outgoing task went to
+     * sleep from, or null when it did not sleep (preempted) or the switch is implied.
+     */
+    String sleepStack(Switch s) {
+        return sleepStacks.get(s.line());
     }
 
     /** The kvm_fpu lines, in time order (empty unless asked for). */
@@ -133,6 +177,7 @@ final class TraceFsCapture implements AutoCloseable {
     public void close() throws IOException {
         try {
             write(instance.resolve("tracing_on"), "0");
+            write(instance.resolve("events/sched/sched_switch/trigger"), "!" + SLEEP_STACKS);
             write(instance.resolve("events/sched/sched_switch/enable"), "0");
             if (withFpu) write(instance.resolve("events/kvm/kvm_fpu/enable"), "0");
         } finally {
