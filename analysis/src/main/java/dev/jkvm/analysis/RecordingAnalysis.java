@@ -69,12 +69,12 @@ public final class RecordingAnalysis {
                 schedIn.of(e);
                 long t = schedIn.time(e);
                 String vm = (String) e.getValue("vm");
-                int vcpu = (Integer) e.getValue("vcpu");
-                a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : (Integer) e.getValue("tid"), (Integer) e.getValue("cpu"), t, schedIn.lag(e));
+                int vcpu = (Integer) e.getValue("vcpu"), cpu = (Integer) e.getValue("cpu");
+                a.schedIn(vm, vcpu, a.knowsTid(vm, vcpu) ? -1 : (Integer) e.getValue("tid"), cpu, t, schedIn.lag(e));
                 if ((i & CLOCK_SAMPLE_MASK) == 0) a.clockSample(startEpochNanos(e), t);
                 if (schedIn.late(e)) a.lateRecord();
                 String c = schedIn.switchClass(e);
-                if (c != null && !c.isEmpty()) a.switchClass(vm, vcpu, (Integer) e.getValue("cpu"), t, c);
+                if (c != null && !c.isEmpty()) a.switchClass(vm, vcpu, cpu, t, c);
             });
             in.onEvent("jkvm.VcpuSchedOut", e -> {
                 long i = ++n[0];

@@ -1,9 +1,6 @@
 package dev.jkvm.jfr.timeline;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,17 +98,9 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
      * references are found with this JVM's type id for them; see {@link ClockReferenceScan}).
      */
     public static ClockMapping read(Path recording) throws IOException {
-        long startNanos, startTicks, ticksPerSecond;
-        try (InputStream in = Files.newInputStream(recording); DataInputStream d = new DataInputStream(in)) {
-            if (d.readInt() != 0x464C5200) throw new IOException(recording + " is not a JFR recording (no FLR magic)");
-            d.skipNBytes(4 + 3 * 8); // version, chunk size, constant pool and metadata offsets
-            startNanos = d.readLong();
-            d.skipNBytes(8); // duration
-            startTicks = d.readLong();
-            ticksPerSecond = d.readLong();
-        }
+        ClockReferenceScan.Result scan = ClockReferenceScan.read(recording);
         List<long[]> refs = new ArrayList<>(); // {offset, bracket}
-        for (ClockReferenceScan.Reference r : ClockReferenceScan.read(recording)) {
+        for (ClockReferenceScan.Reference r : scan.references()) {
             long before = r.monotonicBefore(), after = r.monotonicAfter();
             refs.add(new long[] {r.epochNanos() - (before + (after - before) / 2), after - before});
         }
@@ -125,6 +114,6 @@ public record ClockMapping(long offsetNanos, long uncertaintyNanos, int referenc
             min = Math.min(min, r[0]);
             max = Math.max(max, r[0]);
         }
-        return new ClockMapping(best[0], (best[1] + 1) / 2, refs.size(), max - min, startNanos, startTicks, ticksPerSecond);
+        return new ClockMapping(best[0], (best[1] + 1) / 2, refs.size(), max - min, scan.startNanos(), scan.startTicks(), scan.ticksPerSecond());
     }
 }

@@ -28,10 +28,13 @@ final class ClockReferenceScan {
     /** One reference: the epoch nanoseconds the parser gives its start, and the two CLOCK_MONOTONIC readings. */
     record Reference(long epochNanos, long monotonicBefore, long monotonicAfter) {}
 
+    /** The first chunk's clock (the one the parser converts every chunk's ticks with) and the references. */
+    record Result(long startNanos, long startTicks, long ticksPerSecond, List<Reference> references) {}
+
     private ClockReferenceScan() {}
 
-    /** Every reference in {@code recording}'s chunks, in file order. */
-    static List<Reference> read(Path recording) throws IOException {
+    /** The first chunk's clock and every reference in {@code recording}'s chunks, in file order. */
+    static Result read(Path recording) throws IOException {
         EventType type = EventType.getEventType(ClockReference.class);
         List<ValueDescriptor> fields = type.getFields();
         int start = -1, before = -1, after = -1;
@@ -51,14 +54,18 @@ final class ClockReferenceScan {
         if (start < 0 || before < 0 || after < 0) throw new IllegalStateException(type.getName() + " lacks a field it needs: " + fields);
         long id = type.getId();
         long fileSize = Files.size(recording);
+        if (fileSize < HEADER_SIZE) throw new IOException(recording + " is not a JFR recording (" + fileSize + " bytes, shorter than a chunk header)");
         List<Reference> refs = new ArrayList<>();
         try (FileWindow in = new FileWindow(recording, BUFFER, "the recording " + recording)) {
             long[] values = new long[fields.size()];
-            long startNanos = 0, startTicks = 0;
+            long startNanos = 0, startTicks = 0, firstTicksPerSecond = 0;
             double divisor = 0;
             while (fileSize - in.position() >= HEADER_SIZE) {
                 long chunkStart = in.position();
-                if (in.readRaw(4) != MAGIC) throw new IOException(recording + ": no chunk magic at byte " + chunkStart);
+                if (in.readRaw(4) != MAGIC) {
+                    throw new IOException(chunkStart == 0 ? recording + " is not a JFR recording (no FLR magic)"
+                            : recording + ": no chunk magic at byte " + chunkStart);
+                }
                 in.skipTo(chunkStart + 8); // past the version
                 long chunkSize = in.readRaw(8);
                 in.skipTo(chunkStart + 32); // past the constant pool and metadata offsets
@@ -72,6 +79,7 @@ final class ClockReferenceScan {
                     // every chunk of a file: a whole ticks-per-nanosecond divisor.
                     startNanos = chunkStartNanos;
                     startTicks = chunkStartTicks;
+                    firstTicksPerSecond = ticksPerSecond;
                     divisor = ticksPerSecond / 1_000_000_000L;
                     if (divisor == 0) throw new IOException(recording + ": " + ticksPerSecond + " ticks per second, fewer than the parser reads");
                 }
@@ -90,7 +98,7 @@ final class ClockReferenceScan {
                     in.skipTo(record + size);
                 }
             }
+            return new Result(startNanos, startTicks, firstTicksPerSecond, refs);
         }
-        return refs;
     }
 }
