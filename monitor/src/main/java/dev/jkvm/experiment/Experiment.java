@@ -104,6 +104,7 @@ public final class Experiment {
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
                     spec.duration() == null ? 0 : spec.duration().toNanos(), failures) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
+            RunPathWarmup warmup = RunPathWarmup.startIfShared(kvm, spec);
             for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
                 ExperimentSpec.VmSpec vm = spec.vms().get(i);
                 vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
@@ -133,6 +134,7 @@ public final class Experiment {
                 }
                 urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
                 departure.whileSignalling(new StopSignals(List.of(), "", urgent)); // loads the stop's code now, not at the stop
+                warmup.await();
                 long opened = gate.open();
                 long stopAt;
                 try {

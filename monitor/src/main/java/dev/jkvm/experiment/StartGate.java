@@ -47,10 +47,15 @@ final class StartGate {
         for (Thread t : waiting) LockSupport.unpark(t);
     }
 
-    /** Waits until the gate opens; true to run the guest, false when the experiment was abandoned. */
-    boolean await() {
+    /**
+     * Waits until the gate opens; true to run the guest, false when the experiment was abandoned.
+     * {@code arrived} runs once the thread is queued, just before it parks: from then on only the park
+     * itself is left of its work before the gate.
+     */
+    boolean await(Runnable arrived) {
         // Queued before the state is read: an opener that has not seen this thread yet makes it see OPEN.
         waiting.add(Thread.currentThread());
+        arrived.run();
         while (state == CLOSED) LockSupport.park(this);
         return state == OPEN;
     }

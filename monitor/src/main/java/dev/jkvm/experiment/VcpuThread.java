@@ -115,9 +115,16 @@ final class VcpuThread {
         thread.start();
     }
 
-    /** Waits until the thread has published its TID and waits at the gate (or has failed). */
+    /**
+     * Waits until the thread has published its TID and is parked at the gate (or has failed). Parked,
+     * not only queued: a thread pinned to the experiment CPU while it still ran would take its last
+     * steps to the park there, before the gate opened.
+     */
     void awaitReady() throws InterruptedException {
         ready.await();
+        while (thread.isAlive() && thread.getState() != Thread.State.WAITING) {
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
     }
 
     int tid() {
@@ -219,12 +226,14 @@ final class VcpuThread {
     private void body() {
         try (Arena arena = Arena.ofConfined()) {
             ErrnoCapture capture = new ErrnoCapture(arena);
+            boolean run;
             try {
                 tid = Syscalls.gettid();
+                run = gate.await(ready::countDown);
             } finally {
-                ready.countDown();
+                ready.countDown(); // also when gettid failed: the experiment must not wait for this thread
             }
-            if (!gate.await()) {
+            if (!run) {
                 result = new GuestResult.Stopped("the experiment was abandoned before it started");
                 return;
             }
