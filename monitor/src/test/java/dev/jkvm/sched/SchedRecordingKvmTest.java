@@ -220,11 +220,17 @@ class SchedRecordingKvmTest {
         JvmPauses jvm = JvmPauses.start(dir.resolve("jvm-pauses.log"));
         Run run;
         List<JvmPauses.Pause> pauses;
-        try {
+        String lateVcpus;
+        // How a vCPU thread that has not reached its guest 1 s after the first one did (the test fails then
+        // anyway) is at that moment: asleep on what, or waiting for the CPU and since how long.
+        try (LateVcpus late = LateVcpus.watch(1, java.util.concurrent.TimeUnit.SECONDS)) {
             run = runSpins(64, Duration.ofSeconds(2), Map.of(), dir);
+            late.close();
+            lateVcpus = late.report();
         } finally {
             pauses = jvm.stop();
         }
+        if (!lateVcpus.isEmpty()) System.out.println("64 VMs: vCPU threads not in their guest 1 s after the first guest ran:" + lateVcpus);
         long stop = run.report().stoppedNanos();
         assertTrue(stop > 0, "the duration ended the run");
         long[] runTimes = run.report().vms().stream().mapToLong(VmReport::runNanos).sorted().toArray();
@@ -238,7 +244,7 @@ class SchedRecordingKvmTest {
         Map<Integer, String> blockedBeforeKvmRun = new java.util.TreeMap<>(), blockedBeforeStop = new java.util.TreeMap<>();
         Map<String, java.util.Set<Integer>> sleptFrom = new java.util.TreeMap<>(); // kernel stack → TIDs that slept there
         Map<Integer, String> notInJvmPause = new java.util.TreeMap<>(); // sleepers before the stop that no JVM pause explains
-        Map<Integer, Integer> slicesAfterStop = new HashMap<>();
+        Map<Integer, Integer> slicesAfterStop = new HashMap<>(), cutByOthers = new HashMap<>();
         Map<Integer, Boolean> on = new HashMap<>(), inside = new HashMap<>();
         Map<Integer, Long> since = new HashMap<>();
         List<long[]> merged = new ArrayList<>(); // {time, kind 0=switch 1=fpu, index, line}
@@ -259,15 +265,26 @@ class SchedRecordingKvmTest {
                 TraceFsCapture.Switch s = run.kernel().get((int) m[2]);
                 int prev = s.prevPid(), next = s.nextPid();
                 if (tids.contains(prev)) {
+                    // A slice inside KVM_RUN after the stop that a task outside the experiment cut short (a
+                    // wakeup preemption, before any tick could take the guest out to see its signal) does
+                    // not count: the bound below is about the experiment's own CPU sharing.
+                    if (t > stop && inside.getOrDefault(prev, false) && s.prevState().startsWith("R") && !tids.contains(next)) {
+                        slicesAfterStop.merge(prev, -1, Integer::sum);
+                        cutByOthers.merge(prev, 1, Integer::sum);
+                    }
                     close(prev, t, stop, on, inside, since, afterStop, spanningStop);
                     on.put(prev, false);
                     changed.add(prev);
-                    if (!firstLoad.containsKey(prev) && !s.prevState().startsWith("R") && !s.implied()) {
-                        blockedBeforeKvmRun.put(prev, s.prevState());
-                        if (t < stop) blockedBeforeStop.put(prev, s.prevState());
+                    // A sleep before the gate (a thread that reached its park at the gate only after it was
+                    // pinned) is no wait on the way to the guest; the check that nothing ran here before the
+                    // gate is below.
+                    if (!firstLoad.containsKey(prev) && !s.prevState().startsWith("R") && !s.implied() && t >= opened) {
+                        String when = s.prevState() + String.format("@%.1fms", (t - opened) / 1e6);
+                        blockedBeforeKvmRun.put(prev, when);
+                        if (t < stop) blockedBeforeStop.put(prev, when);
                         String stack = run.sleepStacks().apply(s);
                         if (t < stop && !(stack != null && stack.contains("futex") && duringPause(pauses, s.earliestNanos(), t))) {
-                            notInJvmPause.put(prev, s.prevState() + " in " + stack);
+                            notInJvmPause.put(prev, when + " in " + stack);
                         }
                         // What it waited on: without this a failure says only that threads slept.
                         sleptFrom.computeIfAbsent(String.valueOf(run.sleepStacks().apply(s)), k -> new java.util.TreeSet<>()).add(prev);
@@ -296,7 +313,7 @@ class SchedRecordingKvmTest {
                 if (!slept.isEmpty()) missing.append("; slept in: ").append(String.join(" | ", slept));
             }
             throw new AssertionError((64 - firstLoad.size()) + " vCPUs never entered KVM_RUN on the CPU (no kvm_fpu load):" + missing
-                    + pausesBetween(pauses, opened, stop));
+                    + pausesBetween(pauses, opened, stop) + lateVcpus);
         }
         long startSpread = firstLoad.values().stream().mapToLong(Long::longValue).max().orElseThrow()
                 - firstLoad.values().stream().mapToLong(Long::longValue).min().orElseThrow();
@@ -330,7 +347,7 @@ class SchedRecordingKvmTest {
         // gate's park or a native call during one sleeps on a futex until it ends.
         String startPauses = pausesBetween(pauses, opened, lastFirstLoad);
         System.out.println("64 VMs: JVM safepoints and handshakes between the gate and the last first KVM_RUN:" + (startPauses.isEmpty() ? " none" : startPauses));
-        stacks.append(startPauses);
+        stacks.append(startPauses).append(lateVcpus);
         if (!sleptFrom.isEmpty()) System.out.println("64 VMs: kernel stacks of those sleeps:" + stacks);
         assertTrue(release <= 100_000_000L, "the gate took " + release / 1e6 + " ms to make every vCPU thread runnable");
         // A Java thread that wakes from the gate's park while the JVM is at a safepoint (a GC for another
@@ -348,7 +365,8 @@ class SchedRecordingKvmTest {
         // a vCPU leaves in the first slice it gets; on kvm_pvm a resumed guest runs until the next tick and
         // can be preempted once more before it sees the signal (seen: 2 slices), hence at most two.
         int most = slicesAfterStop.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant (%d ns, monotonic)%n", most, stop);
+        System.out.printf("64 VMs: at most %d slice(s) inside KVM_RUN per vCPU after the stop instant (%d ns, monotonic), not counting"
+                + " %d slice(s) that other tasks preempted%n", most, stop, cutByOthers.values().stream().mapToInt(Integer::intValue).sum());
         slicesAfterStop.forEach((tid, n) -> {
             if (n <= 2) return;
             // The kernel's lines for that thread from just before the stop: which slices, and when it left KVM_RUN.
@@ -365,10 +383,20 @@ class SchedRecordingKvmTest {
         assertTrue(worstSpanning <= 11_000_000, "the vCPU running at the stop instant left KVM_RUN only " + worstSpanning + " ns later");
     }
 
-    /** Whether a JVM safepoint or handshake was under way at some time in [from, to] (tracefs's µs allowed either side). */
+    /**
+     * Whether a JVM safepoint or handshake was under way at some time in [from, to] (tracefs's µs allowed
+     * either side). A collection for an allocation counts from {@value #HEAP_LOCK_LEAD_NANOS} ns before
+     * its safepoint began: the thread whose allocation failed takes the heap lock in the operation's
+     * prologue, before the VM thread begins the safepoint, and a thread refilling its allocation buffer
+     * meanwhile sleeps on that lock (seen 0.1–1.1 ms before the logged start with a 12 MB young
+     * generation, 2026-11-27).
+     */
     private static boolean duringPause(List<JvmPauses.Pause> pauses, long from, long to) {
-        return pauses.stream().anyMatch(p -> p.startNanos() - 1_000 <= to && p.endNanos() + 1_000 >= from);
+        return pauses.stream().anyMatch(p -> p.startNanos() - 1_000 - (p.line().contains("CollectForAllocation") ? HEAP_LOCK_LEAD_NANOS : 0) <= to
+                && p.endNanos() + 1_000 >= from);
     }
+
+    private static final long HEAP_LOCK_LEAD_NANOS = 10_000_000;
 
     /** The JVM's safepoints and handshakes that overlapped [from, to], one a line, times from {@code from}. */
     private static String pausesBetween(List<JvmPauses.Pause> pauses, long from, long to) {
