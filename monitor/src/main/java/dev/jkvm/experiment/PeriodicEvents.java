@@ -146,11 +146,13 @@ final class PeriodicEvents implements AutoCloseable {
         FlightRecorder.removePeriodicEvent(steal);
         FlightRecorder.removePeriodicEvent(kvmStats);
         // The run has ended (every vCPU stopped): the last change of every KVM statistic, the final
-        // exit counts and steal time, so the totals are in the recording however long the profile's
-        // period is (without them a guest's last exits before it halted were missing).
+        // exit counts, steal time and progress counters, so the totals are in the recording however
+        // long the profile's period is (without them a guest's last exits before it halted were
+        // missing, and a run shorter than jkvm-sched's 10 s period had one progress sample at most).
         if (kvmStatsEnabled()) kvmStats.run();
         if (new VcpuExitStats().isEnabled()) exitStats.run();
         if (new StealTime().isEnabled()) steal.run();
+        if (new GuestProgress().isEnabled()) progress.run();
     }
 
     private static boolean kvmStatsEnabled() {

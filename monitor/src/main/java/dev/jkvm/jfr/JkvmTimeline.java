@@ -102,19 +102,23 @@ public final class JkvmTimeline implements AutoCloseable {
                 .putBoolean("inKvmRun", inKvmRun).putString("stampedBy", stampedBy).putBoolean("late", late).putLong("lag", lag).commit();
     }
 
-    /** A slice on CPU, from sched-in {@code in} to sched-out {@code out}; drawn on the vCPU's thread. */
+    /**
+     * A slice on CPU, from sched-in {@code in} to sched-out {@code out}; drawn on the vCPU's thread.
+     * The lanes carry only what the sched-in/out pair does not say at a glance: no TID (their thread's
+     * OS id) and no raw kernel time (the start of the sched-in or sched-out at the same instant on the
+     * same thread), about 10 bytes a lane, two lanes a switch.
+     */
     public void onCpu(VcpuRef v, int cpu, long in, long out, String switchClass, boolean inKvmRun, boolean preempted, long exits) {
-        event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+        event(ON_CPU, in, out - in, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
-                .putBoolean("preempted", preempted).putLong("exits", exits).putLong("monotonicNanos", in)
-                .commit();
+                .putBoolean("preempted", preempted).putLong("exits", exits).commit();
     }
 
     /** A wait for the CPU, from the preempting sched-out {@code out} to the sched-in {@code in}; drawn on the vCPU's thread. */
     public void runnable(VcpuRef v, int cpu, long out, long in, String switchClass, boolean inKvmRun, long exits) {
-        event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu()).putInt("tid", v.tid())
+        event(RUNNABLE, out, in - out, v.thread()).putString("vm", v.vm()).putInt("vcpu", v.vcpu())
                 .putInt("cpu", cpu).putString("switchClass", switchClass).putBoolean("inKvmRun", inKvmRun)
-                .putLong("exits", exits).putLong("monotonicNanos", out).commit();
+                .putLong("exits", exits).commit();
     }
 
     /** A reload: from a sched-in inside KVM_RUN to the thread's first VM entry after it; drawn on the vCPU's thread. */

@@ -8,7 +8,8 @@ import jdk.jfr.StackTrace;
 
 @Name("jkvm.VcpuOnCpu")
 @Label("vCPU On CPU")
-@Description("A vCPU thread ran on a CPU, from its sched-in to its sched-out; drawn on the vCPU's own thread")
+@Description("A vCPU thread ran on a CPU, from its sched-in to its sched-out; drawn on the vCPU's own thread, whose OS thread"
+        + " id is the vCPU's TID. It starts at its jkvm.VcpuSchedIn, whose monotonicNanos is its raw kernel time")
 @Category({"jkvm", "Scheduling"})
 @StackTrace(false)
 public final class VcpuOnCpu extends jdk.jfr.Event {
@@ -17,9 +18,6 @@ public final class VcpuOnCpu extends jdk.jfr.Event {
 
     @Label("vCPU") @Description("The vCPU index within its VM")
     public int vcpu;
-
-    @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
-    public int tid;
 
     @Label("CPU") @Description("The CPU it ran on")
     public int cpu;
@@ -36,7 +34,4 @@ public final class VcpuOnCpu extends jdk.jfr.Event {
     @Label("Exits to jkvm") @Description("KVM_RUN returns (exits handled by jkvm) during the slice; exits KVM handles in the kernel"
             + " are not seen; -1 when no longer known")
     public long exits;
-
-    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
-    public long monotonicNanos;
 }

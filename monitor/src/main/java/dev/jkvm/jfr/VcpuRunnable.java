@@ -9,7 +9,8 @@ import jdk.jfr.StackTrace;
 @Name("jkvm.VcpuRunnable")
 @Label("vCPU Runnable")
 @Description("A vCPU thread waited for a CPU: from a sched-out that preempted it (still runnable) to its next sched-in;"
-        + " drawn on the vCPU's own thread")
+        + " drawn on the vCPU's own thread, whose OS thread id is the vCPU's TID. It starts at its jkvm.VcpuSchedOut, whose"
+        + " monotonicNanos is its raw kernel time")
 @Category({"jkvm", "Scheduling"})
 @StackTrace(false)
 public final class VcpuRunnable extends jdk.jfr.Event {
@@ -18,9 +19,6 @@ public final class VcpuRunnable extends jdk.jfr.Event {
 
     @Label("vCPU") @Description("The vCPU index within its VM")
     public int vcpu;
-
-    @Label("Thread ID") @Description("Kernel thread id (TID) of the vCPU thread")
-    public int tid;
 
     @Label("CPU") @Description("The CPU it was switched back in on")
     public int cpu;
@@ -33,7 +31,4 @@ public final class VcpuRunnable extends jdk.jfr.Event {
 
     @Label("Exits to jkvm") @Description("KVM_RUN returns during the wait: 0 unless the records disagree (-1 when no longer known)")
     public long exits;
-
-    @Label("Monotonic Nanoseconds") @Description("The event's start time as the kernel stamped it: raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock)")
-    public long monotonicNanos;
 }

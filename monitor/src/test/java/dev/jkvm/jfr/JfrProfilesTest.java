@@ -19,7 +19,11 @@ class JfrProfilesTest {
         assertEquals("true", s.get("jkvm.VcpuSchedOut#enabled"));
         assertEquals("true", s.get("jkvm.KvmSchedIn#enabled"));
         assertEquals("false", s.get("jkvm.VmExit#enabled"));
-        assertEquals("1 s", s.get("jkvm.VcpuExitStats#period"));
+        // Per-VM samples grow with VMs x seconds, not with switches: the default samples every 10 s (and once at the end).
+        for (String periodic : java.util.List.of("jkvm.VcpuExitStats", "jkvm.GuestProgress", "jkvm.StealTime", "jdk.ThreadCPULoad")) {
+            assertEquals("10 s", s.get(periodic + "#period"), periodic);
+        }
+        assertEquals("60 s", s.get("jkvm.KvmStats#period"), "KVM statistics: changes once a minute and at the end");
         assertEquals("true", s.get("jkvm.VcpuOnCpu#enabled"), "the lanes are what JMC users look at first: on in the default profile");
         assertEquals("true", s.get("jkvm.VcpuRunnable#enabled"));
     }
@@ -28,6 +32,10 @@ class JfrProfilesTest {
     void fullProfileAlsoRecordsEveryExit() {
         Configuration full = JfrProfiles.load(JfrProfiles.FULL);
         assertEquals("true", full.getSettings().get("jkvm.VmExit#enabled"));
+        for (String periodic : java.util.List.of("jkvm.VcpuExitStats", "jkvm.GuestProgress", "jkvm.StealTime", "jdk.ThreadCPULoad")) {
+            assertEquals("1 s", full.getSettings().get(periodic + "#period"), periodic);
+        }
+        assertEquals("1 s", full.getSettings().get("jkvm.KvmStats#period"));
         assertEquals("true", full.getSettings().get("jkvm.VcpuOnCpu#enabled"));
         assertEquals("true", full.getSettings().get("jkvm.VcpuRunnable#enabled"));
         assertTrue(full.getLabel().contains("full"));

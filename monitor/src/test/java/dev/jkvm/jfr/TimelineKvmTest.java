@@ -37,7 +37,8 @@ import org.openjdk.jmc.common.IMCThread;
  * A real run (two spin VMs time-sharing one CPU) read back by every reader: each kernel-moment event
  * starts exactly at its kernel time (spread of startTime − monotonicNanos, the kernel's raw stamp, at
  * most 1 µs over every event of every type, as JMC reads it; jdk.jfr.consumer and {@code jfr print}
- * give each event the same start time), every VcpuOnCpu is on its vCPU's
+ * give each event the same start time), every VcpuOnCpu and VcpuRunnable (which carry no raw stamp)
+ * starts at the instant of a sched-in or sched-out of its thread, every VcpuOnCpu is on its vCPU's
  * thread, the lane JMC gives the JVM's own events of that thread, and the slices of the two vCPUs
  * never overlap on their one CPU.
  */
@@ -45,7 +46,7 @@ import org.openjdk.jmc.common.IMCThread;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TimelineKvmTest {
     private static final List<String> KERNEL_MOMENTS = List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut",
-            "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable", "jkvm.KernelSchedSwitch", "jkvm.KvmSchedIn", "jkvm.KvmSchedOut", "jkvm.VcpuLoad");
+            "jkvm.KernelSchedSwitch", "jkvm.KvmSchedIn", "jkvm.KvmSchedOut", "jkvm.VcpuLoad");
     private static final long MAX_SPREAD_NANOS = 1_000;
     private Path jfr;
     private ExperimentReport report;
@@ -96,6 +97,16 @@ class TimelineKvmTest {
         for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) {
             assertTrue(jmc.of(type).size() > 20, type + ": only " + jmc.of(type).size() + " events" + seen);
         }
+        // The lanes carry no raw stamp: each starts, on its thread, at the instant of the sched-in (a slice) or the
+        // sched-out (a wait) it was made from, so it too sits at its kernel time.
+        for (String[] lane : new String[][] {{"jkvm.VcpuOnCpu", "jkvm.VcpuSchedIn"}, {"jkvm.VcpuRunnable", "jkvm.VcpuSchedOut"}}) {
+            java.util.Set<List<Long>> moments = new java.util.HashSet<>();
+            for (JmcView.Item i : jmc.of(lane[1])) moments.add(List.of(i.thread().getThreadId(), i.start()));
+            for (JmcView.Item i : jmc.of(lane[0])) {
+                assertTrue(moments.contains(List.of(i.thread().getThreadId(), i.start())),
+                        lane[0] + " at " + i.start() + " on thread " + i.thread().getThreadId() + ": no " + lane[1] + " of that thread then");
+            }
+        }
     }
 
     @Test
@@ -106,10 +117,11 @@ class TimelineKvmTest {
         for (RecordedEvent e : of("jdk.ThreadCPULoad")) jvmThreads.put(e.getThread().getJavaThreadId(), e.getThread());
         List<RecordedEvent> on = of("jkvm.VcpuOnCpu");
         for (RecordedEvent e : on) {
-            VmReport vm = byTid.get(e.getInt("tid"));
-            assertNotNull(vm, "a slice of an unknown thread " + e.getInt("tid"));
             RecordedThread t = e.getThread();
-            assertNotNull(t, vm.name() + ": a VcpuOnCpu without a thread");
+            assertNotNull(t, "a VcpuOnCpu without a thread");
+            VmReport vm = byTid.get((int) t.getOSThreadId());
+            assertNotNull(vm, "a slice of an unknown thread " + t.getOSThreadId());
+            assertEquals(vm.name(), e.getString("vm"));
             assertEquals(vm.threadName(), t.getJavaName());
             assertEquals(vm.tid(), t.getOSThreadId());
             RecordedThread jvm = jvmThreads.get(t.getJavaThreadId());
@@ -155,7 +167,7 @@ class TimelineKvmTest {
 
     @Test
     void jdkConsumerAndJfrPrintAgree() throws Exception {
-        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) {
+        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut")) {
             Map<Long, java.time.Instant> consumer = new HashMap<>();
             for (RecordedEvent e : of(type)) consumer.put(e.getLong("monotonicNanos"), e.getStartTime());
             List<Readers.PrintedNumber> printed = Readers.printedNumbers(jfr, type, "monotonicNanos");
@@ -163,6 +175,11 @@ class TimelineKvmTest {
             for (Readers.PrintedNumber p : printed) {
                 assertEquals(consumer.get(p.value()), p.start(), type + ": jfr print and jdk.jfr.consumer start it apart");
             }
+        }
+        for (String lane : List.of("jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) { // no raw stamp to pair them by: the same starts
+            List<java.time.Instant> consumer = of(lane).stream().map(RecordedEvent::getStartTime).sorted().toList();
+            List<java.time.Instant> printed = Readers.printedNumbers(jfr, lane, "exits").stream().map(Readers.PrintedNumber::start).sorted().toList();
+            assertEquals(consumer, printed, lane + ": jfr print and jdk.jfr.consumer start them apart");
         }
         String summary = Readers.jfr("summary", jfr.toString());
         assertTrue(summary.contains("jkvm.VcpuOnCpu") && summary.contains("jdk.ThreadCPULoad"), summary);

@@ -21,14 +21,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What one switch costs in the recording: 256 vCPUs take turns on one CPU, written through
  * {@link JkvmTimeline} as the recorder writes them (a sched-out, then the next vCPU's sched-in with
- * its class), appended to a real recording. The JDK's {@code jfr summary} measures each event type's
+ * its class, and the lanes: the slice the sched-out closed, the wait the sched-in closed), appended to a
+ * real recording. The JDK's {@code jfr summary} measures each event type's
  * bytes; each must stay within the bound its encoding gives (every field a compressed integer of the
  * value actually written, strings by constant-pool key), and the JDK's parser must read back every
  * sched-in and sched-out at its instant with its class.
  */
 class SwitchEventSizeTest {
     private static final int VMS = 256, SWITCHES = 4096;
-    private static final long SLICE = 3_500_000, LAG = 9_000_000;
+    private static final long SLICE = 3_500_000, LAG = 9_000_000, EXITS = 70;
 
     @Test
     void aSwitchCostsASchedOutAndOneSchedInWithinTheirEncodedSize(@TempDir Path dir) throws Exception {
@@ -52,6 +53,9 @@ class SwitchEventSizeTest {
                 String c = i < VMS - 1 ? "first load on this CPU" : "another vCPU was loaded";
                 t.schedIn(in, 1, at, true, "sched:sched_switch", false, LAG,
                         new JkvmTimeline.SchedInClass(c, out.vm(), 0, out.vm() + "/vcpu0", (VMS - 1) * SLICE));
+                // The lanes the recorder draws with them: the slice the sched-out closed, the wait the sched-in closed.
+                t.onCpu(out, 1, at - SLICE, at, "another vCPU was loaded", true, true, EXITS);
+                if (i >= VMS) t.runnable(in, 1, at - (VMS - 1) * SLICE, at, c, true, 0);
                 classAt.put(at, c);
                 at += SLICE;
             }
@@ -75,11 +79,22 @@ class SwitchEventSizeTest {
         int outBound = header + common + 1 /* preempted */;
         int inBound = header + common + pooled /* switchClass */ + pooled /* fromVm */ + 1 /* fromVcpu */ + pooled /* ranBefore */
                 + Bytes.longSize((VMS - 1) * SLICE) /* offCpu */;
+        // A lane has a duration and repeats neither the TID (its thread's) nor the raw kernel time (its sched-in's or sched-out's).
+        int laneCommon = header - 1 + pooled /* vm */ + 1 /* vcpu */ + 1 /* cpu */ + pooled /* switchClass */ + 1 /* inKvmRun */;
+        int onCpuBound = laneCommon + Bytes.longSize(clock.ticksOfNanos(SLICE)) + 1 /* preempted */ + Bytes.longSize(EXITS);
+        int runnableBound = laneCommon + Bytes.longSize(clock.ticksOfNanos((VMS - 1) * SLICE)) + 1 /* exits 0 */;
 
         String summary = Readers.jfr("summary", file.toString());
         long[] in = sizeOf(summary, "jkvm.VcpuSchedIn"), out = sizeOf(summary, "jkvm.VcpuSchedOut");
+        long[] onCpu = sizeOf(summary, "jkvm.VcpuOnCpu"), runnable = sizeOf(summary, "jkvm.VcpuRunnable");
         assertEquals(SWITCHES, in[0], summary);
         assertEquals(SWITCHES, out[0], summary);
+        assertEquals(SWITCHES, onCpu[0], summary);
+        assertEquals(SWITCHES - VMS, runnable[0], summary);
+        double perOnCpu = onCpu[1] / (double) onCpu[0], perRunnable = runnable[1] / (double) runnable[0];
+        System.out.printf("lanes: on CPU %.1f bytes (bound %d), runnable %.1f bytes (bound %d)%n", perOnCpu, onCpuBound, perRunnable, runnableBound);
+        assertTrue(perOnCpu <= onCpuBound, "a VcpuOnCpu takes " + perOnCpu + " bytes, its encoding at most " + onCpuBound);
+        assertTrue(perRunnable <= runnableBound, "a VcpuRunnable takes " + perRunnable + " bytes, its encoding at most " + runnableBound);
         double perIn = in[1] / (double) in[0], perOut = out[1] / (double) out[0];
         System.out.printf("per switch: sched-in %.1f bytes (bound %d), sched-out %.1f bytes (bound %d); ticks %d bytes%n",
                 perIn, inBound, perOut, outBound, ticks);

@@ -98,7 +98,8 @@ class TimelineChunkTest {
                 n.text = "a string the JVM pools (a repeated one), number " + i / 3;
                 n.commit();
             }
-            // A busy thread, so the JVM itself records jdk.ThreadCPULoad for it: the lane our events must share.
+            // A busy thread, so the JVM itself records jdk.ThreadCPULoad for it (at least once, when it ends, whatever the
+            // profile's period): the lane our events must share.
             AtomicInteger tid = new AtomicInteger();
             Thread spin = Thread.ofPlatform().name("timeline-test-worker").start(() -> {
                 tid.set(Syscalls.gettid());
