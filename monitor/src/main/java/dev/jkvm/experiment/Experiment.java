@@ -104,10 +104,12 @@ public final class Experiment {
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
                     spec.duration() == null ? 0 : spec.duration().toNanos(), failures) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
-            RunPathWarmup warmup = RunPathWarmup.startIfShared(kvm, spec);
-            for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
-                ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
+            try (RunPathWarmup warmup = RunPathWarmup.startIfShared(kvm, spec)) {
+                for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
+                    ExperimentSpec.VmSpec vm = spec.vms().get(i);
+                    vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
+                }
+                warmup.await(() -> stopRequest != null); // before any vCPU thread or the recorder starts
             }
             departure = new Departure(elsewhere);
             for (VmInstance vm : vms) vm.newThreads(gate, departure).forEach(VcpuThread::start);
@@ -134,7 +136,6 @@ public final class Experiment {
                 }
                 urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
                 departure.whileSignalling(new StopSignals(List.of(), "", urgent)); // loads the stop's code now, not at the stop
-                warmup.await();
                 long opened = gate.open();
                 long stopAt;
                 try {
@@ -406,7 +407,7 @@ public final class Experiment {
         if (t.startNanos() == 0) return 0;
         long end = t.endNanos();
         if (window.stopAt() != 0 && window.stopAt() < end) end = window.stopAt();
-        return end - window.opened();
+        return Math.max(0, end - window.opened()); // 0 for a run stopped before its gate opened
     }
 
     private ExperimentReport report(List<VmInstance> vms) {

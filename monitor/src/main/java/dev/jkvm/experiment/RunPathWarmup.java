@@ -1,25 +1,29 @@
 package dev.jkvm.experiment;
 
 import dev.jkvm.kvm.Kvm;
+import java.util.function.BooleanSupplier;
 
 /**
  * Has the JIT compile KVM_RUN's call path ({@link Kvm#compileRunPath}) on a thread of its own while
  * the VMs are created, so that no vCPU thread allocates on its way from the start gate to its first
  * KVM_RUN. Only where vCPU threads share a CPU: there a vCPU thread that waits for a lock first waits
- * for every other one's turn. The gate opens once it is done, at most {@link #BUDGET_NANOS} after it began.
+ * for every other one's turn. The vCPU threads start once it is done, at most {@link #BUDGET_NANOS}
+ * after it began, or at once when the run is stopped meanwhile. Closed before the KVM fd it uses.
  */
-final class RunPathWarmup {
+final class RunPathWarmup implements AutoCloseable {
     static final long BUDGET_NANOS = 1_500_000_000L;
     private static final RunPathWarmup NONE = new RunPathWarmup();
 
     private final Thread thread; // null: nothing to warm
+    private volatile boolean cancelled;
 
     private RunPathWarmup() {
         this.thread = null;
     }
 
     private RunPathWarmup(Kvm kvm) {
-        this.thread = Thread.ofPlatform().name("kvm-run-warmup").daemon(true).unstarted(() -> kvm.compileRunPath(BUDGET_NANOS));
+        this.thread = Thread.ofPlatform().name("kvm-run-warmup").daemon(true)
+                .unstarted(() -> kvm.compileRunPath(BUDGET_NANOS, () -> cancelled));
     }
 
     /** Starts the warm-up when two or more vCPU threads will share the experiment CPU. */
@@ -31,8 +35,16 @@ final class RunPathWarmup {
         return w;
     }
 
-    /** Waits for the warm-up to end (it ends by itself within its budget). */
-    void await() throws InterruptedException {
+    /** Waits until the warm-up ends (within its budget) or {@code stopped} says the run was stopped. */
+    void await(BooleanSupplier stopped) throws InterruptedException {
+        if (thread == null) return;
+        while (thread.isAlive() && !stopped.getAsBoolean()) thread.join(5);
+    }
+
+    /** Ends the warm-up now and waits for its thread, so that it calls nothing on a closed KVM fd. */
+    @Override
+    public void close() throws InterruptedException {
+        cancelled = true;
         if (thread != null) thread.join();
     }
 }

@@ -38,9 +38,10 @@ public final class Kvm implements AutoCloseable {
      * vCPU thread to vCPU thread, each of which must first get its turn on the shared CPU (seen: 40
      * threads asleep from 28 ms after the start gate until a collection's safepoint began 1.2 s later).
      * The calls alternate a successful ioctl (KVM_GET_API_VERSION) with a failing one (fd -1, EBADF),
-     * so both of the path's branches are compiled, and neither touches a VM.
+     * so both of the path's branches are compiled, and neither touches a VM. Ends early once
+     * {@code cancelled} says so (checked every 2,000 calls).
      */
-    public boolean compileRunPath(long budgetNanos) {
+    public boolean compileRunPath(long budgetNanos, java.util.function.BooleanSupplier cancelled) {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
         if (threads == null || !threads.isThreadAllocatedMemoryEnabled()) return false;
         long deadline = System.nanoTime() + budgetNanos;
@@ -54,7 +55,7 @@ public final class Kvm implements AutoCloseable {
                     Syscalls.ioctlRaw(-1, run, 0, capture);
                 }
                 if (threads.getCurrentThreadAllocatedBytes() == before) return true;
-            } while (System.nanoTime() < deadline);
+            } while (System.nanoTime() < deadline && !cancelled.getAsBoolean());
         }
         return false;
     }
