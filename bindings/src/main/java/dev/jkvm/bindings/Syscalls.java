@@ -11,42 +11,41 @@ import java.util.BitSet;
 
 /**
  * The system calls jkvm makes, with errno captured and failures turned into {@link NativeException}s
- * that name the call. Symbols and descriptors come from the jextract-generated {@link LinuxHeaders};
- * this layer only re-links the calls whose errno matters with {@code captureCallState}, which
- * jextract does not emit.
+ * that name the call.
  *
- * <p>None of these handles is linked {@code critical}: KVM_RUN and read can block for as long as a
- * guest runs, and a critical call would stall the garbage collector meanwhile.
+ * <p>Two downcalls serve them all. Each distinct C signature linked costs a generated stub, about
+ * 5–30 ms of a cold start (on this project's 2-CPU host), and a handle per libc wrapper came to 20
+ * stubs before the first guest ran. So every call but one goes through {@code syscall(2)}, whose
+ * arguments are all register-sized: one signature, pointers passed as their addresses (the callers'
+ * segments are alive for the call), results as the kernel's long. The exception is the hot path,
+ * {@code ioctl} (KVM_RUN), linked on its own so that a guest exit costs what a C monitor's does.
+ * Neither handle is linked {@code critical}: KVM_RUN and read can block for as long as a guest runs,
+ * and a critical call would stall the garbage collector meanwhile.
  */
 public final class Syscalls {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout.OfInt INT = LinuxHeaders.C_INT;
     private static final ValueLayout.OfLong LONG = LinuxHeaders.C_LONG;
-    private static final java.lang.foreign.AddressLayout PTR = LinuxHeaders.C_POINTER;
 
-    // ioctl(int fd, unsigned long request, ...): the third argument is variadic, so it is linked
-    // once as a long (values, or no argument at all) and once as a pointer (structs).
-    private static final MethodHandle IOCTL_LONG = link(LinuxHeaders.ioctl.address(),
+    // ioctl(int fd, unsigned long request, ...): the third argument is variadic, a value or a
+    // pointer's address alike.
+    private static final MethodHandle IOCTL = link(LinuxHeaders.ioctl.address(),
             FunctionDescriptor.of(INT, INT, LONG, LONG), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_PTR = link(LinuxHeaders.ioctl.address(),
-            FunctionDescriptor.of(INT, INT, LONG, PTR), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle OPEN = link(LinuxHeaders.open.address(),
-            FunctionDescriptor.of(INT, PTR, INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = link(LinuxHeaders.close$address(), LinuxHeaders.close$descriptor());
-    private static final MethodHandle READ = link(LinuxHeaders.read$address(), LinuxHeaders.read$descriptor());
-    private static final MethodHandle PREAD = link(LinuxHeaders.pread$address(), LinuxHeaders.pread$descriptor());
-    private static final MethodHandle MMAP = link(LinuxHeaders.mmap$address(), LinuxHeaders.mmap$descriptor());
-    private static final MethodHandle MUNMAP = link(LinuxHeaders.munmap$address(), LinuxHeaders.munmap$descriptor());
-    private static final MethodHandle SCHED_SETAFFINITY =
-            link(LinuxHeaders.sched_setaffinity$address(), LinuxHeaders.sched_setaffinity$descriptor());
-    private static final MethodHandle SETPRIORITY = link(LinuxHeaders.setpriority$address(), LinuxHeaders.setpriority$descriptor());
-    private static final MethodHandle SCHED_GETAFFINITY =
-            link(LinuxHeaders.sched_getaffinity$address(), LinuxHeaders.sched_getaffinity$descriptor());
-    // syscall(long number, ...) for the calls glibc has no wrapper for (perf_event_open, tgkill).
-    private static final MethodHandle SYSCALL_5 = link(LinuxHeaders.syscall.address(),
-            FunctionDescriptor.of(LONG, LONG, PTR, INT, INT, INT, LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL_3 = link(LinuxHeaders.syscall.address(),
-            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+    // long syscall(long number, ...): the number and six arguments (the kernel ignores those a call does not take).
+    private static final MethodHandle SYSCALL = link(LinuxHeaders.syscall.address(),
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
+
+    // x86-64 system call numbers that the generated headers lack (checked against gcc's <sys/syscall.h>
+    // by SyscallNumbersTest).
+    static final long SYS_READ = 0;
+    static final long SYS_OPEN = 2;
+    static final long SYS_CLOSE = 3;
+    static final long SYS_MMAP = 9;
+    static final long SYS_MUNMAP = 11;
+    static final long SYS_PREAD64 = 17;
+    static final long SYS_SETPRIORITY = 141;
+    static final long SYS_SCHED_SETAFFINITY = 203;
+    static final long SYS_SCHED_GETAFFINITY = 204;
 
     /** Bytes of the affinity mask passed to the kernel: room for 1024 CPUs, like glibc's cpu_set_t. */
     private static final int CPU_SET_BYTES = (int) dev.jkvm.bindings.generated.cpu_set_t.layout().byteSize();
@@ -61,21 +60,35 @@ public final class Syscalls {
         return LINKER.downcallHandle(address, d, options);
     }
 
+    /**
+     * A native segment's address as a system call argument. A heap segment has none (its address()
+     * is an offset into a Java array), so passing one would hand the kernel a wrong pointer.
+     */
+    private static long addressOf(MemorySegment s) {
+        if (!s.isNative()) throw new IllegalArgumentException("a system call needs native memory, got a heap segment");
+        return s.address();
+    }
+
+    /** System call {@code number} with up to six arguments; -1 with errno in {@code capture} on failure. */
+    private static long syscall(MemorySegment capture, long number, long a, long b, long c, long d, long e, long f) throws Throwable {
+        return (long) SYSCALL.invokeExact(capture, number, a, b, c, d, e, f);
+    }
+
     // ---------------------------------------------------------------- files
 
     /** open(path, flags | O_CLOEXEC); returns the fd. */
     public static int open(String path, int flags) {
-        return (int) checked("open " + path, (a, c) -> (int) OPEN.invokeExact(c, a.allocateFrom(path), flags | LinuxHeaders.O_CLOEXEC()));
+        return (int) checked("open " + path, (a, c) -> syscall(c, SYS_OPEN, a.allocateFrom(path).address(), flags | LinuxHeaders.O_CLOEXEC(), 0, 0, 0, 0));
     }
 
     public static void close(int fd, String what) {
-        checked("close " + what, (a, c) -> (int) CLOSE.invokeExact(c, fd));
+        checked("close " + what, (a, c) -> syscall(c, SYS_CLOSE, fd, 0, 0, 0, 0, 0));
     }
 
     /** read(2) into {@code buffer}; returns the byte count, or -errno (EAGAIN, EINTR) without throwing. */
     public static long readRaw(int fd, MemorySegment buffer, ErrnoCapture capture) {
         try {
-            long n = (long) READ.invokeExact(capture.segment(), fd, buffer, buffer.byteSize());
+            long n = syscall(capture.segment(), SYS_READ, fd, addressOf(buffer), buffer.byteSize(), 0, 0, 0);
             return n < 0 ? -capture.errno() : n;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -84,19 +97,19 @@ public final class Syscalls {
 
     /** pread(2): fills {@code buffer} from {@code offset} of {@code fd}; returns the bytes read. */
     public static long pread(int fd, MemorySegment buffer, long offset, String what) {
-        return checked("pread " + what, (a, c) -> (long) PREAD.invokeExact(c, fd, buffer, buffer.byteSize(), offset));
+        return checked("pread " + what, (a, c) -> syscall(c, SYS_PREAD64, fd, addressOf(buffer), buffer.byteSize(), offset, 0, 0));
     }
 
     // ---------------------------------------------------------------- ioctl
 
     /** An ioctl with an integer (or no) argument; returns its non-negative result. */
     public static int ioctl(int fd, long request, long arg, String call) {
-        return (int) checked(call, (a, c) -> (int) IOCTL_LONG.invokeExact(c, fd, request, arg));
+        return (int) checked(call, (a, c) -> (int) IOCTL.invokeExact(c, fd, request, arg));
     }
 
     /** An ioctl whose argument is a struct in native memory; returns its non-negative result. */
     public static int ioctl(int fd, long request, MemorySegment arg, String call) {
-        return (int) checked(call, (a, c) -> (int) IOCTL_PTR.invokeExact(c, fd, request, arg));
+        return (int) checked(call, (a, c) -> (int) IOCTL.invokeExact(c, fd, request, addressOf(arg)));
     }
 
     /**
@@ -105,7 +118,7 @@ public final class Syscalls {
      */
     public static int ioctlRaw(int fd, long request, long arg, ErrnoCapture capture) {
         try {
-            int rc = (int) IOCTL_LONG.invokeExact(capture.segment(), fd, request, arg);
+            int rc = (int) IOCTL.invokeExact(capture.segment(), fd, request, arg);
             return rc < 0 ? -capture.errno() : rc;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -118,23 +131,23 @@ public final class Syscalls {
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, String what) {
         try (Arena arena = Arena.ofConfined()) {
             ErrnoCapture capture = new ErrnoCapture(arena);
-            MemorySegment p = (MemorySegment) MMAP.invokeExact(capture.segment(), MemorySegment.NULL, length, prot, flags, fd, offset);
-            if (p.address() == -1L) throw new NativeException("mmap " + what, capture.errno());
-            return p.reinterpret(length);
+            long p = syscall(capture.segment(), SYS_MMAP, 0, length, prot, flags, fd, offset);
+            if (p == -1L) throw new NativeException("mmap " + what, capture.errno());
+            return MemorySegment.ofAddress(p).reinterpret(length);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
     public static void munmap(MemorySegment mapping, String what) {
-        checked("munmap " + what, (a, c) -> (int) MUNMAP.invokeExact(c, mapping, mapping.byteSize()));
+        checked("munmap " + what, (a, c) -> syscall(c, SYS_MUNMAP, addressOf(mapping), mapping.byteSize(), 0, 0, 0, 0));
     }
 
     // ---------------------------------------------------------------- threads and CPUs
 
     /** The calling thread's kernel thread id (what /proc/PID/task lists). */
     public static int gettid() {
-        return LinuxHeaders.gettid();
+        return (int) checked("gettid", (a, c) -> syscall(c, LinuxHeaders.SYS_gettid(), 0, 0, 0, 0, 0, 0));
     }
 
     /** sched_setaffinity(tid): restricts thread {@code tid} to {@code cpus}. */
@@ -145,7 +158,7 @@ public final class Syscalls {
                 if (cpu >= CPU_SET_BYTES * 8) throw new IllegalArgumentException("CPU " + cpu + " is beyond the affinity mask");
                 mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (mask.get(ValueLayout.JAVA_BYTE, cpu / 8) | (1 << (cpu % 8))));
             });
-            return (int) SCHED_SETAFFINITY.invokeExact(c, tid, (long) CPU_SET_BYTES, mask);
+            return syscall(c, SYS_SCHED_SETAFFINITY, tid, CPU_SET_BYTES, addressOf(mask), 0, 0, 0);
         });
     }
 
@@ -154,7 +167,7 @@ public final class Syscalls {
         BitSet[] result = new BitSet[1];
         checked("sched_getaffinity(tid " + tid + ")", (a, c) -> {
             MemorySegment mask = a.allocate(CPU_SET_BYTES);
-            int rc = (int) SCHED_GETAFFINITY.invokeExact(c, tid, (long) CPU_SET_BYTES, mask);
+            long rc = syscall(c, SYS_SCHED_GETAFFINITY, tid, CPU_SET_BYTES, addressOf(mask), 0, 0, 0); // the kernel's: bytes it wrote
             if (rc >= 0) result[0] = BitSet.valueOf(mask.toArray(ValueLayout.JAVA_BYTE));
             return rc;
         });
@@ -163,21 +176,21 @@ public final class Syscalls {
 
     /** setpriority(PRIO_PROCESS, tid, nice): on Linux this sets the nice value of that one thread. */
     public static void setNice(int tid, int nice) {
-        checked("setpriority(tid " + tid + ", nice " + nice + ")", (a, c) -> (int) SETPRIORITY.invokeExact(c, LinuxHeaders.PRIO_PROCESS(), tid, nice));
+        checked("setpriority(tid " + tid + ", nice " + nice + ")", (a, c) -> syscall(c, SYS_SETPRIORITY, LinuxHeaders.PRIO_PROCESS(), tid, nice, 0, 0, 0));
     }
 
     /** tgkill(2): sends {@code signal} to one thread of process {@code tgid}. */
     public static void tgkill(long tgid, int tid, int signal) {
         checked("tgkill(tid " + tid + ", signal " + signal + ")",
-                (a, c) -> (long) SYSCALL_3.invokeExact(c, (long) LinuxHeaders.SYS_tgkill(), tgid, (long) tid, (long) signal));
+                (a, c) -> syscall(c, LinuxHeaders.SYS_tgkill(), tgid, tid, signal, 0, 0, 0));
     }
 
     // ---------------------------------------------------------------- perf
 
     /** perf_event_open(2); returns the event fd (close-on-exec). */
     public static int perfEventOpen(MemorySegment attr, int pid, int cpu, int groupFd, String what) {
-        return (int) checked("perf_event_open " + what, (a, c) -> (long) SYSCALL_5.invokeExact(c,
-                (long) LinuxHeaders.SYS_perf_event_open(), attr, pid, cpu, groupFd, LinuxHeaders.PERF_FLAG_FD_CLOEXEC()));
+        return (int) checked("perf_event_open " + what, (a, c) -> syscall(c,
+                LinuxHeaders.SYS_perf_event_open(), addressOf(attr), pid, cpu, groupFd, LinuxHeaders.PERF_FLAG_FD_CLOEXEC(), 0));
     }
 
     /** A downcall whose first argument is the errno capture segment; returns the call's result widened to long. */

@@ -82,6 +82,14 @@ class LauncherArchiveTest {
         assertEquals(0, trained.code(), trained.out());
         assertEquals(inProcess("guests"), trained.out());
         assertTrue(trained.classLoadLog().contains(MAIN_FROM_ARCHIVE), "Main was not loaded from the archive");
+        // picocli's classes too (the build rewrites them as a class-file version the archive takes): the
+        // command the archive was trained with loads every one of them from it, none from its jar.
+        Launch again = launch(root, cache, logs.resolve("3b.log"), List.of(), "run", "--help");
+        assertEquals(inProcess("run", "--help"), again.out());
+        List<String> picocli = again.classLoadLog().lines().filter(l -> l.contains(" picocli.")).toList();
+        assertEquals(List.of(), picocli.stream().filter(l -> !l.contains("source: shared objects file")).toList(),
+                "picocli classes loaded from elsewhere than the archive");
+        assertTrue(picocli.size() > 50, "only " + picocli.size() + " picocli classes loaded");
 
         // A jar newer than the training (rebuilt by hand): not used until a run trains again.
         Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));

@@ -62,7 +62,8 @@ class LauncherFlagsTest {
 
     /**
      * A copy of the launcher's layout in {@code root} (jkvm, monitor/target/jkvm-monitor.jar and lib/),
-     * made from this test JVM's class path (unit tests run before `package` makes the real jar); returns the jar.
+     * made from this test JVM's class path (unit tests run before `package` makes the real jar) with the
+     * launcher's own picocli; returns the jar.
      */
     static Path installCopy(Path root) throws java.io.IOException {
         Path target = Files.createDirectories(root.resolve("monitor/target"));
@@ -73,6 +74,8 @@ class LauncherFlagsTest {
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path e = Path.of(entry);
             if (e.toAbsolutePath().startsWith(ROOT.resolve("monitor/target").toAbsolutePath())) continue; // the monitor itself, its tests
+            // The launcher's picocli is the build's rewritten one (target/lib, made before the tests), not Maven's.
+            if (e.getFileName().toString().startsWith("picocli-")) e = ROOT.resolve("monitor/target/lib").resolve(e.getFileName());
             if (Files.isDirectory(e)) jarOf(e, lib.resolve("dir" + n++ + ".jar"));
             else if (entry.endsWith(".jar")) Files.createSymbolicLink(lib.resolve(n++ + "-" + e.getFileName()), e.toAbsolutePath());
         }

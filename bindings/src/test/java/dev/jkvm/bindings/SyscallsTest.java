@@ -1,0 +1,138 @@
+package dev.jkvm.bindings;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jkvm.bindings.generated.LinuxHeaders;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every call of {@link Syscalls} (all but ioctl made through syscall(2) with the numbers gcc's
+ * headers give, SyscallNumbersTest) does what the kernel says it did: files read back through Java's
+ * own I/O, /proc's view of this thread, errno on failure.
+ */
+class SyscallsTest {
+    private static final List<String> GCC_NAMES = List.of("SYS_read", "SYS_open", "SYS_close", "SYS_mmap", "SYS_munmap",
+            "SYS_pread64", "SYS_setpriority", "SYS_sched_setaffinity", "SYS_sched_getaffinity");
+
+    /** The system call numbers written by hand in Syscalls are those of gcc's {@code <sys/syscall.h>} on this host. */
+    @Test
+    void handWrittenNumbersMatchGcc() throws Exception {
+        long[] ours = {Syscalls.SYS_READ, Syscalls.SYS_OPEN, Syscalls.SYS_CLOSE, Syscalls.SYS_MMAP, Syscalls.SYS_MUNMAP,
+            Syscalls.SYS_PREAD64, Syscalls.SYS_SETPRIORITY, Syscalls.SYS_SCHED_SETAFFINITY, Syscalls.SYS_SCHED_GETAFFINITY};
+        GccValues.Outcome gcc = GccValues.evaluate("#include <sys/syscall.h>", GCC_NAMES);
+        for (int i = 0; i < ours.length; i++) {
+            assertTrue(gcc.compiled()[i], GCC_NAMES.get(i) + " is not in <sys/syscall.h>");
+            assertEquals(gcc.values()[i], ours[i], GCC_NAMES.get(i));
+        }
+    }
+
+    @Test
+    void openPreadReadAndClose(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "0123456789");
+        int fd = Syscalls.open(file.toString(), LinuxHeaders.O_RDONLY());
+        assertTrue(fd >= 0);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4);
+            assertEquals(4, Syscalls.pread(fd, buf, 3, "the test file"));
+            assertEquals("3456", new String(buf.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+            MemorySegment all = arena.allocate(32);
+            assertEquals(10, Syscalls.readRaw(fd, all, new ErrnoCapture(arena))); // pread left the file offset at 0
+            assertEquals("0123456789", new String(all.asSlice(0, 10).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII));
+            assertEquals(0, Syscalls.readRaw(fd, all, new ErrnoCapture(arena)), "end of file");
+        } finally {
+            Syscalls.close(fd, "the test file");
+        }
+        // The fd is closed: reading it fails with EBADF, as returned -errno; closing it again throws, naming the call.
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(-Errno.EBADF.value(), Syscalls.readRaw(fd, arena.allocate(1), new ErrnoCapture(arena)));
+        }
+        NativeException e = assertThrows(NativeException.class, () -> Syscalls.close(fd, "it again"));
+        assertTrue(e.is(Errno.EBADF), e.getMessage());
+        assertEquals("close it again", e.call());
+        NativeException missing = assertThrows(NativeException.class, () -> Syscalls.open(dir.resolve("none").toString(), LinuxHeaders.O_RDONLY()));
+        assertTrue(missing.is(Errno.ENOENT), missing.getMessage());
+    }
+
+    @Test
+    void openSetsCloseOnExec(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        int fd = Syscalls.open(file.toString(), LinuxHeaders.O_RDONLY());
+        try {
+            String fdinfo = Files.readString(Path.of("/proc/self/fdinfo/" + fd));
+            long flags = Long.parseLong(fdinfo.lines().filter(l -> l.startsWith("flags:")).findFirst().orElseThrow().split("\\s+")[1], 8);
+            assertTrue((flags & LinuxHeaders.O_CLOEXEC()) != 0, fdinfo);
+        } finally {
+            Syscalls.close(fd, "the test file");
+        }
+    }
+
+    @Test
+    void mmapAndMunmap() throws Exception {
+        long size = 1 << 20;
+        MemorySegment m = Syscalls.mmap(size, LinuxHeaders.PROT_READ() | LinuxHeaders.PROT_WRITE(),
+                LinuxHeaders.MAP_PRIVATE() | LinuxHeaders.MAP_ANONYMOUS(), -1, 0, "test memory");
+        assertEquals(size, m.byteSize());
+        String range = Long.toHexString(m.address()) + "-" + Long.toHexString(m.address() + size);
+        assertTrue(Files.readString(Path.of("/proc/self/maps")).contains(range), "no mapping " + range);
+        m.set(ValueLayout.JAVA_LONG, size - 8, 42L);
+        assertEquals(42L, m.get(ValueLayout.JAVA_LONG, size - 8));
+        Syscalls.munmap(m, "test memory");
+        assertTrue(!Files.readString(Path.of("/proc/self/maps")).contains(range), "still mapped: " + range);
+        NativeException e = assertThrows(NativeException.class, () -> Syscalls.mmap(size, LinuxHeaders.PROT_READ(),
+                LinuxHeaders.MAP_PRIVATE(), -1, 0, "no file"));
+        assertTrue(e.is(Errno.EBADF), e.getMessage());
+    }
+
+    @Test
+    void threadCallsAgreeWithProc() throws Exception {
+        int[] tid = new int[1];
+        BitSet[] seen = new BitSet[2];
+        String[] status = new String[2];
+        Throwable[] failed = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try {
+                tid[0] = Syscalls.gettid();
+                assertEquals(Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString()), tid[0]);
+                seen[0] = Syscalls.getAffinity(tid[0]);
+                BitSet one = new BitSet();
+                one.set(seen[0].nextSetBit(0));
+                Syscalls.setAffinity(tid[0], one);
+                seen[1] = Syscalls.getAffinity(tid[0]);
+                status[0] = Files.readString(Path.of("/proc/thread-self/status"));
+                Syscalls.setNice(tid[0], 7);
+                status[1] = Files.readString(Path.of("/proc/thread-self/stat"));
+                Syscalls.tgkill(ProcessHandle.current().pid(), tid[0], 0); // signal 0: only checks the thread exists
+            } catch (Throwable e) {
+                failed[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        if (failed[0] != null) throw new AssertionError(failed[0]);
+        assertEquals(seen[0].nextSetBit(0), seen[1].nextSetBit(0));
+        assertEquals(1, seen[1].cardinality());
+        assertTrue(status[0].contains("Cpus_allowed_list:\t" + seen[1].nextSetBit(0) + "\n"), status[0]);
+        String[] stat = status[1].substring(status[1].lastIndexOf(')') + 2).split(" ");
+        assertEquals("7", stat[16], "nice in /proc/thread-self/stat"); // field 19, the 17th after the command
+        NativeException e = assertThrows(NativeException.class, () -> Syscalls.tgkill(ProcessHandle.current().pid(), Integer.MAX_VALUE, 0));
+        assertTrue(e.is(Errno.ESRCH), e.getMessage()); // no such thread (above any pid_max)
+    }
+
+    @Test
+    void heapSegmentsAreRefused() {
+        MemorySegment heap = MemorySegment.ofArray(new byte[16]);
+        assertThrows(IllegalArgumentException.class, () -> Syscalls.pread(0, heap, 0, "stdin"));
+    }
+}
