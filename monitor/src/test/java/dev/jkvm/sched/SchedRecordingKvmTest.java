@@ -448,7 +448,12 @@ class SchedRecordingKvmTest {
         System.out.printf("nice 0 vs 5: CPU time ratio %.3f, kernel weight ratio %.3f%n", weightedCpu, expected);
         assertEquals(expected, weightedCpu, 0.10 * expected, "CPU time ratio is not the weight ratio");
         double weightedProgress = ratio(weighted, "progress");
-        assertEquals(weightedCpu, weightedProgress, workTolerance * weightedCpu, "progress does not split like CPU time under nice");
+        System.out.printf("nice 0 vs 5: progress ratio %.3f (%+.1f %% from the CPU time ratio)%n", weightedProgress, (weightedProgress / weightedCpu - 1) * 100);
+        // The nice-5 VM gets a quarter of the CPU, so the same host noise in work per CPU time weighs about
+        // three times as much in its ratio: -2.5 to +5.0 % from the CPU time ratio in six runs on hardware
+        // (2026-11-27; a 5 % bound failed one clean-clone CI at +5.02 %), equal weights within ±2.5 %.
+        double weightedTolerance = emulated ? 0.15 : 0.08;
+        assertEquals(weightedCpu, weightedProgress, weightedTolerance * weightedCpu, "progress does not split like CPU time under nice");
     }
 
     /** Where the two sequences first differ, for a failure message. */
