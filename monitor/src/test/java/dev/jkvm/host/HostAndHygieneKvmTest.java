@@ -185,8 +185,14 @@ class HostAndHygieneKvmTest {
             if (a.health().kernelSwitches()) {
                 long hogBySchedSwitch = a.foreignTasks().stream().filter(t -> t.comm().equals("jkvm-hog"))
                         .mapToLong(RunSummary.ForeignTask::nanos).sum();
-                assertEquals(hogInAnalysisWindow, hogBySchedSwitch, 30_000_000 + hogInAnalysisWindow / 50,
-                        "the sched_switch copy's jkvm-hog time vs its own schedstat");
+                // sched_switch gives wall-clock stretches; schedstat counts run time without the time the
+                // machine under this one took the CPU away (steal; 0–400 ms in 4 s runs on 2026-11-27, when a
+                // 5 % bound failed with 86–155 ms more by sched_switch): the copy may exceed it by the steal.
+                long steal = h.getDuration("stealTime").toNanos();
+                long slack = 30_000_000 + hogInAnalysisWindow / 50;
+                assertTrue(hogBySchedSwitch >= hogInAnalysisWindow - slack && hogBySchedSwitch <= hogInAnalysisWindow + steal + slack,
+                        "the sched_switch copy's jkvm-hog time " + hogBySchedSwitch + " ns vs its own schedstat " + hogInAnalysisWindow
+                                + " ns (steal on the CPU " + steal + " ns)");
             }
             assertTrue(a.hygiene().warnings().stream().anyMatch(w -> w.startsWith("foreign tasks")), a.hygiene().warnings().toString());
             List<String> warnings = withHog.output().lines().filter(l -> l.startsWith("jkvm: warning: the experiment CPU")).toList();
