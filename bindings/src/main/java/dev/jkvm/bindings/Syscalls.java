@@ -36,7 +36,7 @@ public final class Syscalls {
             FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG), Linker.Option.firstVariadicArg(1));
 
     // x86-64 system call numbers that the generated headers lack (checked against gcc's <sys/syscall.h>
-    // by SyscallNumbersTest).
+    // by SyscallsTest.handWrittenNumbersMatchGcc).
     static final long SYS_READ = 0;
     static final long SYS_OPEN = 2;
     static final long SYS_CLOSE = 3;

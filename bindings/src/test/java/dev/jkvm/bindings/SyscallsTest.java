@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every call of {@link Syscalls} (all but ioctl made through syscall(2) with the numbers gcc's
- * headers give, SyscallNumbersTest) does what the kernel says it did: files read back through Java's
+ * headers give, checked by handWrittenNumbersMatchGcc) does what the kernel says it did: files read back through Java's
  * own I/O, /proc's view of this thread, errno on failure.
  */
 class SyscallsTest {

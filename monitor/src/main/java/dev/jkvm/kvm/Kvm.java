@@ -1,11 +1,13 @@
 package dev.jkvm.kvm;
 
+import dev.jkvm.bindings.ErrnoCapture;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.bindings.generated.LinuxHeaders;
 import dev.jkvm.bindings.generated.kvm_cpuid2;
 import dev.jkvm.bindings.generated.kvm_cpuid_entry2;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.BooleanSupplier;
 
 /** Owner of an open /dev/kvm: system-wide queries, and the factory of VMs. */
 public final class Kvm implements AutoCloseable {
@@ -41,12 +43,12 @@ public final class Kvm implements AutoCloseable {
      * so both of the path's branches are compiled, and neither touches a VM. Ends early once
      * {@code cancelled} says so (checked every 2,000 calls).
      */
-    public boolean compileRunPath(long budgetNanos, java.util.function.BooleanSupplier cancelled) {
+    public boolean compileRunPath(long budgetNanos, BooleanSupplier cancelled) {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
         if (threads == null || !threads.isThreadAllocatedMemoryEnabled()) return false;
         long deadline = System.nanoTime() + budgetNanos;
         try (Arena arena = Arena.ofConfined()) {
-            dev.jkvm.bindings.ErrnoCapture capture = new dev.jkvm.bindings.ErrnoCapture(arena);
+            ErrnoCapture capture = new ErrnoCapture(arena);
             long version = LinuxHeaders.KVM_GET_API_VERSION(), run = LinuxHeaders.KVM_RUN();
             do {
                 long before = threads.getCurrentThreadAllocatedBytes();
