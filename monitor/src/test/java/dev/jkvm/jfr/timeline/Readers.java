@@ -51,16 +51,21 @@ public final class Readers {
 
     /** Every event of {@code type} with its number field {@code field}, read from {@code jfr print --json --events type}. */
     public static List<PrintedNumber> printedNumbers(Path file, String type, String field) throws IOException, InterruptedException {
-        String json = jfr("print", "--json", "--events", type, file.toString());
         Pattern number = Pattern.compile("\"" + field + "\": (-?[0-9]+)");
         List<PrintedNumber> out = new ArrayList<>();
-        String[] parts = json.split("\"type\": \"" + Pattern.quote(type) + "\"");
-        for (int i = 1; i < parts.length; i++) {
-            Matcher s = START.matcher(parts[i]), n = number.matcher(parts[i]);
-            if (!s.find() || !n.find()) throw new AssertionError("no startTime or " + field + " in jfr print's " + type + ": " + head(parts[i]));
+        for (String event : printedEvents(file, type)) {
+            Matcher s = START.matcher(event), n = number.matcher(event);
+            if (!s.find() || !n.find()) throw new AssertionError("no startTime or " + field + " in jfr print's " + type + ": " + head(event));
             out.add(new PrintedNumber(Instant.parse(s.group(1)), Long.parseLong(n.group(1))));
         }
         return out;
+    }
+
+    /** The JSON text of each event of {@code type} in {@code jfr print --json --events type}, in the tool's order. */
+    private static List<String> printedEvents(Path file, String type) throws IOException, InterruptedException {
+        String json = jfr("print", "--json", "--events", type, file.toString());
+        String[] parts = json.split("\"type\": \"" + Pattern.quote(type) + "\"");
+        return List.of(parts).subList(1, parts.length);
     }
 
     private static final Pattern START = Pattern.compile("\"startTime\": \"([^\"]+)\"");
@@ -68,13 +73,11 @@ public final class Readers {
 
     /** Every event of {@code type}, read from {@code jfr print --json --events type}. */
     public static List<Printed> printed(Path file, String type, String timeField) throws IOException, InterruptedException {
-        String json = jfr("print", "--json", "--events", type, file.toString());
         Pattern time = Pattern.compile("\"" + timeField + "\": \"([^\"]+)\"");
         List<Printed> out = new ArrayList<>();
-        String[] parts = json.split("\"type\": \"" + Pattern.quote(type) + "\"");
-        for (int i = 1; i < parts.length; i++) {
-            Matcher s = START.matcher(parts[i]), t = time.matcher(parts[i]), n = JAVA_NAME.matcher(parts[i]);
-            if (!s.find()) throw new AssertionError("no startTime in jfr print's " + type + ": " + head(parts[i]));
+        for (String event : printedEvents(file, type)) {
+            Matcher s = START.matcher(event), t = time.matcher(event), n = JAVA_NAME.matcher(event);
+            if (!s.find()) throw new AssertionError("no startTime in jfr print's " + type + ": " + head(event));
             Instant start = Instant.parse(s.group(1));
             Instant at = t.find() ? Instant.parse(t.group(1)) : null;
             out.add(new Printed(start, at, n.find() ? n.group(1) : null));
