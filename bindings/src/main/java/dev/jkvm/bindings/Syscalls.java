@@ -43,9 +43,13 @@ public final class Syscalls {
     static final long SYS_MMAP = 9;
     static final long SYS_MUNMAP = 11;
     static final long SYS_PREAD64 = 17;
+    static final long SYS_MADVISE = 28;
     static final long SYS_SETPRIORITY = 141;
     static final long SYS_SCHED_SETAFFINITY = 203;
     static final long SYS_SCHED_GETAFFINITY = 204;
+
+    /** madvise(2) advice (Linux 5.14+) that the generated headers lack; checked against gcc's {@code <sys/mman.h>}. */
+    static final int MADV_POPULATE_WRITE = 23;
 
     /** Bytes of the affinity mask passed to the kernel: room for 1024 CPUs, like glibc's cpu_set_t. */
     private static final int CPU_SET_BYTES = (int) dev.jkvm.bindings.generated.cpu_set_t.layout().byteSize();
@@ -141,6 +145,15 @@ public final class Syscalls {
 
     public static void munmap(MemorySegment mapping, String what) {
         checked("munmap " + what, (a, c) -> syscall(c, SYS_MUNMAP, addressOf(mapping), mapping.byteSize(), 0, 0, 0, 0));
+    }
+
+    /**
+     * madvise(MADV_POPULATE_WRITE) on the whole of {@code mapping}: the kernel faults every page in
+     * writable in one call, keeping what the pages hold. Kernels before 5.14 refuse the advice
+     * (EINVAL); the caller then touches the pages itself.
+     */
+    public static void populateWrite(MemorySegment mapping, String what) {
+        checked("madvise(MADV_POPULATE_WRITE) " + what, (a, c) -> syscall(c, SYS_MADVISE, addressOf(mapping), mapping.byteSize(), MADV_POPULATE_WRITE, 0, 0, 0));
     }
 
     // ---------------------------------------------------------------- threads and CPUs

@@ -24,18 +24,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SyscallsTest {
     private static final List<String> GCC_NAMES = List.of("SYS_read", "SYS_open", "SYS_close", "SYS_mmap", "SYS_munmap",
-            "SYS_pread64", "SYS_setpriority", "SYS_sched_setaffinity", "SYS_sched_getaffinity");
+            "SYS_pread64", "SYS_madvise", "SYS_setpriority", "SYS_sched_setaffinity", "SYS_sched_getaffinity");
 
     /** The system call numbers written by hand in Syscalls are those of gcc's {@code <sys/syscall.h>} on this host. */
     @Test
     void handWrittenNumbersMatchGcc() throws Exception {
         long[] ours = {Syscalls.SYS_READ, Syscalls.SYS_OPEN, Syscalls.SYS_CLOSE, Syscalls.SYS_MMAP, Syscalls.SYS_MUNMAP,
-            Syscalls.SYS_PREAD64, Syscalls.SYS_SETPRIORITY, Syscalls.SYS_SCHED_SETAFFINITY, Syscalls.SYS_SCHED_GETAFFINITY};
+            Syscalls.SYS_PREAD64, Syscalls.SYS_MADVISE, Syscalls.SYS_SETPRIORITY, Syscalls.SYS_SCHED_SETAFFINITY, Syscalls.SYS_SCHED_GETAFFINITY};
         GccValues.Outcome gcc = GccValues.evaluate("#include <sys/syscall.h>", GCC_NAMES);
         for (int i = 0; i < ours.length; i++) {
             assertTrue(gcc.compiled()[i], GCC_NAMES.get(i) + " is not in <sys/syscall.h>");
             assertEquals(gcc.values()[i], ours[i], GCC_NAMES.get(i));
         }
+        GccValues.Outcome advice = GccValues.evaluate("#include <sys/mman.h>", List.of("MADV_POPULATE_WRITE"));
+        assertTrue(advice.compiled()[0], "MADV_POPULATE_WRITE is not in <sys/mman.h>");
+        assertEquals(advice.values()[0], Syscalls.MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE");
     }
 
     @Test
@@ -96,6 +99,44 @@ class SyscallsTest {
         NativeException e = assertThrows(NativeException.class, () -> Syscalls.mmap(size, LinuxHeaders.PROT_READ(),
                 LinuxHeaders.MAP_PRIVATE(), -1, 0, "no file"));
         assertTrue(e.is(Errno.EBADF), e.getMessage());
+    }
+
+    /**
+     * populateWrite faults in every page of a fresh mapping, as /proc/self/pagemap's present bit shows
+     * (readable for one's own pages without privilege), and keeps what a page held.
+     */
+    @Test
+    void populateWriteFaultsEveryPageIn() throws Exception {
+        int pages = 64;
+        MemorySegment m = Syscalls.mmap(pages * 4096L, LinuxHeaders.PROT_READ() | LinuxHeaders.PROT_WRITE(),
+                LinuxHeaders.MAP_PRIVATE() | LinuxHeaders.MAP_ANONYMOUS(), -1, 0, "test memory");
+        try {
+            m.set(ValueLayout.JAVA_LONG, 5 * 4096L + 8, 42L);
+            assertEquals(1, presentPages(m, pages), "only the page written is present before");
+            Syscalls.populateWrite(m, "test memory");
+            assertEquals(pages, presentPages(m, pages));
+            assertEquals(42L, m.get(ValueLayout.JAVA_LONG, 5 * 4096L + 8));
+            NativeException e = assertThrows(NativeException.class,
+                    () -> Syscalls.populateWrite(MemorySegment.ofAddress(m.address() + 1).reinterpret(4096), "unaligned"));
+            assertTrue(e.is(Errno.EINVAL), e.getMessage());
+        } finally {
+            Syscalls.munmap(m, "test memory");
+        }
+    }
+
+    /** How many of the first {@code pages} pages of {@code m} /proc/self/pagemap says are present (bit 63). */
+    private static int presentPages(MemorySegment m, int pages) throws java.io.IOException {
+        try (java.nio.channels.FileChannel map = java.nio.channels.FileChannel.open(Path.of("/proc/self/pagemap"))) {
+            java.nio.ByteBuffer entries = java.nio.ByteBuffer.allocate(pages * 8).order(java.nio.ByteOrder.nativeOrder());
+            long at = m.address() / 4096 * 8;
+            while (entries.hasRemaining()) {
+                if (map.read(entries, at + entries.position()) < 0) break;
+            }
+            entries.flip();
+            int present = 0;
+            while (entries.hasRemaining()) if (entries.getLong() < 0) present++;
+            return present;
+        }
     }
 
     /** Whether one line of /proc/self/maps covers [from, to) ({@code whole}), or any line overlaps it. */

@@ -14,10 +14,10 @@ import jdk.jfr.consumer.RecordingFile;
  * the recorder's own summary, and how many events the KVM statistics took.
  */
 record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostRecords, long perfLostEvents,
-                      long lagP50, long lagP99, long lagMax, Map<String, Long> firstSchedIn, Map<String, Long> onCpu) {
+                      long lagP50, long lagP99, long lagMax, long stopLagP99, Map<String, Long> firstSchedIn, Map<String, Long> onCpu) {
 
     static RecordingFacts read(Path jfr) throws IOException {
-        long schedIns = 0, kvmStats = 0, lost = 0, perfLost = 0, p50 = -1, p99 = -1, max = -1;
+        long schedIns = 0, kvmStats = 0, lost = 0, perfLost = 0, p50 = -1, p99 = -1, max = -1, stopP99 = -1;
         Map<String, Long> first = new HashMap<>();
         Map<String, Long> onCpu = new HashMap<>();
         try (RecordingFile f = new RecordingFile(jfr)) {
@@ -36,12 +36,13 @@ record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostR
                         p50 = Math.max(p50, e.getLong("lagP50"));
                         p99 = Math.max(p99, e.getLong("lagP99"));
                         max = Math.max(max, e.getLong("lagMax"));
+                        stopP99 = Math.max(stopP99, e.getLong("stopLagP99"));
                     }
                     default -> { }
                 }
             }
         }
-        return new RecordingFacts(Files.size(jfr), schedIns, kvmStats, lost, perfLost, p50, p99, max, first, onCpu);
+        return new RecordingFacts(Files.size(jfr), schedIns, kvmStats, lost, perfLost, p50, p99, max, stopP99, first, onCpu);
     }
 
     /** Recording bytes per sched-in (one sched-in is one switch to a vCPU). */

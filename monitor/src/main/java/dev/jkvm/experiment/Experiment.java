@@ -99,6 +99,7 @@ public final class Experiment {
              SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline, failures);
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofConfined()) {
+            stopRecorder = recorder;
             if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
             MemorySegment cpuid = kvm.supportedCpuid(arena);
             StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
@@ -265,6 +266,8 @@ public final class Experiment {
     private final Object stopLock = new Object();
     /** The one stop instant, taken by whichever thread stops the VMs first (0: not yet). */
     private final java.util.concurrent.atomic.AtomicLong stoppedAt = new java.util.concurrent.atomic.AtomicLong();
+    /** The run's recorder, told the stop instant by whichever thread takes it. */
+    private volatile SchedRecorder stopRecorder;
 
     private void place(VmInstance vm, VmVcpu vcpu, SchedRecorder recorder) {
         ExperimentSpec.VmSpec s = spec.vms().get(vm.index());
@@ -294,9 +297,11 @@ public final class Experiment {
     private void printRecorderTotals(SchedRecorder recorder) {
         if (!recorder.recordingSwitches()) return;
         SchedRecorder.Totals t = recorder.totals();
-        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%n",
+        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%n",
                 t.switchRecords(), t.probeRecords(), t.lostRecords(), Durations.format(Duration.ofNanos(t.lagP50())),
-                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())));
+                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())),
+                t.stopRecords() == 0 ? "" : String.format("; the stop's %d records: p99 %s, max %s", t.stopRecords(),
+                        Durations.format(Duration.ofNanos(t.stopLagP99())), Durations.format(Duration.ofNanos(t.stopLagMax()))));
         out.flush();
     }
 
@@ -393,6 +398,8 @@ public final class Experiment {
     private long stopNow(List<VmInstance> vms, String why) {
         long now = System.nanoTime();
         if (!stoppedAt.compareAndSet(0, now)) return stoppedAt.get();
+        SchedRecorder r = stopRecorder;
+        if (r != null) r.stopInstant(now); // its records from now on are the stop's
         List<VcpuThread> all = new ArrayList<>();
         for (VmInstance vm : vms) all.addAll(vm.threads());
         departure.whileSignalling(new StopSignals(all, why, urgent));

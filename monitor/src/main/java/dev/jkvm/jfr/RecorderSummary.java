@@ -26,16 +26,27 @@ public final class RecorderSummary extends jdk.jfr.Event {
     public long lateRecords;
 
     @Timespan(Timespan.NANOSECONDS)
-    @Label("Median Commit Lag") @Description("Median time from kernel timestamp to event commit")
+    @Label("Median Commit Lag") @Description("Median time from kernel timestamp to event commit, of the records stamped before the stop instant (all records when the guests ended by themselves)")
     public long lagP50;
 
     @Timespan(Timespan.NANOSECONDS)
-    @Label("99th Percentile Commit Lag") @Description("99th percentile of the time from kernel timestamp to event commit")
+    @Label("99th Percentile Commit Lag") @Description("99th percentile of the time from kernel timestamp to event commit, of the records stamped before the stop instant")
     public long lagP99;
 
     @Timespan(Timespan.NANOSECONDS)
-    @Label("Maximum Commit Lag") @Description("Largest time from kernel timestamp to event commit")
+    @Label("Maximum Commit Lag") @Description("Largest time from kernel timestamp to event commit, of the records stamped before the stop instant")
     public long lagMax;
+
+    @Label("Stop Records") @Description("Records stamped from the stop instant on (the vCPUs' last switches while they leave); their lag is given apart")
+    public long stopRecords;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("99th Percentile Commit Lag at the Stop") @Description("99th percentile of the commit lag of the records stamped from the stop instant on")
+    public long stopLagP99;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Maximum Commit Lag at the Stop") @Description("Largest commit lag of the records stamped from the stop instant on")
+    public long stopLagMax;
 
     @Label("Helper Failures")
     @Description("Helper threads that failed during the run (the recorder, a sampler, a periodic hook), one a line with its reason and from when its events are missing; empty when none did")

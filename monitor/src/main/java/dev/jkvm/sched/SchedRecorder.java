@@ -51,7 +51,16 @@ public final class SchedRecorder implements AutoCloseable {
     private final SwitchEventEmitter emitter;
     /** Where kernel-moment events go, at their time and on their vCPU's thread; null when not recording. */
     private final JkvmTimeline timeline;
+    /** Commit lags of records stamped before the stop instant (all of them when the guests ended by themselves). */
     private final CommitLag lag = new CommitLag();
+    /**
+     * Commit lags of records stamped from the stop instant on: the last switches of every vCPU, made
+     * within milliseconds while hundreds of threads leave the experiment CPU and exit, and drained in
+     * the final pass after they are gone. Kept apart so the lag of the run itself stays visible.
+     */
+    private final CommitLag stopLag = new CommitLag();
+    /** The run's one stop instant (CLOCK_MONOTONIC); Long.MAX_VALUE until the experiment stops its guests. */
+    private volatile long stopInstant = Long.MAX_VALUE;
     private final TimeOrderer<Item> orderer = new TimeOrderer<>(new TimeOrderer.Sink<>() {
         @Override
         public void inOrder(long time, Item item) {
@@ -275,7 +284,7 @@ public final class SchedRecorder implements AutoCloseable {
         switchRecords++;
         if (late) s.account().late++;
         switchRecord(s.account(), s.ref(), item.record(), late);
-        lag.add(System.nanoTime() - item.record().time());
+        recordLag(item.record().time());
     }
 
     private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
@@ -353,7 +362,12 @@ public final class SchedRecorder implements AutoCloseable {
     }
 
     void recordLag(long kernelTime) {
-        lag.add(System.nanoTime() - kernelTime);
+        (kernelTime >= stopInstant ? stopLag : lag).add(System.nanoTime() - kernelTime);
+    }
+
+    /** The experiment's one stop instant (System.nanoTime): records stamped from then on count as the stop's. Any thread. */
+    public void stopInstant(long nanos) {
+        stopInstant = nanos;
     }
 
     /** The off-CPU intervals {out, in} of a VM's vCPU threads that keep them, in kernel time order. Call after {@link #stopAndFlush}. */
@@ -382,11 +396,13 @@ public final class SchedRecorder implements AutoCloseable {
     }
 
     /** What the recorder saw, for the run's summary line. */
-    public record Totals(long switchRecords, long probeRecords, long lostRecords, long lateRecords, long lagP50, long lagP99, long lagMax) {}
+    public record Totals(long switchRecords, long probeRecords, long lostRecords, long lateRecords, long lagP50, long lagP99, long lagMax,
+                         long stopRecords, long stopLagP99, long stopLagMax) {}
 
     /** Call after {@link #stopAndFlush} (or from the recorder's own thread). */
     public Totals totals() {
-        return new Totals(switchRecords, probeRecords, lostRecords, orderer.lateCount(), lag.percentile(0.5), lag.percentile(0.99), lag.max());
+        return new Totals(switchRecords, probeRecords, lostRecords, orderer.lateCount(), lag.percentile(0.5), lag.percentile(0.99), lag.max(),
+                stopLag.count(), stopLag.percentile(0.99), stopLag.max());
     }
 
     /** Stops and joins the recorder thread, then closes the rings: never unmaps a ring the thread may be reading. */

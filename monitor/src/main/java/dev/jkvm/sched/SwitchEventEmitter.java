@@ -118,6 +118,9 @@ final class SwitchEventEmitter {
         r.lagP50 = t.lagP50();
         r.lagP99 = t.lagP99();
         r.lagMax = t.lagMax();
+        r.stopRecords = t.stopRecords();
+        r.stopLagP99 = t.stopLagP99();
+        r.stopLagMax = t.stopLagMax();
         r.commit();
     }
 }

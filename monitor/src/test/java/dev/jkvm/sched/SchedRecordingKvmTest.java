@@ -122,6 +122,17 @@ class SchedRecordingKvmTest {
         RecordedEvent summary = Recordings.events(run.jfr(), "jkvm.RecorderSummary").get(0);
         assertEquals(0, summary.getLong("lostRecords"), "perf records were lost");
         assertEquals(0, summary.getLong("lateRecords"), "records were committed out of kernel time order");
+        // The stop's records, whose lag is given apart: at least every switch of a vCPU thread the kernel
+        // made on this CPU from the stop instant on (one perf record each), and more than none.
+        long stop = run.report().stoppedNanos();
+        java.util.Set<Integer> tids = new java.util.HashSet<>();
+        for (VmReport vm : run.report().vms()) tids.add(vm.tid());
+        long kernelAfterStop = run.kernel().stream().filter(k -> k.cpu() == cpu && k.timeNanos() >= stop)
+                .mapToLong(k -> (tids.contains(k.prevPid()) ? 1 : 0) + (tids.contains(k.nextPid()) ? 1 : 0)).sum();
+        assertTrue(stop > 0 && kernelAfterStop > 0, "no vCPU switch on CPU " + cpu + " after the stop instant " + stop);
+        assertTrue(summary.getLong("stopRecords") >= kernelAfterStop, "stop records " + summary.getLong("stopRecords")
+                + " < the kernel's " + kernelAfterStop + " vCPU switches after the stop instant");
+        assertTrue(summary.getLong("stopRecords") < summary.getLong("switchRecords") + summary.getLong("probeRecords"));
 
         Map<Integer, String> names = new HashMap<>();
         for (VmReport vm : run.report().vms()) names.put(vm.tid(), vm.name());
