@@ -149,8 +149,8 @@ public final class Syscalls {
 
     /**
      * madvise(MADV_POPULATE_WRITE) on the whole of {@code mapping}: the kernel faults every page in
-     * writable in one call, keeping what the pages hold. Kernels before 5.14 refuse the advice
-     * (EINVAL); the caller then touches the pages itself.
+     * writable in one call, as a write of each would (every page becomes resident), keeping what the
+     * pages hold. Kernels before 5.14 refuse the advice (EINVAL).
      */
     public static void populateWrite(MemorySegment mapping, String what) {
         checked("madvise(MADV_POPULATE_WRITE) " + what, (a, c) -> syscall(c, SYS_MADVISE, addressOf(mapping), mapping.byteSize(), MADV_POPULATE_WRITE, 0, 0, 0));

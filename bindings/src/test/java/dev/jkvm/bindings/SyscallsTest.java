@@ -103,7 +103,9 @@ class SyscallsTest {
 
     /**
      * populateWrite faults in every page of a fresh mapping, as /proc/self/pagemap's present bit shows
-     * (readable for one's own pages without privilege), and keeps what a page held.
+     * (readable for one's own pages without privilege), and keeps what a page held. (Whether a page is
+     * its own or the shared zero page a read maps is not checked: the process's RssAnon, which would
+     * show it, moves with the test JVM's own memory.)
      */
     @Test
     void populateWriteFaultsEveryPageIn() throws Exception {
