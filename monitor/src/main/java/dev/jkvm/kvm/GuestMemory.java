@@ -1,5 +1,6 @@
 package dev.jkvm.kvm;
 
+import dev.jkvm.bindings.Errno;
 import dev.jkvm.bindings.NativeException;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.bindings.generated.LinuxHeaders;
@@ -57,6 +58,9 @@ public final class GuestMemory implements AutoCloseable {
             Syscalls.populateWrite(ram.asSlice(0, end), "guest memory");
             return;
         } catch (NativeException e) {
+            // Out of memory (ENOMEM) or anything but an old kernel: the pages fault in on demand, as
+            // they would without a prefault; touching them here could only bring the OOM killer.
+            if (!e.is(Errno.EINVAL)) return;
             // A kernel before 5.14 (EINVAL): touch each page below.
         }
         for (long at = 0; at < end; at += PAGE) {
