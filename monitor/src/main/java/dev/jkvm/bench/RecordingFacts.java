@@ -14,10 +14,10 @@ import jdk.jfr.consumer.RecordingFile;
  * the recorder's own summary, and how many events the KVM statistics took.
  */
 record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostRecords, long perfLostEvents,
-                      long lagP50, long lagP99, long lagMax, long stopLagP99, Map<String, Long> firstSchedIn, Map<String, Long> onCpu) {
+                      long lagP50, long lagP99, long lagMax, long stopLagP99, long monitorStealNanos, Map<String, Long> firstSchedIn, Map<String, Long> onCpu) {
 
     static RecordingFacts read(Path jfr) throws IOException {
-        long schedIns = 0, kvmStats = 0, lost = 0, perfLost = 0, p50 = -1, p99 = -1, max = -1, stopP99 = -1;
+        long schedIns = 0, kvmStats = 0, lost = 0, perfLost = 0, p50 = -1, p99 = -1, max = -1, stopP99 = -1, monitorSteal = -1;
         Map<String, Long> first = new HashMap<>();
         Map<String, Long> onCpu = new HashMap<>();
         try (RecordingFile f = new RecordingFile(jfr)) {
@@ -29,6 +29,7 @@ record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostR
                         first.merge(e.getString("vm"), e.getLong("monotonicNanos"), Math::min); // CLOCK_MONOTONIC, as System.nanoTime
                     }
                     case "jkvm.KvmStats" -> kvmStats++;
+                    case "jkvm.RunHygiene" -> monitorSteal = e.getLong("monitorStealTime");
                     case "jkvm.PerfRecordsLost" -> perfLost += e.getLong("lost");
                     case "jkvm.VcpuSwitchSummary" -> onCpu.merge(e.getString("vm"), e.getLong("onCpu"), Long::sum);
                     case "jkvm.RecorderSummary" -> {
@@ -42,7 +43,7 @@ record RecordingFacts(long bytes, long schedIns, long kvmStatsEvents, long lostR
                 }
             }
         }
-        return new RecordingFacts(Files.size(jfr), schedIns, kvmStats, lost, perfLost, p50, p99, max, stopP99, first, onCpu);
+        return new RecordingFacts(Files.size(jfr), schedIns, kvmStats, lost, perfLost, p50, p99, max, stopP99, monitorSteal, first, onCpu);
     }
 
     /** Recording bytes per sched-in (one sched-in is one switch to a vCPU). */

@@ -131,7 +131,7 @@ public final class Experiment {
                 ticks.start();
                 locks.start();
                 printThreadMap(vms);
-                hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms)) : null;
+                hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms), elsewhere) : null;
                 synchronized (stopLock) {
                     running = vms;
                 }
@@ -217,6 +217,8 @@ public final class Experiment {
 
     private RunWindow window;
     private HygieneMeter hygiene;
+    /** What {@link #hygiene} measured, for the recorder's line; null without --cpu. */
+    private RunHygiene hygieneResult;
 
     private static int[] tids(List<VmInstance> vms) {
         return vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray();
@@ -231,6 +233,7 @@ public final class Experiment {
         long runAtEnd = 0;
         for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) runAtEnd += Math.max(0, t.runTimeAtEnd());
         RunHygiene h = hygiene.end(runAtEnd);
+        hygieneResult = h;
         if (h == null) return;
         HostEvents.hygiene(h);
         out.println(h.line());
@@ -300,8 +303,11 @@ public final class Experiment {
         out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%n",
                 t.switchRecords(), t.probeRecords(), t.lostRecords(), Durations.format(Duration.ofNanos(t.lagP50())),
                 Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())),
-                t.stopRecords() == 0 ? "" : String.format("; the stop's %d records: p99 %s, max %s", t.stopRecords(),
-                        Durations.format(Duration.ofNanos(t.stopLagP99())), Durations.format(Duration.ofNanos(t.stopLagMax()))));
+                (t.stopRecords() == 0 ? "" : String.format("; the stop's %d records: p99 %s, max %s", t.stopRecords(),
+                        Durations.format(Duration.ofNanos(t.stopLagP99())), Durations.format(Duration.ofNanos(t.stopLagMax()))))
+                + (hygieneResult == null || hygieneResult.monitorStealNanos() <= 0 ? ""
+                        : String.format("; the machine below took %s from the recorder's CPUs %s (steal)",
+                                Durations.format(Duration.ofNanos(hygieneResult.monitorStealNanos())), hygieneResult.monitorCpus())));
         out.flush();
     }
 

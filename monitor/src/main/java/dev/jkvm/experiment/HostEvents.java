@@ -44,6 +44,8 @@ final class HostEvents {
         e.foreignFraction = h.foreignFraction();
         e.vcpuRunTime = h.vcpuRunNanos();
         e.stealTime = h.stealNanos();
+        e.monitorCpus = h.monitorCpus();
+        e.monitorStealTime = h.monitorStealNanos();
         e.siblingCpus = h.siblingCpus();
         e.siblingLoad = h.siblingBusyFraction();
         e.frequencySamples = h.frequencySamples();

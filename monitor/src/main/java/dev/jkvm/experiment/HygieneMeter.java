@@ -21,12 +21,15 @@ final class HygieneMeter {
     private final Map<Integer, CpuTimes> startTimes;
     private final long vcpuRunAtStart;
     private final String freqFile;
+    /** The monitor's CPUs (where the recorder runs), whose steal time is measured too. */
+    private final BitSet monitorCpus;
     private int freqSamples, freqChanges;
     private long lastFreq = -1, minFreq = Long.MAX_VALUE, maxFreq = -1;
 
-    private HygieneMeter(HostFiles files, int cpu, int[] vcpuTids) {
+    HygieneMeter(HostFiles files, int cpu, int[] vcpuTids, BitSet monitorCpus) {
         this.files = files;
         this.cpu = cpu;
+        this.monitorCpus = (BitSet) monitorCpus.clone();
         this.siblings = CpuPlacement.parseList(files.read("/sys/devices/system/cpu/cpu" + cpu + "/topology/thread_siblings_list")
                 .orElse("").strip());
         siblings.clear(cpu);
@@ -39,9 +42,12 @@ final class HygieneMeter {
         sample();
     }
 
-    /** Starts measuring on {@code cpu}, whose vCPU threads (alive, not yet released) are {@code vcpuTids}. */
-    static HygieneMeter begin(int cpu, int[] vcpuTids) {
-        return new HygieneMeter(HostFiles.live(), cpu, vcpuTids);
+    /**
+     * Starts measuring on {@code cpu}, whose vCPU threads (alive, not yet released) are {@code vcpuTids};
+     * {@code monitorCpus} are where jkvm's own threads run (their steal time is measured as well).
+     */
+    static HygieneMeter begin(int cpu, int[] vcpuTids, BitSet monitorCpus) {
+        return new HygieneMeter(HostFiles.live(), cpu, vcpuTids, monitorCpus);
     }
 
     /** Samples the experiment CPU's current frequency, when the machine exposes it. */
@@ -82,8 +88,14 @@ final class HygieneMeter {
             double f = Math.clamp((wall - (sb.notRunningNanos() - sa.notRunningNanos())) / (double) wall, 0.0, 1.0);
             siblingBusy = Math.max(siblingBusy, f);
         }
+        long monitorSteal = monitorCpus.isEmpty() ? -1 : 0;
+        for (int m = monitorCpus.nextSetBit(0); m >= 0 && monitorSteal >= 0; m = monitorCpus.nextSetBit(m + 1)) {
+            CpuTimes ma = startTimes.get(m), mb = endTimes.get(m);
+            monitorSteal = ma == null || mb == null ? -1 : monitorSteal + mb.steal() - ma.steal();
+        }
         return new RunHygiene(cpu, startNanos, endNanos, Math.max(0, busy - vcpuRun), vcpuRun, b.steal() - a.steal(),
                 siblings.isEmpty() ? "none" : CpuPlacement.formatList(siblings), siblingBusy, freqSamples,
-                freqSamples == 0 ? -1 : freqChanges, freqSamples == 0 ? -1 : minFreq, freqSamples == 0 ? -1 : maxFreq);
+                freqSamples == 0 ? -1 : freqChanges, freqSamples == 0 ? -1 : minFreq, freqSamples == 0 ? -1 : maxFreq,
+                monitorCpus.isEmpty() ? "none" : CpuPlacement.formatList(monitorCpus), monitorSteal);
     }
 }

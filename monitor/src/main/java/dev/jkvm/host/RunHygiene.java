@@ -17,6 +17,10 @@ import java.util.Locale;
  * @param siblingCpus         the experiment CPU's SMT siblings ("none" without SMT)
  * @param siblingBusyFraction the siblings' busy time over the window (the busiest one); -1 without a sibling
  * @param frequencyChanges    how often scaling_cur_freq changed between samples; -1 when not exposed
+ * @param monitorCpus         the CPUs jkvm's own threads (the recorder among them) ran on ("none": unknown)
+ * @param monitorStealNanos   time the hypervisor below took those CPUs away, summed over them (/proc/stat
+ *                            steal); -1 when unknown. The recorder's commits wait for it: on a virtual
+ *                            machine it explains commit lags that no JVM or jkvm measure can
  */
 public record RunHygiene(
         int cpu,
@@ -30,7 +34,9 @@ public record RunHygiene(
         int frequencySamples,
         int frequencyChanges,
         long minFrequencyKHz,
-        long maxFrequencyKHz) {
+        long maxFrequencyKHz,
+        String monitorCpus,
+        long monitorStealNanos) {
 
     /**
      * Other tasks on the experiment CPU beyond 1 % of the run: at 2 VMs sharing a CPU that is 2 % of

@@ -40,6 +40,13 @@ public final class RunHygieneEvent extends jdk.jfr.Event {
     @Label("Steal Time") @Description("Time the hypervisor below took the experiment CPU away (/proc/stat steal)")
     public long stealTime;
 
+    @Label("Monitor CPUs") @Description("The CPUs jkvm's own threads ran on, the recorder among them")
+    public String monitorCpus;
+
+    @Timespan(Timespan.NANOSECONDS)
+    @Label("Monitor Steal Time") @Description("Time the hypervisor below took the monitor's CPUs away, summed over them (/proc/stat steal; -1 unknown): the recorder's commits wait for it")
+    public long monitorStealTime;
+
     @Label("SMT Siblings") @Description("The experiment CPU's SMT siblings, or none")
     public String siblingCpus;
 

@@ -38,10 +38,10 @@ class CpuTimesTest {
 
     @Test
     void hygieneWarnsAboveItsThresholdsOnly() {
-        RunHygiene clean = new RunHygiene(1, 0, 1_000_000_000L, 9_000_000, 990_000_000, 0, "none", -1, 0, -1, -1, -1);
+        RunHygiene clean = new RunHygiene(1, 0, 1_000_000_000L, 9_000_000, 990_000_000, 0, "none", -1, 0, -1, -1, -1, "0", 0);
         assertTrue(clean.exceeded().isEmpty());
         assertEquals("jkvm: run hygiene on CPU 1: foreign tasks 0.90 % of the run, no SMT sibling, frequency not exposed", clean.line());
-        RunHygiene hog = new RunHygiene(3, 0, 1_000_000_000L, 330_000_000, 670_000_000, 0, "67", 0.06, 10, 2, 2_000_000, 3_000_000);
+        RunHygiene hog = new RunHygiene(3, 0, 1_000_000_000L, 330_000_000, 670_000_000, 0, "67", 0.06, 10, 2, 2_000_000, 3_000_000, "0-2", 0);
         assertEquals(2, hog.exceeded().size(), hog.exceeded().toString());
         assertTrue(hog.line().startsWith("jkvm: warning: the experiment CPU was not the VMs' alone: foreign tasks ran 33.0 % of the run on CPU 3"
                 + " (threshold 1 %); its SMT sibling CPU 67 was busy 6.0 % (threshold 5 %)"), hog.line());

@@ -153,6 +153,16 @@ class HostAndHygieneKvmTest {
         }
     }
 
+    /** The steal counters (8th value, USER_HZ ticks) of {@code cpus} in /proc/stat, summed. */
+    private static long stealTicks(java.util.BitSet cpus) throws java.io.IOException {
+        long sum = 0;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/stat"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f[0].matches("cpu\\d+") && cpus.get(Integer.parseInt(f[0].substring(3)))) sum += Long.parseLong(f[8]);
+        }
+        return sum;
+    }
+
     @Test
     void aForeignHogOnTheExperimentCpuIsFoundAndARunWithoutItAgreesWithTheKernel(@TempDir Path dir) throws Exception {
         Run withHog;
@@ -203,9 +213,19 @@ class HostAndHygieneKvmTest {
         // Without the hog: the monitor's /proc/stat measurement agrees with the kernel's sched_switch
         // copy, and says < 1 % whenever the kernel saw less than 0.5 % (this machine is shared: other
         // builds may use the CPU, and that is what hygiene is for).
+        java.util.BitSet others = dev.jkvm.sched.CpuPlacement.allowedExcept(CPU);
+        long stealBefore = stealTicks(others);
         Run quiet = run(dir, "quiet", 3);
+        long stealAfter = stealTicks(others);
         RunSummary q = RecordingAnalysis.analyze(quiet.jfr());
         RecordedEvent h = single(quiet.jfr(), "jkvm.RunHygiene");
+        // The steal of the CPUs jkvm's own threads ran on, as this test read /proc/stat around the whole
+        // run (its window holds jkvm's; 10 ms units, so up to one tick more at each end per CPU).
+        long monitorSteal = h.getDuration("monitorStealTime").toNanos();
+        assertEquals(dev.jkvm.sched.CpuPlacement.formatList(others), h.getString("monitorCpus"));
+        assertTrue(monitorSteal >= 0 && monitorSteal <= (stealAfter - stealBefore + 2L * others.cardinality()) * 10_000_000L,
+                "monitor steal " + monitorSteal + " ns vs /proc/stat around the run " + (stealAfter - stealBefore) + " ticks");
+        assertEquals(monitorSteal > 0, quiet.output().contains("from the recorder's CPUs"), quiet.output());
         System.out.printf("quiet run: /proc/stat foreign %.2f %%, sched_switch foreign %.2f %% (%s)%n", 100 * h.getDouble("foreignFraction"),
                 100 * q.hygiene().foreignFraction(), q.hygiene().foreignSource());
         assertEquals(1, quiet.output().lines().filter(l -> l.startsWith("jkvm: run hygiene on CPU " + CPU)
