@@ -150,7 +150,7 @@ public final class Experiment {
             }
             strays.sweep();
             strays.report(out);
-            reportHygiene(vms);
+            RunHygiene measured = reportHygiene(vms);
             recorder.stopAndFlush();
             noteReloadLatency(recorder);
             sampler.finish(recorder::offCpuIntervals, timeline);
@@ -160,7 +160,7 @@ public final class Experiment {
             ExperimentReport report = report(vms).withHelperFailures(failures.all());
             printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
-            printRecorderTotals(recorder);
+            printRecorderTotals(recorder, measured);
             // Nothing reads a VM or the recorder's rings from here on: they are closed while the recording is written.
             synchronized (stopLock) {
                 running = null; // a late signal must not touch a vCPU being closed
@@ -219,8 +219,6 @@ public final class Experiment {
 
     private RunWindow window;
     private HygieneMeter hygiene;
-    /** What {@link #hygiene} measured, for the recorder's line; null without --cpu. */
-    private RunHygiene hygieneResult;
 
     private static int[] tids(List<VmInstance> vms) {
         return vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray();
@@ -228,18 +226,18 @@ public final class Experiment {
 
     /**
      * Ends the run hygiene measurement (every vCPU thread has ended by now), records it and says in
-     * one line whether the experiment CPU was the VMs' alone.
+     * one line whether the experiment CPU was the VMs' alone. Returns it; null without --cpu.
      */
-    private void reportHygiene(List<VmInstance> vms) {
-        if (hygiene == null) return;
+    private RunHygiene reportHygiene(List<VmInstance> vms) {
+        if (hygiene == null) return null;
         long runAtEnd = 0;
         for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) runAtEnd += Math.max(0, t.runTimeAtEnd());
         RunHygiene h = hygiene.end(runAtEnd);
-        hygieneResult = h;
-        if (h == null) return;
+        if (h == null) return null;
         HostEvents.hygiene(h);
         out.println(h.line());
         out.flush();
+        return h;
     }
     private volatile String stopRequest;
 
@@ -299,17 +297,18 @@ public final class Experiment {
         }
     }
 
-    private void printRecorderTotals(SchedRecorder recorder) {
+    /** The recorder's line; {@code measured} (null without --cpu) gives the steal on the recorder's CPUs. */
+    private void printRecorderTotals(SchedRecorder recorder, RunHygiene measured) {
         if (!recorder.recordingSwitches()) return;
         SchedRecorder.Totals t = recorder.totals();
-        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%n",
+        String stop = t.stopRecords() == 0 ? "" : String.format("; the stop's %d records: p99 %s, max %s", t.stopRecords(),
+                Durations.format(Duration.ofNanos(t.stopLagP99())), Durations.format(Duration.ofNanos(t.stopLagMax())));
+        String steal = measured == null || measured.monitorStealNanos() <= 0 ? ""
+                : String.format("; the machine below took %s from the recorder's CPUs %s (steal)",
+                        Durations.format(Duration.ofNanos(measured.monitorStealNanos())), measured.monitorCpus());
+        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%s%n",
                 t.switchRecords(), t.probeRecords(), t.lostRecords(), Durations.format(Duration.ofNanos(t.lagP50())),
-                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())),
-                (t.stopRecords() == 0 ? "" : String.format("; the stop's %d records: p99 %s, max %s", t.stopRecords(),
-                        Durations.format(Duration.ofNanos(t.stopLagP99())), Durations.format(Duration.ofNanos(t.stopLagMax()))))
-                + (hygieneResult == null || hygieneResult.monitorStealNanos() <= 0 ? ""
-                        : String.format("; the machine below took %s from the recorder's CPUs %s (steal)",
-                                Durations.format(Duration.ofNanos(hygieneResult.monitorStealNanos())), hygieneResult.monitorCpus())));
+                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())), stop, steal);
         out.flush();
     }
 
