@@ -42,11 +42,13 @@ public final class ScaleBenchmark {
             return String.format(Locale.ROOT, "scale: %d VMs × %s: wall %.2f s; all runnable %.2f ms after the gate; %d started (%d never ran), "
                             + "first sched-ins spread %.1f ms, the last %.1f ms after the gate; "
                             + "run time %.3f–%.3f ms (spread %.3f ms); on CPU min %.1f, median %.1f, max %.1f ms; peak RSS %.0f MiB (%.0f KiB per VM); "
-                            + "commit lag p99 %.1f ms (the stop's records: p99 %.1f ms; steal on the recorder's CPUs %.0f ms), lost %d; recording %.2f MB, %d switches, %.0f bytes/switch, %d KVM statistics events",
+                            + "commit lag p99 %.1f ms (the stop's records: p99 %.1f ms; steal on the recorder's CPUs %s), lost %d; recording %.2f MB, %d switches, %.0f bytes/switch, %d KVM statistics events",
                     vms, dev.jkvm.util.Durations.format(duration), wallSeconds, releaseSpreadMillis, ranVms, vms - ranVms, startSpreadMillis,
                     lastStartMillis, runMinMillis, runMaxMillis, runMaxMillis - runMinMillis, onCpuMinMillis, onCpuMedianMillis, onCpuMaxMillis,
                     peakRssBytes / 1048576.0, rssPerVmBytes / 1024,
-                    recording.lagP99() / 1e6, recording.stopLagP99() / 1e6, recording.monitorStealNanos() / 1e6, recording.lostRecords() + recording.perfLostEvents(), recording.bytes() / 1e6,
+                    recording.lagP99() / 1e6, recording.stopLagP99() / 1e6,
+                    recording.monitorStealNanos() < 0 ? "unknown" : String.format(Locale.ROOT, "%.0f ms", recording.monitorStealNanos() / 1e6),
+                    recording.lostRecords() + recording.perfLostEvents(), recording.bytes() / 1e6,
                     recording.schedIns(), recording.bytesPerSwitch(), recording.kvmStatsEvents());
         }
 
