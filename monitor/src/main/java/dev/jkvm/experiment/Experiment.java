@@ -84,6 +84,7 @@ public final class Experiment {
     }
 
     public ExperimentReport run() throws InterruptedException {
+        long began = System.nanoTime();
         validate(spec);
         HelperFailures failures = new HelperFailures(out);
         KvmAvailability.ensureUsable();
@@ -98,7 +99,7 @@ public final class Experiment {
              JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
              SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline, failures);
              Kvm kvm = Kvm.open();
-             Arena arena = Arena.ofConfined()) {
+             Arena arena = Arena.ofShared()) { // the VM creators read the CPUID table
             stopRecorder = recorder;
             if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
             MemorySegment cpuid = kvm.supportedCpuid(arena);
@@ -106,10 +107,12 @@ public final class Experiment {
                     spec.duration() == null ? 0 : spec.duration().toNanos(), failures) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             try (RunPathWarmup warmup = RunPathWarmup.startIfShared(kvm, spec)) {
-                for (int i = 0; i < spec.vms().size() && stopRequest == null; i++) {
+                long creating = System.nanoTime();
+                VmCreation.createAll(spec.vms().size(), VmCreation.CREATORS, processCpus, i -> {
                     ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                    vms.add(VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i)));
-                }
+                    return VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i));
+                }, () -> stopRequest != null, vms);
+                setUp = new ExperimentReport.SetUp(began, System.nanoTime() - creating);
                 warmup.await(() -> stopRequest != null); // before any vCPU thread or the recorder starts
             }
             departure = new Departure(elsewhere);
@@ -157,7 +160,7 @@ public final class Experiment {
             for (String w : sampler.warnings()) out.println(w);
             ticks.finish(out);
             locks.finish(out);
-            ExperimentReport report = report(vms).withHelperFailures(failures.all());
+            ExperimentReport report = report(vms).withHelperFailures(failures.all()).withSetUp(setUp);
             printSerialLogs(vms);
             LifecycleEvents.vmEnds(report);
             printRecorderTotals(recorder, measured);
@@ -218,6 +221,7 @@ public final class Experiment {
     private record RunWindow(long opened, long released, long stopAt) {}
 
     private RunWindow window;
+    private ExperimentReport.SetUp setUp = ExperimentReport.SetUp.UNKNOWN;
     private HygieneMeter hygiene;
 
     private static int[] tids(List<VmInstance> vms) {

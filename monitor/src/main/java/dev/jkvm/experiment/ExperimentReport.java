@@ -11,9 +11,19 @@ import java.util.List;
  * CLOCK_MONOTONIC. {@code recordingProblem} says why the recording could not be written
  * ({@code null} when it was, or none was asked for); {@code helperFailures} the helper threads that
  * failed during the run (the recorder, a sampler…), one line each, each saying what is missing since.
+ * {@code setUp} says where the time before the gate went.
  */
 public record ExperimentReport(List<VmReport> vms, long startedNanos, long releasedNanos, long stoppedNanos,
-                               String recordingProblem, List<String> helperFailures) {
+                               String recordingProblem, List<String> helperFailures, SetUp setUp) {
+
+    /**
+     * The time before the gate: the experiment began at {@code beganNanos} (System.nanoTime), and
+     * creating its VMs took {@code creatingNanos}; the rest up to {@code startedNanos} is the recording's
+     * start, the vCPU threads, the recorder and the probes. All 0 where unknown.
+     */
+    public record SetUp(long beganNanos, long creatingNanos) {
+        public static final SetUp UNKNOWN = new SetUp(0, 0);
+    }
 
     public ExperimentReport {
         vms = List.copyOf(vms);
@@ -21,15 +31,19 @@ public record ExperimentReport(List<VmReport> vms, long startedNanos, long relea
     }
 
     public ExperimentReport(List<VmReport> vms, long startedNanos, long releasedNanos, long stoppedNanos) {
-        this(vms, startedNanos, releasedNanos, stoppedNanos, null, List.of());
+        this(vms, startedNanos, releasedNanos, stoppedNanos, null, List.of(), SetUp.UNKNOWN);
     }
 
     ExperimentReport withRecordingProblem(String problem) {
-        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, problem, helperFailures);
+        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, problem, helperFailures, setUp);
     }
 
     ExperimentReport withHelperFailures(List<String> failures) {
-        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, recordingProblem, failures);
+        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, recordingProblem, failures, setUp);
+    }
+
+    ExperimentReport withSetUp(SetUp s) {
+        return new ExperimentReport(vms, startedNanos, releasedNanos, stoppedNanos, recordingProblem, helperFailures, s);
     }
 
     public VmReport vm(int index) {

@@ -33,10 +33,16 @@ class BenchCommandKvmTest {
         assertEquals(2, text.lines().filter(l -> l.startsWith("bench: exits: round")).count(), text);
         assertTrue(text.contains("bench: start: 2 VMs, create → first exit per VM: median Java"), text);
         assertTrue(Pattern.compile("record: .*jkvm-sched \\d+ ns/exit .*jkvm-full \\d+ ns/exit").matcher(text).find(), text);
-        assertTrue(Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall [\\d.]+ s; all runnable [\\d.]+ ms after the gate; \\d started").matcher(text).find(), text);
+        Matcher scale = Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall ([\\d.]+) s \\(set-up ([\\d.]+) s, creating the VMs ([\\d.]+) s of it; "
+                + "stop to end ([\\d.]+) s\\); all runnable [\\d.]+ ms after the gate; \\d started").matcher(text);
+        assertTrue(scale.find(), text);
+        double wall = Double.parseDouble(scale.group(1)), setUp = Double.parseDouble(scale.group(2)),
+                creating = Double.parseDouble(scale.group(3)), stopToEnd = Double.parseDouble(scale.group(4));
+        // The parts lie within the whole: creating within the set-up, and set-up + the run + stop to end make the wall time.
+        assertTrue(creating > 0 && creating <= setUp && setUp + 0.3 + stopToEnd <= wall + 0.02 && stopToEnd > 0, text);
         String j = Files.readString(json);
         for (String key : new String[] {"\"exits\"", "\"start\"", "\"record\"", "\"scale\"", "\"medianRatio\"", "\"bytesPerSwitch\"",
-            "\"runTimeSpreadMillis\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {
+            "\"runTimeSpreadMillis\"", "\"setUpSeconds\"", "\"creatingVmsSeconds\"", "\"stopToEndSeconds\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {
             assertTrue(j.contains(key), key + " missing from " + j);
         }
         System.out.print(out);
