@@ -94,96 +94,104 @@ public final class Experiment {
         BitSet processCpus = CpuPlacement.allowed(); // taken before the monitor's threads are moved: the teardown may use them all
         // Order matters: move the monitor's threads first, so every thread created from here on
         // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
+        // KVM's statistics feed only the recording's jkvm.KvmStats events: without JFR in the process
+        // (no --jfr) their two fds per VM, and reading their descriptors, are not made.
+        boolean kvmStats = spec.jfr() != null || jdk.jfr.FlightRecorder.isInitialized();
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
-             Recording recording = JfrSession.start(spec.jfr(), spec.profile());
-             JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
-             SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline, failures);
+             // The recording starts on a thread of its own while the VMs are created: in a fresh JVM
+             // JFR's start-up takes about as long as creating 256 VMs.
+             JfrSession.Starting starting = JfrSession.startInBackground(spec.jfr(), spec.profile());
              Kvm kvm = Kvm.open();
              Arena arena = Arena.ofShared()) { // the VM creators read the CPUID table
-            stopRecorder = recorder;
-            if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
             MemorySegment cpuid = kvm.supportedCpuid(arena);
-            StatusLine status = statusLine ? new StatusLine(out, recorder, VmInstance.names(spec.vms().size()),
+            StatusLine status = statusLine ? new StatusLine(out, () -> stopRecorder.live(), VmInstance.names(spec.vms().size()),
                     spec.duration() == null ? 0 : spec.duration().toNanos(), failures) : null;
             PrintWriter serialOut = !spec.streamSerial() ? null : status != null ? status.above() : out;
             try (RunPathWarmup warmup = RunPathWarmup.startIfShared(kvm, spec)) {
                 long creating = System.nanoTime();
                 VmCreation.createAll(spec.vms().size(), VmCreation.CREATORS, processCpus, i -> {
                     ExperimentSpec.VmSpec vm = spec.vms().get(i);
-                    return VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i));
+                    return VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i),
+                            kvmStats);
                 }, () -> stopRequest != null, vms);
                 setUp = new ExperimentReport.SetUp(began, System.nanoTime() - creating);
                 warmup.await(() -> stopRequest != null); // before any vCPU thread or the recorder starts
             }
-            departure = new Departure(elsewhere);
-            for (VmInstance vm : vms) vm.newThreads(gate, departure).forEach(VcpuThread::start);
-            for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
-            // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
-            // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
-            for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) place(vm, v, recorder);
-            // A stop requested before this point (a signal while starting) ends the run at the gate: no
-            // kernel probes for it (opening the tracepoints took 30-75 ms of a stop's 1 s bound).
-            if (spec.cpu().isPresent() && recording != null && stopRequest == null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
-            recorder.start();
-            GuestSampler sampler = new GuestSampler(vms, failures);
-            StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
-                    vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
-            TickSampler ticks = new TickSampler(vms, failures);
-            LockSampler locks = new LockSampler(vms, failures);
-            // periodic is null without JFR (try-with-resources skips a null resource)
-            try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures, timeline); sampler; ticks; locks) {
-                sampler.start();
-                ticks.start();
-                locks.start();
-                printThreadMap(vms);
-                hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms), elsewhere) : null;
-                synchronized (stopLock) {
-                    running = vms;
-                }
-                urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
-                departure.whileSignalling(new StopSignals(List.of(), "", urgent)); // loads the stop's code now, not at the stop
-                long opened = gate.open();
-                long stopAt;
-                try {
-                    stopAt = awaitEnd(vms, opened, strays, status);
-                } finally {
-                    if (status != null) status.clear();
-                }
-                window = new RunWindow(opened, gate.releasedNanos(), stopAt);
-            }
-            strays.sweep();
-            strays.report(out);
-            RunHygiene measured = reportHygiene(vms);
-            recorder.stopAndFlush();
-            noteReloadLatency(recorder);
-            sampler.finish(recorder::offCpuIntervals, timeline);
-            for (String w : sampler.warnings()) out.println(w);
-            ticks.finish(out);
-            locks.finish(out);
-            ExperimentReport report = report(vms).withHelperFailures(failures.all()).withSetUp(setUp);
-            printSerialLogs(vms);
-            LifecycleEvents.vmEnds(report);
-            printRecorderTotals(recorder, measured);
-            // Nothing reads a VM or the recorder's rings from here on: they are closed while the recording is written.
-            synchronized (stopLock) {
-                running = null; // a late signal must not touch a vCPU being closed
-            }
-            List<AutoCloseable> done = new ArrayList<>();
-            done.add(recorder); // first: one closer takes its rings (one per vCPU) while the others take the VMs
-            done.addAll(vms);
-            Teardown teardown = Teardown.start(done, processCpus);
-            try {
-                if (recording != null) {
-                    timeline.beforeRecordingStops();
-                    try {
-                        JfrSession.write(recording, timeline, spec.jfr(), out);
-                    } catch (JfrSession.NotWritten e) {
-                        return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+            Recording recording = starting.await(); // closed by `starting`
+            try (JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
+                 SchedRecorder recorder = new SchedRecorder(out, elsewhere, timeline, failures)) {
+                stopRecorder = recorder;
+                if (recording != null) HostEvents.host(HostFacts.live(spec.cpu().orElse(0)), spec.cpu().orElse(-1));
+                departure = new Departure(elsewhere);
+                for (VmInstance vm : vms) vm.newThreads(gate, departure).forEach(VcpuThread::start);
+                for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
+                // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
+                // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
+                for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) place(vm, v, recorder);
+                // A stop requested before this point (a signal while starting) ends the run at the gate: no
+                // kernel probes for it (opening the tracepoints took 30-75 ms of a stop's 1 s bound).
+                if (spec.cpu().isPresent() && recording != null && stopRequest == null) KernelProbes.open(spec.cpu().getAsInt(), recorder, out);
+                recorder.start();
+                GuestSampler sampler = new GuestSampler(vms, failures);
+                StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
+                        vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
+                TickSampler ticks = new TickSampler(vms, failures);
+                LockSampler locks = new LockSampler(vms, failures);
+                // periodic is null without JFR (try-with-resources skips a null resource)
+                try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures, timeline); sampler; ticks; locks) {
+                    sampler.start();
+                    ticks.start();
+                    locks.start();
+                    printThreadMap(vms);
+                    hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), tids(vms), elsewhere) : null;
+                    synchronized (stopLock) {
+                        running = vms;
                     }
+                    urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
+                    departure.whileSignalling(new StopSignals(List.of(), "", urgent)); // loads the stop's code now, not at the stop
+                    long opened = gate.open();
+                    long stopAt;
+                    try {
+                        stopAt = awaitEnd(vms, opened, strays, status);
+                    } finally {
+                        if (status != null) status.clear();
+                    }
+                    window = new RunWindow(opened, gate.releasedNanos(), stopAt);
                 }
-                return report;
-            } finally {
-                teardown.await(); // before the recorder's owner below closes it again (then a no-op)
+                strays.sweep();
+                strays.report(out);
+                RunHygiene measured = reportHygiene(vms);
+                recorder.stopAndFlush();
+                noteReloadLatency(recorder);
+                sampler.finish(recorder::offCpuIntervals, timeline);
+                for (String w : sampler.warnings()) out.println(w);
+                ticks.finish(out);
+                locks.finish(out);
+                ExperimentReport report = report(vms).withHelperFailures(failures.all()).withSetUp(setUp);
+                printSerialLogs(vms);
+                LifecycleEvents.vmEnds(report);
+                printRecorderTotals(recorder, measured);
+                // Nothing reads a VM or the recorder's rings from here on: they are closed while the recording is written.
+                synchronized (stopLock) {
+                    running = null; // a late signal must not touch a vCPU being closed
+                }
+                List<AutoCloseable> done = new ArrayList<>();
+                done.add(recorder); // first: one closer takes its rings (one per vCPU) while the others take the VMs
+                done.addAll(vms);
+                Teardown teardown = Teardown.start(done, processCpus);
+                try {
+                    if (recording != null) {
+                        timeline.beforeRecordingStops();
+                        try {
+                            JfrSession.write(recording, timeline, spec.jfr(), out);
+                        } catch (JfrSession.NotWritten e) {
+                            return report.withRecordingProblem(e.getMessage()); // the summary is still printed
+                        }
+                    }
+                    return report;
+                } finally {
+                    teardown.await(); // before the recorder's owner below closes it again (then a no-op)
+                }
             }
         } finally {
             gate.abort(); // threads still at the gate (a failure while setting up) end without running

@@ -21,7 +21,7 @@ final class StatusLine {
     private static final int WIDTH = 100;
 
     private final PrintWriter out;
-    private final SchedRecorder recorder;
+    private final java.util.function.Supplier<SchedRecorder.Live> recorder;
     private final List<String> vms;
     private final long total;
     private long lastAt;
@@ -34,8 +34,11 @@ final class StatusLine {
     /** Set when an update failed: the line is no longer drawn, the run goes on. */
     private boolean failed;
 
-    /** @param totalNanos the run's duration, or 0 when it has none */
-    StatusLine(PrintWriter out, SchedRecorder recorder, List<String> vms, long totalNanos, HelperFailures failures) {
+    /**
+     * @param recorder   the recorder's live numbers (asked for only while the guests run: the line exists before the recorder)
+     * @param totalNanos the run's duration, or 0 when it has none
+     */
+    StatusLine(PrintWriter out, java.util.function.Supplier<SchedRecorder.Live> recorder, List<String> vms, long totalNanos, HelperFailures failures) {
         this.out = out;
         this.failures = failures;
         this.recorder = recorder;
@@ -63,7 +66,7 @@ final class StatusLine {
 
     private void draw(long startedAt, long now) {
         long elapsed = now - startedAt;
-        SchedRecorder.Live live = recorder.live();
+        SchedRecorder.Live live = recorder.get();
         double perSecond = lastAt == 0 ? 0 : (live.switchRecords() - lastSwitches) * 1e9 / Math.max(1, now - lastAt);
         lastAt = now;
         lastSwitches = live.switchRecords();

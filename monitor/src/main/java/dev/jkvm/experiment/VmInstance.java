@@ -83,10 +83,11 @@ final class VmInstance implements AutoCloseable {
      * Creates the VM with {@code vcpuCount} vCPUs, loads the guest and sets the vCPUs up: vCPU 0 (the
      * bootstrap processor) at the guest's entry; the others as the manifest's {@code ap-start} says
      * ({@link ApStarts}). {@code log} (may be null) receives the whole serial output and is owned by
-     * the instance from here on. On failure nothing is left open.
+     * the instance from here on. {@code kvmStats}: open KVM's binary statistics fds of the VM and its
+     * vCPUs (two per VM; only the recording's jkvm.KvmStats events read them). On failure nothing is left open.
      */
     static VmInstance create(Kvm kvm, MemorySegment cpuid, int index, GuestImage guest, long memoryBytes, long arg, int vcpuCount,
-            PrintWriter terminal, SerialLog log) {
+            PrintWriter terminal, SerialLog log, boolean kvmStats) {
         Vm vm;
         try {
             vm = kvm.createVm();
@@ -110,9 +111,7 @@ final class VmInstance implements AutoCloseable {
                 multiboot = MultibootInfo.build(guest, memoryBytes, guest.manifest().image(), List.of(), guest.manifest().name());
                 for (GuestImage.Segment s : multiboot.segments()) memory.write(s.address(), s.bytes());
             }
-            // KVM's statistics feed only the recording's jkvm.KvmStats events: without JFR in the
-            // process (no --jfr) their two fds per VM, and reading their descriptors, are not made.
-            boolean stats = jdk.jfr.FlightRecorder.isInitialized() && kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
+            boolean stats = kvmStats && kvm.checkExtension(LinuxHeaders.KVM_CAP_BINARY_STATS_FD()) > 0;
             String vmName = nameOf(index);
             for (int i = 0; i < vcpuCount; i++) {
                 Vcpu vcpu = vm.createVcpu(i);

@@ -23,22 +23,25 @@ class VmCreationTest {
     void createsEveryIndexOnceInIndexOrderOnSeveralThreads() throws InterruptedException {
         Set<String> threads = ConcurrentHashMap.newKeySet();
         AtomicInteger calls = new AtomicInteger();
-        CountDownLatch two = new CountDownLatch(2);
+        CountDownLatch all = new CountDownLatch(4);
         List<Integer> made = new ArrayList<>();
         VmCreation.createAll(100, 4, new BitSet(), i -> {
             calls.incrementAndGet();
-            threads.add(Thread.currentThread().getName());
-            two.countDown();
-            try {
-                two.await(5, TimeUnit.SECONDS); // the first two creations overlap: proves more than one thread creates
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
+            if (threads.add(Thread.currentThread().getName())) {
+                // Each creator's first creation waits for the other three's: none can take a second index
+                // before all four have one, so all four (the caller too) create at once.
+                all.countDown();
+                try {
+                    if (!all.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("the four creators never overlapped: " + threads);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
             }
             return i;
         }, () -> false, made);
         assertEquals(IntStream.range(0, 100).boxed().toList(), made);
         assertEquals(100, calls.get());
-        assertTrue(threads.size() >= 2, "created on " + threads);
+        assertEquals(4, threads.size(), "created on " + threads);
         assertTrue(threads.contains(Thread.currentThread().getName()), "the caller creates too: " + threads);
     }
 
