@@ -55,6 +55,7 @@ final class VcpuThread {
     private volatile long loopAllocatedBytes = -1;
     private volatile long loopUserNanos = -1;
     private volatile long runTimeAtEnd = -1;
+    private volatile long runTimeAtGate = -1;
 
     /**
      * @param departure how the thread leaves the experiment CPU when its loop ends, so that its
@@ -174,6 +175,11 @@ final class VcpuThread {
         return THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes();
     }
 
+    /** The thread's run time (ns) read by itself on its way to the start gate; -1 before that or where the JVM cannot tell. */
+    long runTimeAtGate() {
+        return runTimeAtGate;
+    }
+
     /**
      * The thread's run time (ns) read by itself when it left its loop, before it moved off the
      * experiment CPU; -1 before that or where the JVM cannot tell. HotSpot reads it with
@@ -240,6 +246,7 @@ final class VcpuThread {
             boolean run;
             try {
                 tid = Syscalls.gettid();
+                runTimeAtGate = runTime(); // a thread waiting at the gate runs no more until it opens
                 run = gate.await(ready::countDown);
             } finally {
                 ready.countDown(); // also when gettid failed: the experiment must not wait for this thread

@@ -42,7 +42,7 @@ class HygieneMeterTest {
         BitSet monitor = new BitSet();
         monitor.set(0);
         monitor.set(2);
-        HygieneMeter meter = new HygieneMeter(files, 1, new int[0], monitor);
+        HygieneMeter meter = new HygieneMeter(files, 1, 0, monitor);
         files.stat = procStat(80, 25, 33);
         RunHygiene h = meter.end(0);
         assertEquals(5 * 10_000_000L, h.stealNanos(), "CPU 1: 5 ticks");
@@ -57,10 +57,10 @@ class HygieneMeterTest {
         BitSet monitor = new BitSet();
         monitor.set(0);
         monitor.set(5); // no line in /proc/stat
-        HygieneMeter meter = new HygieneMeter(files, 1, new int[0], monitor);
+        HygieneMeter meter = new HygieneMeter(files, 1, 0, monitor);
         files.stat = procStat(12, 21);
         assertEquals(-1, meter.end(0).monitorStealNanos());
-        HygieneMeter none = new HygieneMeter(files, 1, new int[0], new BitSet());
+        HygieneMeter none = new HygieneMeter(files, 1, 0, new BitSet());
         RunHygiene h = none.end(0);
         assertEquals(-1, h.monitorStealNanos());
         assertEquals("none", h.monitorCpus());
