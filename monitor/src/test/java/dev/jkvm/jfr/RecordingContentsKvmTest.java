@@ -109,6 +109,27 @@ class RecordingContentsKvmTest {
     }
 
     @Test
+    void aTimedRunStartsWithACollectionAndHasNoneWhileTheGuestsRun() {
+        List<RecordedEvent> ins = of("jkvm.VcpuSchedIn");
+        assertFalse(ins.isEmpty(), "no sched-ins");
+        java.time.Instant first = ins.stream().map(RecordedEvent::getStartTime).min(java.util.Comparator.naturalOrder()).orElseThrow();
+        java.time.Instant last = ins.stream().map(RecordedEvent::getStartTime).max(java.util.Comparator.naturalOrder()).orElseThrow();
+        List<RecordedEvent> gcs = of("jdk.GarbageCollection");
+        // The JVM's own event, on the JVM's clock, and jkvm's sched-ins at their kernel times, on the same axis.
+        assertTrue(gcs.stream().anyMatch(g -> g.getString("cause").equals("System.gc()") && !g.getEndTime().isAfter(first)),
+                "no collection before the first sched-in " + first + ": " + gcs);
+        // None while they run: under Serial GC, the launcher's and this suite's collector (jkvm.jvmFlags), whose
+        // young generation (about 100 MiB here) the run's few MB/s do not fill in 3 s. G1 sizes its young
+        // generation by its pause goal and collects every second or so whatever was collected before.
+        boolean serial = java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .anyMatch(b -> b.getName().equals("Copy"));
+        if (serial) {
+            List<RecordedEvent> during = gcs.stream().filter(g -> g.getStartTime().isAfter(first) && g.getStartTime().isBefore(last)).toList();
+            assertTrue(during.isEmpty(), "collections while the guests ran (" + first + " to " + last + "): " + during);
+        }
+    }
+
+    @Test
     void stealTimeGrowsWhileTheVmsShareTheCpu() {
         List<RecordedEvent> steal = of("jkvm.StealTime");
         assertFalse(steal.isEmpty(), "no steal time samples");
