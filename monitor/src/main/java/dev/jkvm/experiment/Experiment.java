@@ -92,11 +92,11 @@ public final class Experiment {
         StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
         BitSet processCpus = CpuPlacement.allowed(); // taken before the monitor's threads are moved: the teardown may use them all
-        // Order matters: move the monitor's threads first, so every thread created from here on
-        // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         // KVM's statistics feed only the recording's jkvm.KvmStats events: without JFR in the process
         // (no --jfr) their two fds per VM, and reading their descriptors, are not made.
         boolean kvmStats = spec.jfr() != null || jdk.jfr.FlightRecorder.isInitialized();
+        // Order matters: move the monitor's threads first, so every thread created from here on
+        // (JFR's, the recorder, the vCPU threads until they are pinned) starts off the experiment CPU.
         try (MonitorThreads moved = MonitorThreads.moveAllTo(elsewhere);
              // The recording starts on a thread of its own while the VMs are created: in a fresh JVM
              // JFR's start-up takes about as long as creating 256 VMs.
@@ -147,7 +147,7 @@ public final class Experiment {
                     // at 256 VMs (52-56 MiB of Serial GC's 101 MiB eden), and the young collection that
                     // then came within the run (26-65 ms, once 4.7 s into a 5 s run) stops the recorder and
                     // holds every vCPU thread that returns from KVM_RUN meanwhile. Collecting here took
-                    // 22-68 ms of the set-up (hello to 256 VMs); the run then allocates about 2 MB/s.
+                    // 22-68 ms of the set-up (hello to 256 VMs); a 256-VM run then allocates a few MB/s.
                     if (spec.duration() != null) System.gc();
                     hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), runTimeAtGate(vms), elsewhere) : null;
                     synchronized (stopLock) {
