@@ -19,14 +19,13 @@ import java.util.OptionalInt;
  * The cost of one port-I/O exit round trip (guest OUT → KVM → monitor → KVM_RUN again), jkvm's Java
  * loop side by side with the C reference monitor, both running the same io-ping image in the same
  * process run, rounds alternating so that machine noise hits both. Beside the wall time per exit:
- * user CPU per exit of each whole process (getrusage) and of the Java loop's own thread (the C reference
- * has no other thread), and the bytes the Java loop allocated per exit.
+ * user CPU per exit of each whole process (getrusage), and the bytes the Java loop allocated per exit.
  */
 public final class ExitBenchmark {
 
     /** One round: nanoseconds per exit for Java and for C, wall and user CPU, and the Java loop's allocation. */
     public record Round(double javaNanosPerExit, double cNanosPerExit, double javaUserNanosPerExit, double cUserNanosPerExit,
-                        double javaBytesPerExit, double javaLoopUserNanosPerExit) {
+                        double javaBytesPerExit) {
         public double ratio() {
             return javaNanosPerExit / cNanosPerExit;
         }
@@ -58,20 +57,14 @@ public final class ExitBenchmark {
             return Stats.median(rounds.stream().mapToDouble(Round::cUserNanosPerExit).toArray());
         }
 
-        /** The Java loop thread's own user CPU per exit; the whole process's adds the JIT, GC and the monitor's helpers. */
-        public double medianJavaLoopUser() {
-            return Stats.median(rounds.stream().mapToDouble(Round::javaLoopUserNanosPerExit).toArray());
-        }
-
         public double maxJavaBytesPerExit() {
             return rounds.stream().mapToDouble(Round::javaBytesPerExit).max().orElse(0);
         }
 
         public String summary() {
             return String.format(Locale.ROOT, "exits: %d exits a run, %d rounds: median Java %.0f ns/exit, C %.0f ns/exit, Java/C %.3f; "
-                            + "user CPU per exit Java %.0f ns (its loop's thread %.0f ns), C %.0f ns; Java loop allocated %.1f bytes/exit (max of rounds)",
-                    exitsPerRun, rounds.size(), medianJava(), medianC(), medianRatio(), medianJavaUser(), medianJavaLoopUser(), medianCUser(),
-                    maxJavaBytesPerExit());
+                            + "user CPU per exit Java %.0f ns, C %.0f ns; Java loop allocated %.1f bytes/exit (max of rounds)",
+                    exitsPerRun, rounds.size(), medianJava(), medianC(), medianRatio(), medianJavaUser(), medianCUser(), maxJavaBytesPerExit());
         }
 
         public Map<String, Object> json() {
@@ -83,14 +76,12 @@ public final class ExitBenchmark {
             m.put("medianJavaUserNanosPerExit", medianJavaUser());
             m.put("medianCUserNanosPerExit", medianCUser());
             m.put("userRatio", medianJavaUser() / medianCUser());
-            m.put("medianJavaLoopThreadUserNanosPerExit", medianJavaLoopUser());
-            m.put("loopThreadUserRatio", medianJavaLoopUser() / medianCUser());
             m.put("maxJavaBytesPerExit", maxJavaBytesPerExit());
             List<Object> rs = new ArrayList<>();
             for (Round r : rounds) {
                 rs.add(Map.of("javaNanosPerExit", r.javaNanosPerExit(), "cNanosPerExit", r.cNanosPerExit(),
                         "javaUserNanosPerExit", r.javaUserNanosPerExit(), "cUserNanosPerExit", r.cUserNanosPerExit(),
-                        "javaBytesPerExit", r.javaBytesPerExit(), "javaLoopThreadUserNanosPerExit", r.javaLoopUserNanosPerExit()));
+                        "javaBytesPerExit", r.javaBytesPerExit()));
             }
             m.put("rounds", rs);
             return m;
@@ -117,15 +108,15 @@ public final class ExitBenchmark {
                 cee = cRun(c, exits);
                 java = javaRun(ioPing, exits);
             }
-            all.add(new Round(java[0], cee[0], java[1], cee[1], java[2], java[3]));
-            progress.printf(Locale.ROOT, "bench: exits: round %d: Java %.0f ns/exit (user %.0f, its loop's thread %.0f), C %.0f ns/exit (user %.0f)%n",
-                    r + 1, java[0], java[1], java[3], cee[0], cee[1]);
+            all.add(new Round(java[0], cee[0], java[1], cee[1], java[2]));
+            progress.printf(Locale.ROOT, "bench: exits: round %d: Java %.0f ns/exit (user %.0f), C %.0f ns/exit (user %.0f)%n",
+                    r + 1, java[0], java[1], cee[0], cee[1]);
             progress.flush();
         }
         return new Result(exits + 1, all);
     }
 
-    /** Wall ns per exit, user CPU ns per exit (whole JVM), bytes allocated per exit by the loop, user CPU ns per exit of the loop's thread. */
+    /** Wall ns per exit, user CPU ns per exit (whole JVM), bytes allocated per exit by the loop. */
     private static double[] javaRun(GuestImage ioPing, long pings) throws InterruptedException {
         ExperimentSpec spec = new ExperimentSpec(List.of(new ExperimentSpec.VmSpec(ioPing, ioPing.manifest().memory(), pings, null)),
                 null, OptionalInt.empty(), null, null, false);
@@ -134,8 +125,7 @@ public final class ExitBenchmark {
         ProcessUsage.Cpu used = ProcessUsage.cpu().minus(before);
         if (vm.pings() != pings) throw new IllegalStateException("Java run made " + vm.pings() + " pings, expected " + pings);
         double exits = vm.exits().total();
-        return new double[] {vm.runNanos() / exits, used.userNanos() / exits, Math.max(0, vm.loopAllocatedBytes()) / exits,
-            vm.loopUserNanos() < 0 ? Double.NaN : vm.loopUserNanos() / exits};
+        return new double[] {vm.runNanos() / exits, used.userNanos() / exits, Math.max(0, vm.loopAllocatedBytes()) / exits};
     }
 
     /** Wall ns per exit and user CPU ns per exit (whole process) of the C reference. */

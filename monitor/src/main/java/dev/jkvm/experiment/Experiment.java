@@ -467,7 +467,7 @@ public final class Experiment {
             reports.add(new VmReport(vm.name(), vm.guest().manifest().name(), t.name(), t.tid(), vm.result(), vm.stats(),
                     vm.serial().text(), vm.ping().pings(), vm.handler().ports().unknownReads(),
                     vm.handler().ports().unknownWrites(), vm.handler().mmioReads(), vm.handler().mmioWrites(),
-                    runNanos(t), t.endNanos(), t.loopAllocatedBytes(), t.loopUserNanos(), counter, vcpus,
+                    runNanos(t), t.endNanos(), t.loopAllocatedBytes(), counter, vcpus,
                     vm.linuxWatch() == null ? null : vm.linuxWatch().steal()));
         }
         return new ExperimentReport(reports, window.opened(), window.released(), window.stopAt());

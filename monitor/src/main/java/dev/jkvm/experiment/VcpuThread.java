@@ -53,7 +53,6 @@ final class VcpuThread {
     private volatile long startNanos;
     private volatile long endNanos;
     private volatile long loopAllocatedBytes = -1;
-    private volatile long loopUserNanos = -1;
     private volatile long runTimeAtEnd = -1;
     private volatile long runTimeAtGate = -1;
 
@@ -149,11 +148,6 @@ final class VcpuThread {
         return loopAllocatedBytes;
     }
 
-    /** The user CPU time this thread spent inside its KVM_RUN loop (ns; the kernel's time in KVM_RUN not included), or -1 if unknown. */
-    long loopUserNanos() {
-        return loopUserNanos;
-    }
-
     /**
      * Looked up once, here: ManagementFactory's getter is synchronized, and when 64 vCPU threads leave
      * the start gate at once and all call it, the monitor is handed from waiter to waiter, each of which
@@ -164,11 +158,6 @@ final class VcpuThread {
 
     private static long runTime() {
         return THREADS == null ? -1 : THREADS.getCurrentThreadCpuTime();
-    }
-
-    /** The calling thread's user CPU time (HotSpot reads it from the thread's /proc stat: twice a run, never per exit). */
-    private static long userTime() {
-        return THREADS == null ? -1 : THREADS.getCurrentThreadUserTime();
     }
 
     private static long allocatedBytes() {
@@ -257,11 +246,8 @@ final class VcpuThread {
             }
             startNanos = System.nanoTime();
             long allocatedBefore = allocatedBytes();
-            long userBefore = userTime();
             result = loop(capture);
-            long userAfter = userTime();
             loopAllocatedBytes = allocatedBytes() - allocatedBefore;
-            if (userBefore >= 0 && userAfter >= 0) loopUserNanos = userAfter - userBefore;
         } catch (Throwable e) {
             // Anything, an Error included, ends this VM only, as a monitor error the report names.
             result = new GuestResult.MonitorError(dev.jkvm.util.HelperFailures.reason(e));

@@ -9,7 +9,6 @@ import dev.jkvm.exits.GuestResult;
  * ended the VM, else of vCPU 0. {@code loopEndNanos}
  * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
  * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown);
- * {@code loopUserNanos} the user CPU time that thread spent inside the loop (-1: unknown);
  * {@code linuxSteal} the built-in Linux workload's steal, guest vs host (null for other guests).
  */
 public record VmReport(
@@ -28,7 +27,6 @@ public record VmReport(
         long runNanos,
         long loopEndNanos,
         long loopAllocatedBytes,
-        long loopUserNanos,
         Long progressCounter,
         java.util.List<VcpuReport> vcpus,
         LinuxSteal linuxSteal) {
