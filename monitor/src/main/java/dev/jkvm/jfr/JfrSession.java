@@ -19,81 +19,11 @@ public final class JfrSession {
     public static Recording start(Path file, String profile) {
         if (file == null) return null;
         requireWritable(file);
-        return begin(JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile));
-    }
-
-    private static Recording begin(jdk.jfr.Configuration configuration) {
-        Recording r = new Recording(configuration);
+        Recording r = new Recording(JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile));
         r.setName("jkvm");
         JkvmEventTypes.registerAll(); // before start: one metadata event for the whole chunk
         r.start();
         return r;
-    }
-
-    /**
-     * Checks {@code file} and {@code profile} now, as {@link #start} does (a usage error before anything
-     * starts), and starts the recording on a thread of its own, so the caller can create its VMs
-     * meanwhile: in a fresh JVM the recording's start is mostly JFR's own start-up, 0.8-1.0 s on this
-     * project's host (2026-11-27: the first Recording 0.4-0.55 s, registering jkvm's event types
-     * 0.08-0.16 s, start 0.25-0.38 s), as long as creating 256 VMs. {@code file} null: no recording.
-     */
-    public static Starting startInBackground(Path file, String profile) {
-        if (file == null) return new Starting();
-        requireWritable(file);
-        jdk.jfr.Configuration configuration = JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile);
-        return new Starting(configuration);
-    }
-
-    /** A recording being started by {@link #startInBackground}; owns the recording once started, until closed. */
-    public static final class Starting implements AutoCloseable {
-        private final Thread thread; // null: no recording
-        private volatile Recording recording;
-        private volatile Throwable failure;
-        private boolean closed;
-
-        private Starting() {
-            this.thread = null;
-        }
-
-        private Starting(jdk.jfr.Configuration configuration) {
-            this.thread = Thread.ofPlatform().name("jfr-start").daemon(true).unstarted(() -> {
-                try {
-                    recording = begin(configuration);
-                } catch (Throwable e) { // rethrown, as it is, to the thread that waits for the recording
-                    failure = e;
-                }
-            });
-            thread.start();
-        }
-
-        /** Waits until the recording has started and returns it (null without one); rethrows its start's failure as it was. */
-        public Recording await() throws InterruptedException {
-            if (thread == null) return null;
-            thread.join();
-            Throwable e = failure;
-            if (e instanceof RuntimeException r) throw r;
-            if (e instanceof Error r) throw r;
-            return recording;
-        }
-
-        /** Waits for the start to end (a recording cannot be abandoned half started) and closes the recording, if any. */
-        @Override
-        public void close() {
-            if (closed || thread == null) return;
-            closed = true;
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-            Recording r = recording;
-            if (r != null) r.close();
-        }
     }
 
     /**

@@ -156,25 +156,6 @@ class JfrSessionTest {
     }
 
     @Test
-    void aBackgroundStartChecksTheTargetAndProfileAtOnceAndHandsOverARunningRecording() throws Exception {
-        // The usage errors come from the caller's thread, before anything starts, as with start().
-        UsageException dirGiven = assertThrows(UsageException.class, () -> JfrSession.startInBackground(dir, JfrProfiles.SCHED));
-        assertTrue(dirGiven.getMessage().contains("it is a directory"), dirGiven.getMessage());
-        assertThrows(UsageException.class, () -> JfrSession.startInBackground(dir.resolve("x.jfr"), "no-such-profile"));
-        try (JfrSession.Starting none = JfrSession.startInBackground(null, JfrProfiles.SCHED)) {
-            assertEquals(null, none.await());
-        }
-        Recording started;
-        try (JfrSession.Starting starting = JfrSession.startInBackground(dir.resolve("bg.jfr"), JfrProfiles.SCHED)) {
-            started = starting.await();
-            assertEquals(jdk.jfr.RecordingState.RUNNING, started.getState());
-            assertEquals("jkvm", started.getName());
-            assertTrue(started.getSettings().containsKey("jkvm.VcpuSchedIn#enabled"), "the profile's settings: " + started.getSettings().keySet());
-        }
-        assertEquals(jdk.jfr.RecordingState.CLOSED, started.getState(), "closed with its owner");
-    }
-
-    @Test
     void theWritabilityCheckLeavesNoFileBehind() {
         Path file = dir.resolve("sub/new.jfr");
         JfrSession.requireWritable(file);
