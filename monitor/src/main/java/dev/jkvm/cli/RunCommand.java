@@ -17,6 +17,7 @@ import dev.jkvm.guest.GuestImage;
 import dev.jkvm.linux.LinuxGuests;
 import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
+import dev.jkvm.util.SuddenExit;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -154,6 +155,7 @@ final class RunCommand implements Callable<Integer> {
             }
             // Expectations are judged on the recording: without --jfr it goes to a temporary file, deleted at the end.
             Path temporary = expectations.isEmpty() || jfr != null ? null : Files.createTempFile("jkvm-expect-", ".jfr");
+            if (temporary != null) SuddenExit.deleteOnHalt(temporary);
             try {
                 Path recording = temporary != null ? temporary : jfr;
                 if (temporary != null) experiment = toSpec(temporary);
@@ -167,7 +169,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 return outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
             } finally {
-                if (temporary != null) Files.deleteIfExists(temporary);
+                if (temporary != null) {
+                    Files.deleteIfExists(temporary);
+                    SuddenExit.forget(temporary);
+                }
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.util.SuddenExit;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,8 @@ import sun.misc.SignalHandler;
  * SIGINT, SIGTERM and SIGHUP during `jkvm run`. The first one asks the run to stop (the same end as
  * --duration: every VM stopped, the recorder drained, end events, summaries and the recording
  * written), and the run then exits with 128 + the signal's number. A second one exits at once with
- * that code, without the summary or the recording: the way out when the clean stop itself hangs.
+ * that code, without the summary or the recording: the way out when the clean stop itself hangs. It
+ * leaves nothing behind: {@link SuddenExit} kills the foreign hogs and deletes the temporary files.
  * SIGHUP (the terminal went away) is treated like SIGTERM, so a run in a closed terminal or ssh
  * session still leaves a complete recording. The JVM's own handlers are put back by {@link #close}.
  */
@@ -61,7 +63,7 @@ final class StopSignals implements AutoCloseable {
             if (received != null) {
                 err.println("jkvm: " + now.name() + " again: exiting now, without the summary or the recording");
                 err.flush();
-                Runtime.getRuntime().halt(128 + received.number());
+                SuddenExit.halt(128 + received.number()); // the run's temporary files and child processes go first
             }
             received = now;
         }

@@ -2,6 +2,7 @@ package dev.jkvm.experiment;
 
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.host.TaskRunTime;
+import dev.jkvm.util.SuddenExit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,6 +23,12 @@ import java.util.concurrent.TimeUnit;
 public final class ForeignHogs implements AutoCloseable {
     /** More would be a fork bomb by typo; an experiment needs a few. */
     public static final int MAX = 16;
+    /**
+     * Builtins only; every 20,000 rounds (about 50 ms of one CPU here) the hog checks that jkvm, its
+     * parent, is still there and ends when it is not: a jkvm killed by SIGKILL or crashed, which
+     * cannot kill its hogs, leaves none spinning on the experiment CPU.
+     */
+    static final String HOG_LOOP = "i=0; while :; do i=$((i+1)); if [ $i -ge 20000 ]; then i=0; kill -0 $PPID 2>/dev/null || exit 0; fi; done";
 
     private final List<Process> processes;
     private final int cpu;
@@ -45,12 +52,13 @@ public final class ForeignHogs implements AutoCloseable {
             BitSet only = new BitSet();
             only.set(cpu);
             for (int i = 0; i < count; i++) {
-                Process p = new ProcessBuilder("/bin/sh", "-c", "while :; do :; done")
+                Process p = new ProcessBuilder("/bin/sh", "-c", HOG_LOOP)
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectErrorStream(true)
                         .start();
                 started.add(p);
+                SuddenExit.killOnHalt(p);
                 Syscalls.setAffinity((int) p.pid(), only);
             }
             return hogs;
@@ -91,6 +99,7 @@ public final class ForeignHogs implements AutoCloseable {
                 any = true;
             }
             p.destroyForcibly();
+            SuddenExit.forget(p);
         }
         for (Process p : processes) {
             try {

@@ -1,6 +1,7 @@
 package dev.jkvm.jfr;
 
 import dev.jkvm.util.IoErrors;
+import dev.jkvm.util.SuddenExit;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -77,6 +78,7 @@ public final class JfrSession {
             return;
         }
         Path part = hiddenPart(file);
+        SuddenExit.deleteOnHalt(part);
         try {
             r.stop();
             boolean dumped = false;
@@ -107,6 +109,7 @@ public final class JfrSession {
             r.close();
             if (timeline != null) timeline.close();
             deleteQuietly(part);
+            SuddenExit.forget(part);
         }
     }
 

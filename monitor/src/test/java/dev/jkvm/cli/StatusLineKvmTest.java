@@ -45,13 +45,18 @@ class StatusLineKvmTest {
         String quoted = String.join(" ", command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
         String tty = run(List.of("script", "-qec", quoted, "/dev/null"));
         Matcher m = STATUS.matcher(tty);
-        int lines = 0;
+        int lines = 0, a = 0, b = 0;
         while (m.find()) {
             lines++;
-            int a = Integer.parseInt(m.group(4)), b = Integer.parseInt(m.group(5));
-            assertTrue(a + b >= 80 && a + b <= 102, "two spinning VMs share the CPU: " + m.group());
+            a = Integer.parseInt(m.group(4));
+            b = Integer.parseInt(m.group(5));
+            assertTrue(a + b <= 102, "two VMs cannot have more than the CPU: " + m.group());
         }
         assertTrue(lines >= 2, "a status line about once a second for 3 s, saw " + lines + ":\n" + tty.replace("\r", "\\r"));
+        // The last line, over most of the run: the two spinning VMs had most of the CPU and halves of it. Not
+        // all of it: the CPU is not isolated, and a clean-clone CI saw 36% + 36% in a first second while the
+        // build's other JVMs ran there too.
+        assertTrue(a + b >= 50 && Math.abs(a - b) <= 20, "two spinning VMs share the CPU: vm0 " + a + "%, vm1 " + b + "%\n" + tty.replace("\r", "\\r"));
         assertTrue(tty.contains("vm0 stopped (duration elapsed)"), tty);
         String piped = run(command());
         assertFalse(piped.contains("switches/s"), "no status line into a pipe:\n" + piped);

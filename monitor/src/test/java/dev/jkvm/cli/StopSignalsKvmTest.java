@@ -30,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the signal leaves a recording that `jfr summary`, the JDK's parser and JMC's parser read, holding
  * VmEnd for every VM the summary names and the RecorderSummary, with its last vCPU switch on the
  * experiment CPU (beyond the time other tasks had it) within 100 ms of the signal; a run stopped before its handlers were installed (the JVM's default) or by a
- * second signal leaves nothing under the recording's name that is not a whole recording.
+ * second signal leaves nothing under the recording's name that is not a whole recording. However a run
+ * ends it leaves its java.io.tmpdir (where JFR keeps its repository) empty and no hidden work file
+ * beside the recording; a run signalled twice also has a foreign hog, which has ended when jkvm has.
  */
 @Tag("kvm")
 class StopSignalsKvmTest {
@@ -59,6 +61,46 @@ class StopSignalsKvmTest {
     @TempDir
     Path dir;
 
+    /** The names in {@code d}, sorted. */
+    private static List<String> list(Path d) throws java.io.IOException {
+        try (var files = Files.list(d)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** The child processes of {@code pid}, by /proc/PID/task/TID/children. */
+    private static List<Long> children(long pid) throws java.io.IOException {
+        List<Long> found = new ArrayList<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    for (String c : Files.readString(t.resolve("children")).split("\\s+")) if (!c.isEmpty()) found.add(Long.parseLong(c));
+                } catch (java.io.IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the process ended meanwhile
+        }
+        return found;
+    }
+
+    /** Whether {@code pid} has ended (gone from /proc, or a zombie) within {@code millis}. */
+    private static boolean gone(long pid, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        while (true) {
+            try {
+                String s = Files.readString(stat);
+                if (s.charAt(s.lastIndexOf(')') + 2) == 'Z') return true;
+            } catch (java.io.IOException e) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(5);
+        }
+    }
+
     private static void kill(long pid, int signal) throws Throwable {
         int rc = (int) KILL.invokeExact((int) pid, signal);
         if (rc != 0) throw new AssertionError("kill(" + pid + ", " + signal + ") failed");
@@ -73,7 +115,7 @@ class StopSignalsKvmTest {
         long worstExitMillis = 0;
         double worstSwitchMillis = Double.NEGATIVE_INFINITY, worstOwnMillis = Double.NEGATIVE_INFINITY, worstAnywhereMillis = Double.NEGATIVE_INFINITY;
         int[] byMoment = new int[Moment.values().length];
-        int beforeHandlers = 0, cleanStops = 0, seconds = 0, endedFirst = 0, halfDoneLeftovers = 0;
+        int beforeHandlers = 0, cleanStops = 0, seconds = 0, endedFirst = 0;
         List<Path> recordings = new ArrayList<>();
         List<Long> exits = new ArrayList<>();
         List<Double> lastSwitches = new ArrayList<>();
@@ -83,8 +125,13 @@ class StopSignalsKvmTest {
             int number = random.nextBoolean() ? 2 : 15; // SIGINT, SIGTERM
             boolean twice = i % 10 == 9;
             Path jfr = dir.resolve("run" + i + ".jfr");
-            try (JkvmProcess p = JkvmProcess.start(dir, "run", "--no-sandbox", "--guest", "spin", "--guest", "spin", "--guest", "hello",
-                    "--duration", DURATION, "--cpu", Integer.toString(CPU), "--quiet", "--jfr", jfr.toString())) {
+            // The run's own temporary directory, where JFR makes its repository: left empty however the run ends.
+            Path tmp = Files.createDirectory(dir.resolve("tmp" + i));
+            List<String> args = new ArrayList<>(List.of("run", "--no-sandbox", "--guest", "spin", "--guest", "spin", "--guest", "hello",
+                    "--duration", DURATION, "--cpu", Integer.toString(CPU), "--quiet", "--jfr", jfr.toString()));
+            // A run signalled twice has a foreign hog too: the immediate exit must not leave it spinning.
+            if (twice) args.addAll(List.of("--foreign-hog", "1"));
+            try (JkvmProcess p = JkvmProcess.start(dir, List.of("-Djava.io.tmpdir=" + tmp), args.toArray(String[]::new))) {
                 long delayMillis;
                 if (moment == Moment.STARTING) {
                     delayMillis = random.nextInt(1200); // from the spawn: JVM start, option checks, VM creation
@@ -103,6 +150,7 @@ class StopSignalsKvmTest {
                     assertEquals(0, p.waitFor(1000), where + ": ended by itself\n" + p.out() + p.err());
                     continue;
                 }
+                List<Long> children = children(p.pid());
                 long t0 = System.nanoTime(); // CLOCK_MONOTONIC, the clock of the events' monotonicNanos
                 kill(p.pid(), number);
                 if (twice) {
@@ -123,9 +171,13 @@ class StopSignalsKvmTest {
                     String own = "run" + i + ".jfr";
                     leftovers = files.map(f -> f.getFileName().toString()).filter(n -> n.contains(own) && !n.equals(own)).toList();
                 }
+                assertEquals(List.of(), list(tmp), where + ": left in java.io.tmpdir (JFR's repository, temporary files)\n" + out + err);
                 if (err.contains("again: exiting now")) {
                     seconds++;
-                    halfDoneLeftovers += leftovers.size(); // hidden work files of the write it cut short: never the recording's name
+                    assertEquals(List.of(), leftovers, where + ": files left beside the recording by the immediate exit");
+                    for (long child : children) {
+                        assertTrue(gone(child, 2000), where + ": child process " + child + " still runs after the immediate exit");
+                    }
                     if (Files.exists(jfr)) recordings.add(jfr); // only ever whole: it parses below
                     continue;
                 }
@@ -188,9 +240,9 @@ class StopSignalsKvmTest {
                 EXIT_WITHIN_MILLIS, switchesWithin, lastSwitches.size(), LAST_SWITCH_WITHIN_MILLIS,
                 lastSwitches.stream().sorted().map(m -> String.format("%.0f", m)).toList());
         System.out.printf("signals: %d runs in %d ms (starting %d, running %d, ending %d; %d ended before the signal), %d clean stops,"
-                        + " %d before the handlers, %d second signals (%d hidden work files left); slowest exit %d ms, last switch on the experiment CPU at most %.1f ms after the signal, %.1f ms not counting other tasks' time there (anywhere: %.1f ms);"
+                        + " %d before the handlers, %d second signals; slowest exit %d ms, last switch on the experiment CPU at most %.1f ms after the signal, %.1f ms not counting other tasks' time there (anywhere: %.1f ms);"
                         + " %d recordings read by jfr summary and JMC in %d ms%n",
-                ITERATIONS, loopMillis, byMoment[0], byMoment[1], byMoment[2], endedFirst, cleanStops, beforeHandlers, seconds, halfDoneLeftovers,
+                ITERATIONS, loopMillis, byMoment[0], byMoment[1], byMoment[2], endedFirst, cleanStops, beforeHandlers, seconds,
                 worstExitMillis, worstSwitchMillis, worstOwnMillis, worstAnywhereMillis, recordings.size(), (System.nanoTime() - started) / 1_000_000 - loopMillis);
     }
 

@@ -1,5 +1,6 @@
 package dev.jkvm.jfr.timeline;
 
+import dev.jkvm.util.SuddenExit;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,6 +53,7 @@ public final class TimelineChunk implements AutoCloseable {
         this.spill = spill;
         this.out = new BufferedOutputStream(Files.newOutputStream(spill, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 SPILL_BUFFER);
+        SuddenExit.deleteOnHalt(spill);
     }
 
     /** Starts a chunk whose events spill to a new file {@code spill} (deleted on close). */
@@ -292,6 +294,7 @@ public final class TimelineChunk implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(spill);
+            SuddenExit.forget(spill);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the timeline spill file " + spill, e);
         }
