@@ -328,9 +328,11 @@ public final class Experiment {
         String steal = measured == null || measured.monitorStealNanos() <= 0 ? ""
                 : String.format("; the machine below took %s from the recorder's CPUs %s (steal)",
                         Durations.format(Duration.ofNanos(measured.monitorStealNanos())), measured.monitorCpus());
-        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%s%n",
+        String nice = t.recorderNice() != 0 ? "; recorder thread at nice " + t.recorderNice()
+                : "; recorder thread at nice 0 (raising its priority needs CAP_SYS_NICE: the lag can be longer)";
+        out.printf("jkvm: recorder: %d switch records, %d probe records, %d lost; commit lag p50 %s, p99 %s, max %s%s%s%s%n",
                 t.switchRecords(), t.probeRecords(), t.lostRecords(), Durations.format(Duration.ofNanos(t.lagP50())),
-                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())), stop, steal);
+                Durations.format(Duration.ofNanos(t.lagP99())), Durations.format(Duration.ofNanos(t.lagMax())), stop, steal, nice);
         out.flush();
     }
 

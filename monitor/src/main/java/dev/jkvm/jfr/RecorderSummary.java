@@ -48,6 +48,9 @@ public final class RecorderSummary extends jdk.jfr.Event {
     @Label("Maximum Commit Lag at the Stop") @Description("Largest commit lag of the records stamped from the stop instant on")
     public long stopLagMax;
 
+    @Label("Recorder Nice") @Description("The recorder thread's nice value: -10 when it could raise its priority (CAP_SYS_NICE), else 0")
+    public int recorderNice;
+
     @Label("Helper Failures")
     @Description("Helper threads that failed during the run (the recorder, a sampler, a periodic hook), one a line with its reason and from when its events are missing; empty when none did")
     public String failures;

@@ -121,6 +121,7 @@ final class SwitchEventEmitter {
         r.stopRecords = t.stopRecords();
         r.stopLagP99 = t.stopLagP99();
         r.stopLagMax = t.stopLagMax();
+        r.recorderNice = t.recorderNice();
         r.commit();
     }
 }
