@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The exit that runs no shutdown hooks ({@link Runtime#halt}): a second stop signal ends jkvm at once,
  * however stuck the clean stop is. Without hooks nothing else would remove the run's temporary files,
  * JFR's disk repository (a directory in {@code java.io.tmpdir} per JVM, which JFR deletes only from
- * its own hook), or end its child processes, which spin pinned to the experiment CPU. So their owners
+ * its own hook, and keeps when told to with {@code preserve-repository=true}: so does this), or end
+ * its child processes, which spin pinned to the experiment CPU. So their owners
  * register them here for as long as they exist, and {@link #halt} ends and deletes them first.
  *
  * <p>Only what is cheap and cannot hang: deleting a few files and sending SIGKILL. Thread-safe.
@@ -51,7 +52,22 @@ public final class SuddenExit {
         for (Process p : PROCESSES) p.destroyForcibly();
         for (Path f : FILES) deleteQuietly(f);
         String repository = System.getProperty("jdk.jfr.repository"); // set by JFR once it made its repository
-        if (repository != null) deleteRepository(Path.of(repository));
+        if (repository != null && !repositoryPreserved()) deleteRepository(Path.of(repository));
+    }
+
+    /** Whether the JVM was told to keep JFR's repository at exit ({@code -XX:FlightRecorderOptions=preserve-repository=true}). */
+    static boolean repositoryPreserved() {
+        StringBuilder options = new StringBuilder();
+        try {
+            options.append(new String(Files.readAllBytes(Path.of("/proc/self/cmdline")), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            // not readable: the environment's options still count
+        }
+        for (String variable : new String[] {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS"}) {
+            String v = System.getenv(variable);
+            if (v != null) options.append(' ').append(v);
+        }
+        return options.toString().contains("preserve-repository=true");
     }
 
     /** JFR's repository holds its chunk files (and nothing below them); deleted as JFR's own hook would. */

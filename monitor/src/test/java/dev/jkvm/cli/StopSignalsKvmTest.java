@@ -247,6 +247,30 @@ class StopSignalsKvmTest {
     }
 
     /**
+     * A JVM told to keep JFR's repository (-XX:FlightRecorderOptions=preserve-repository=true) keeps it
+     * after a second signal too: the immediate exit deletes only what JFR itself would have deleted.
+     */
+    @Test
+    void aSecondSignalKeepsARepositoryTheJvmWasToldToPreserve() throws Throwable {
+        Path tmp = Files.createDirectory(dir.resolve("preserved-tmp"));
+        try (JkvmProcess p = JkvmProcess.start(dir, List.of("-Djava.io.tmpdir=" + tmp, "-XX:FlightRecorderOptions=preserve-repository=true"),
+                "run", "--no-sandbox", "--guest", "spin", "--duration", "30s", "--cpu", Integer.toString(CPU), "--quiet",
+                "--jfr", dir.resolve("preserved.jfr").toString())) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (p.isAlive() && p.out().isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+            Thread.sleep(300);
+            kill(p.pid(), 2);
+            Thread.sleep(5);
+            kill(p.pid(), 2);
+            assertEquals(130, p.waitFor(30_000), p.out() + p.err());
+            assertTrue(p.err().contains("again: exiting now"), p.err());
+            List<String> repositories = list(tmp);
+            assertEquals(1, repositories.size(), "JFR's repository in " + tmp + ": " + repositories);
+            assertFalse(list(tmp.resolve(repositories.get(0))).isEmpty(), "the preserved repository lost its chunks");
+        }
+    }
+
+    /**
      * Issue 8's largest case: SIGTERM to 256 spin VMs time-sharing one CPU with no --duration (the way
      * such a run is ended), 2 s after every VM exists. jkvm exits with 143 and leaves a whole recording:
      * a VmEnd for each of the 256 VMs and the RecorderSummary, read by the JDK's parser, and a summary
