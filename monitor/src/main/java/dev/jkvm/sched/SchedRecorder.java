@@ -1,5 +1,6 @@
 package dev.jkvm.sched;
 
+import dev.jkvm.bindings.NativeException;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.timeline.TimelineThread;
@@ -204,7 +205,7 @@ public final class SchedRecorder implements AutoCloseable {
         try {
             Syscalls.setNice(Syscalls.gettid(), RECORDER_NICE);
             recorderNice = RECORDER_NICE;
-        } catch (dev.jkvm.bindings.NativeException e) {
+        } catch (NativeException e) {
             // EACCES without CAP_SYS_NICE: the recorder runs at the JVM's nice, and the summary says so.
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jkvm.jfr.timeline.Readers;
 import dev.jkvm.testing.JkvmProcess;
+import dev.jkvm.testing.TaskStat;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
@@ -88,14 +89,8 @@ class StopSignalsKvmTest {
     /** Whether {@code pid} has ended (gone from /proc, or a zombie) within {@code millis}. */
     private static boolean gone(long pid, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
-        Path stat = Path.of("/proc/" + pid + "/stat");
         while (true) {
-            try {
-                String s = Files.readString(stat);
-                if (s.charAt(s.lastIndexOf(')') + 2) == 'Z') return true;
-            } catch (java.io.IOException e) {
-                return true;
-            }
+            if (TaskStat.ended(pid)) return true;
             if (System.nanoTime() > deadline) return false;
             Thread.sleep(5);
         }

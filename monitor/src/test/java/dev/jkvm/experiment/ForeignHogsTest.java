@@ -2,6 +2,7 @@ package dev.jkvm.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jkvm.testing.TaskStat;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -28,27 +29,16 @@ class ForeignHogsTest {
             assertTrue(cpuTicks(stat) > before, "the hog does not spin");
             parent.destroyForcibly().waitFor();
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (alive(stat) && System.nanoTime() < deadline) Thread.sleep(10);
-            assertTrue(!alive(stat), "the hog still spins 10 s after its parent was killed");
+            while (!TaskStat.ended(hog) && System.nanoTime() < deadline) Thread.sleep(10);
+            assertTrue(TaskStat.ended(hog), "the hog still spins 10 s after its parent was killed");
         } finally {
             parent.destroyForcibly();
         }
     }
 
-    /** Alive and not a zombie (an orphan is reaped by init or the subreaper, but a zombie has ended too). */
-    private static boolean alive(Path stat) {
-        try {
-            String s = Files.readString(stat);
-            return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    /** utime + stime of /proc/PID/stat (fields 14 and 15). */
+    /** utime + stime (fields 14 and 15 of proc(5)). */
     private static long cpuTicks(Path stat) throws java.io.IOException {
-        String s = Files.readString(stat);
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        String[] f = TaskStat.fields(stat);
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 }

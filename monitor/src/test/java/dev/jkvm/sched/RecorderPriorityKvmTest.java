@@ -8,6 +8,7 @@ import dev.jkvm.experiment.ExperimentSpec;
 import dev.jkvm.guest.GuestCatalog;
 import dev.jkvm.guest.GuestImage;
 import dev.jkvm.jfr.JfrProfiles;
+import dev.jkvm.testing.TaskStat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -70,9 +71,7 @@ class RecorderPriorityKvmTest {
             for (Path t : tasks.toList()) {
                 try {
                     if (!Files.readString(t.resolve("comm")).strip().equals("jkvm-recorder")) continue;
-                    String stat = Files.readString(t.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    return Integer.parseInt(f[16]); // field 19: fields after the name start at 3
+                    return Integer.parseInt(TaskStat.fields(t.resolve("stat"))[16]); // field 19: the nice value
                 } catch (java.io.IOException e) {
                     // the thread ended meanwhile
                 }
