@@ -4,6 +4,11 @@ import static dev.jkvm.sched.KvmRunTrace.INSIDE;
 import static dev.jkvm.sched.KvmRunTrace.OUTSIDE;
 import static dev.jkvm.sched.KvmRunTrace.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
@@ -51,12 +56,12 @@ class KvmRunTraceTest {
     @Test
     void leavesBetweenIsUnknownBeyondTheRetainedWindow() {
         KvmRunTrace t = new KvmRunTrace();
-        for (int i = 0; i < KvmRunTrace.CAPACITY; i++) {
+        for (int i = 0; i < KvmRunTrace.MAX_CAPACITY; i++) {
             t.enter(10L * i + 1);
             t.leave(10L * i + 5);
         }
         assertEquals(UNKNOWN, t.leavesBetween(0, 100));
-        long last = 10L * (KvmRunTrace.CAPACITY - 1);
+        long last = 10L * (KvmRunTrace.MAX_CAPACITY - 1);
         assertEquals(1, t.leavesBetween(last, last + 9));
     }
 
@@ -72,14 +77,14 @@ class KvmRunTraceTest {
     @Test
     void afterWrappingTimesOlderThanTheRetainedWindowAreUnknown() {
         KvmRunTrace t = new KvmRunTrace();
-        int transitions = 2 * KvmRunTrace.CAPACITY + 10; // even: ends with a leave
+        int transitions = 2 * KvmRunTrace.MAX_CAPACITY + 10; // even: ends with a leave
         for (int i = 0; i < transitions; i++) {
             long at = 10L * (i + 1);
             if ((i & 1) == 0) t.enter(at);
             else t.leave(at);
         }
         assertEquals(UNKNOWN, t.stateAt(5), "before the first transition ever, which was overwritten");
-        assertEquals(UNKNOWN, t.stateAt(10L * (transitions - KvmRunTrace.CAPACITY)), "overwritten");
+        assertEquals(UNKNOWN, t.stateAt(10L * (transitions - KvmRunTrace.MAX_CAPACITY)), "overwritten");
         // Recent history is still exact: transition i (0-based) happened at 10*(i+1).
         int recentEnter = transitions - 100;        // even index: an enter
         assertEquals(INSIDE, t.stateAt(10L * (recentEnter + 1) + 5));
@@ -102,5 +107,82 @@ class KvmRunTraceTest {
         assertEquals(INSIDE, t.insideDuring(250, 1000), "entered and left within");
         assertEquals(OUTSIDE, t.insideDuring(400, 1000), "after the last leave");
         assertEquals(OUTSIDE, new KvmRunTrace().insideDuring(0, 1000), "never entered");
+    }
+
+    @Test
+    void aVcpuThatRarelyExitsKeepsItsSmallRing() {
+        KvmRunTrace t = new KvmRunTrace();
+        long gap = KvmRunTrace.KEEP_NANOS + 1; // every overwritten transition is older than the history kept
+        int transitions = 3 * KvmRunTrace.INITIAL_CAPACITY;
+        for (int i = 0; i < transitions; i++) {
+            if ((i & 1) == 0) t.enter(gap * (i + 1));
+            else t.leave(gap * (i + 1));
+        }
+        assertEquals(KvmRunTrace.INITIAL_CAPACITY, t.capacity(), "never grown");
+        assertEquals(UNKNOWN, t.stateAt(gap + 1), "the first transition was overwritten");
+        int recent = transitions - 4; // even: an enter
+        assertEquals(INSIDE, t.stateAt(gap * (recent + 1) + 1));
+        assertEquals(OUTSIDE, t.stateAt(gap * (recent + 2) + 1));
+        assertEquals(1, t.leavesBetween(gap * (recent + 1), gap * (recent + 2)));
+    }
+
+    @Test
+    void growingKeepsEveryTransitionUpToTheLargestRing() {
+        KvmRunTrace t = new KvmRunTrace();
+        int transitions = 1000;
+        for (int i = 0; i < transitions; i++) {
+            if ((i & 1) == 0) t.enter(10L * (i + 1));
+            else t.leave(10L * (i + 1));
+        }
+        assertEquals(1024, t.capacity(), "doubled from " + KvmRunTrace.INITIAL_CAPACITY + " as far as 1,000 transitions needed");
+        for (int i = 0; i < transitions; i++) {
+            assertEquals((i & 1) == 0 ? INSIDE : OUTSIDE, t.stateAt(10L * (i + 1) + 5), "transition " + i);
+        }
+        assertEquals(OUTSIDE, t.stateAt(5), "before the first enter, which is still held");
+        assertEquals(transitions / 2, t.leavesBetween(0, 10L * transitions));
+    }
+
+    @Test
+    void aReaderBesideTheWriterGetsTheTruthOrUnknownWhileTheRingGrowsAndWraps() throws Exception {
+        AtomicReference<KvmRunTrace> current = new AtomicReference<>(new KvmRunTrace());
+        AtomicLong progress = new AtomicLong(); // transitions of `current` written, published after each
+        AtomicLong checked = new AtomicLong();
+        AtomicReference<String> wrong = new AtomicReference<>();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int round = 0; round < 40; round++) {
+                KvmRunTrace t = new KvmRunTrace();
+                progress.set(0);
+                current.set(t);
+                for (int i = 0; i < 3 * KvmRunTrace.MAX_CAPACITY; i++) {
+                    if ((i & 1) == 0) t.enter(10L * (i + 1));
+                    else t.leave(10L * (i + 1));
+                    progress.set(i + 1);
+                }
+            }
+        });
+        Thread reader = Thread.ofPlatform().start(() -> {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            while (writer.isAlive() && wrong.get() == null) {
+                KvmRunTrace t = current.get();
+                long p = progress.get();
+                if (current.get() != t || p == 0) continue;
+                long oldest = Math.max(0, p - KvmRunTrace.MAX_CAPACITY);
+                // Half the questions are about the oldest transitions, which the writer is overwriting.
+                long i = random.nextBoolean() ? random.nextLong(oldest, p) : Math.min(p - 1, oldest + random.nextLong(128));
+                int state = t.stateAt(10L * (i + 1) + 5);
+                long after = progress.get();
+                if (current.get() != t) continue;
+                int expected = (i & 1) == 0 ? INSIDE : OUTSIDE;
+                boolean mayBeGone = i < after - KvmRunTrace.MAX_CAPACITY + 64;
+                if (state != expected && !(state == UNKNOWN && mayBeGone)) {
+                    wrong.set("transition " + i + " of " + p + "-" + after + ": " + state + " instead of " + expected);
+                }
+                checked.incrementAndGet();
+            }
+        });
+        writer.join();
+        reader.join();
+        assertEquals(null, wrong.get());
+        assertTrue(checked.get() > 1000, "the reader checked " + checked.get() + " answers");
     }
 }
