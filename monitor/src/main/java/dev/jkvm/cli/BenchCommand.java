@@ -72,6 +72,9 @@ final class BenchCommand implements Callable<Integer> {
         if (plan.json() != null && plan.json().getParent() != null && !java.nio.file.Files.isDirectory(plan.json().toAbsolutePath().getParent())) {
             throw new UsageException("--json: no directory " + plan.json().toAbsolutePath().getParent());
         }
+        // Each --scale and --start count is as many VMs at once as a run's --vms: refused here, not after minutes of creation.
+        for (int n : plan.scale()) HostLimits.requireRoomFor("--scale", n);
+        if (plan.start() != null) HostLimits.requireRoomFor("--start", plan.start());
         if (!plan.needsNoKvm()) {
             if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());
             dev.jkvm.kvm.KvmAvailability.ensureUsable();

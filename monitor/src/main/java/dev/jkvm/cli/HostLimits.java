@@ -30,13 +30,18 @@ final class HostLimits {
 
     /** Fails with a usage error naming the limit when {@code vms} VMs cannot fit on this host. */
     static void requireRoomFor(long vms) {
+        requireRoomFor("--vms", vms);
+    }
+
+    /** As {@link #requireRoomFor(long)}, for a count given with {@code option} (e.g. bench's --scale). */
+    static void requireRoomFor(String option, long vms) {
         OptionalLong files = openFileLimit();
         if (files.isPresent()) {
             long max = (files.getAsLong() - FDS_RESERVED) / FDS_PER_VM;
             if (vms > max) {
                 throw new UsageException(String.format(
-                        "--vms %d needs about %d open files (%d per VM) but this process may open %d (ulimit -n): at most %d VMs here; raise ulimit -n or run fewer",
-                        vms, vms * FDS_PER_VM + FDS_RESERVED, FDS_PER_VM, files.getAsLong(), Math.max(0, max)));
+                        "%s %d needs about %d open files (%d per VM) but this process may open %d (ulimit -n): at most %d VMs here; raise ulimit -n or run fewer",
+                        option, vms, vms * FDS_PER_VM + FDS_RESERVED, FDS_PER_VM, files.getAsLong(), Math.max(0, max)));
             }
         }
         OptionalLong available = memAvailable();
@@ -44,8 +49,8 @@ final class HostLimits {
             long max = available.getAsLong() / BYTES_PER_VM;
             if (vms > max) {
                 throw new UsageException(String.format(
-                        "--vms %d needs about %d MiB of host memory (%d KiB per VM) but %d MiB is available: at most %d VMs here",
-                        vms, vms * BYTES_PER_VM >> 20, BYTES_PER_VM >> 10, available.getAsLong() >> 20, max));
+                        "%s %d needs about %d MiB of host memory (%d KiB per VM) but %d MiB is available: at most %d VMs here",
+                        option, vms, vms * BYTES_PER_VM >> 20, BYTES_PER_VM >> 10, available.getAsLong() >> 20, max));
             }
         }
     }

@@ -8,6 +8,12 @@ import java.util.regex.Pattern;
 /** Parses durations the way users write them: 500ms, 5s, 2m, 1h, 1.5s (a bare number is seconds). */
 public final class Durations {
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|us)?");
+    /**
+     * The longest duration accepted: a year. Deadlines are the monotonic clock plus a duration in
+     * nanoseconds, which a duration near Long.MAX_VALUE would overflow into the past (a run that
+     * stopped at once, as if its time were up).
+     */
+    public static final Duration MAX = Duration.ofDays(365);
 
     private Durations() {}
 
@@ -26,6 +32,7 @@ public final class Durations {
         };
         long rounded = Math.round(nanos);
         if (rounded <= 0) throw new UsageException("duration must be positive: '" + text + "'");
+        if (nanos > MAX.toNanos()) throw new UsageException("duration too long: '" + text + "' (at most 365 days, 8760h)");
         return Duration.ofNanos(rounded);
     }
 

@@ -63,6 +63,21 @@ class BadInputTest {
     }
 
     @Test
+    void benchCountsBeyondTheHostAreRefusedBeforeAnythingStarts() {
+        long t0 = System.nanoTime();
+        assertContains(usageError("bench", "--scale", "8,100000").err(), "--scale 100000 needs about");
+        assertContains(usageError("bench", "--start", "100000").err(), "--start 100000 needs about");
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused at once");
+    }
+
+    @Test
+    void aDurationBeyondAYearIsAUsageErrorNotARunThatStopsAtOnce() {
+        assertContains(usageError("run", "--guest", "spin", "--duration", "99999999999h").err(),
+                "duration too long: '99999999999h' (at most 365 days, 8760h)");
+        assertContains(usageError("bench", "--scale", "1", "--duration", "99999999999h").err(), "duration too long");
+    }
+
+    @Test
     void aMissingOptionFileIsNamed() {
         Path missing = dir.resolve("opts");
         String err = usageError("run", "@" + missing).err();

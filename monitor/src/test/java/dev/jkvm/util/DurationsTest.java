@@ -65,4 +65,18 @@ class DurationsTest {
         assertEquals("0.5 µs", Durations.format(Duration.ofNanos(500)));
         assertEquals("0.0 µs", Durations.format(Duration.ZERO));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"99999999999h", "8761h", "366d0", "1000000000000000000000s"})
+    void rejectsMoreThanAYear(String text) {
+        UsageException e = assertThrows(UsageException.class, () -> Durations.parse(text));
+        String expected = text.endsWith("d0") ? "not a duration: '" + text + "' (examples: 500ms, 5s, 2m)"
+                : "duration too long: '" + text + "' (at most 365 days, 8760h)";
+        assertEquals(expected, e.getMessage());
+    }
+
+    @Test
+    void aYearIsTheLongest() {
+        assertEquals(Duration.ofDays(365), Durations.parse("8760h"));
+    }
 }
