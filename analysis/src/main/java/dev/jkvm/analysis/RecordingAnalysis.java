@@ -5,8 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import jdk.jfr.EventType;
 import jdk.jfr.consumer.EventStream;
@@ -56,15 +62,24 @@ public final class RecordingAnalysis {
         ChunkLayout.check(file);
         long[] n = {0};
         RuntimeException[] failure = {null};
+        HandedOver handed = new HandedOver();
         try (EventStream in = EventStream.openFile(file)) {
             in.setReuse(true);
             in.setOrdered(false);
+            BiConsumer<String, Consumer<RecordedEvent>> on = (name, handler) -> {
+                handed.names.add(name);
+                in.onEvent(name, e -> {
+                    handed.count(e.getEventType());
+                    handler.accept(e);
+                });
+            };
+            in.onMetadata(m -> handed.types(m.getEventTypes()));
             // Without an error handler the stream prints a handler's exception and goes on with the next event.
             in.onError(t -> {
                 if (failure[0] == null) failure[0] = t instanceof RuntimeException r ? r : new IllegalStateException(t);
             });
             SwitchFields schedIn = new SwitchFields(), schedOut = new SwitchFields(), kernel = new SwitchFields(), cls = new SwitchFields();
-            in.onEvent("jkvm.VcpuSchedIn", e -> {
+            on.accept("jkvm.VcpuSchedIn", e -> {
                 long i = ++n[0];
                 schedIn.of(e);
                 long t = schedIn.time(e);
@@ -76,7 +91,7 @@ public final class RecordingAnalysis {
                 String c = schedIn.switchClass(e);
                 if (c != null && !c.isEmpty()) a.switchClass(vm, vcpu, cpu, t, c);
             });
-            in.onEvent("jkvm.VcpuSchedOut", e -> {
+            on.accept("jkvm.VcpuSchedOut", e -> {
                 long i = ++n[0];
                 schedOut.of(e);
                 long t = schedOut.time(e);
@@ -88,24 +103,24 @@ public final class RecordingAnalysis {
                 if (schedOut.late(e)) a.lateRecord();
             });
             // Recordings before 2026-11-27 wrote each sched-in's class as an event of its own.
-            in.onEvent("jkvm.VcpuSwitch", e -> {
+            on.accept("jkvm.VcpuSwitch", e -> {
                 n[0]++;
                 cls.of(e);
                 a.switchClass((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (Integer) e.getValue("cpu"), cls.time(e),
                         (String) e.getValue("switchClass"));
             });
-            in.onEvent("jkvm.KernelSchedSwitch", e -> {
+            on.accept("jkvm.KernelSchedSwitch", e -> {
                 n[0]++;
                 kernel.of(e);
                 a.kernelSwitch((Integer) e.getValue("cpu"), kernel.time(e), (Integer) e.getValue("nextTid"), (String) e.getValue("nextComm"),
                         (String) e.getValue("nextVm"));
             });
-            in.onEvent("jkvm.VmExit", e -> {
+            on.accept("jkvm.VmExit", e -> {
                 n[0]++;
                 a.vmExit((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (String) e.getValue("reason"), e.getDuration().toNanos(),
                         startEpochNanos(e));
             });
-            in.onEvent("jkvm.WakeupLatency", e -> {
+            on.accept("jkvm.WakeupLatency", e -> {
                 n[0]++;
                 a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
             });
@@ -131,18 +146,79 @@ public final class RecordingAnalysis {
             rare.put("jkvm.RunHygiene", e -> a.runHygiene(e.getLong("foreignTime"), e.getDouble("foreignFraction"), e.getString("siblingCpus"),
                     e.getDouble("siblingLoad"), e.getInt("frequencyChanges"), e.getLong("minFrequency"), e.getLong("maxFrequency"),
                     e.getLong("stealTime")));
-            rare.forEach((name, handler) -> in.onEvent(name, e -> {
+            rare.forEach((name, handler) -> on.accept(name, e -> {
                 n[0]++;
                 handler.accept(e);
             }));
-            in.start();
+            try {
+                in.start();
+            } catch (RuntimeException | InternalError e) {
+                // Handlers' exceptions go to onError: this is the parser's own, on bytes it cannot decode (a damaged
+                // metadata event: an index out of bounds, or an InternalError for a type name that is not a Java name).
+                throw new BadRecordingException(file + " is corrupt: the JDK's JFR parser failed after " + n[0] + " of its jkvm events ("
+                        + e.getClass().getSimpleName() + ": " + e.getMessage() + "), so the rest could not be read");
+            }
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such recording: " + file);
         } catch (IOException e) {
             throw new BadRecordingException(file + " is not a JFR recording (" + e.getMessage() + ")");
         }
         if (failure[0] != null) throw failure[0];
+        handed.requireAll(file, RecordCensus.count(file, handed.checkedIds()));
         return n[0];
+    }
+
+    /**
+     * The events the stream handed over, by type, against the file's own count of them ({@link
+     * RecordCensus}): the JDK's {@code EventStream} ends quietly at bytes it cannot parse, so a
+     * recording damaged inside a chunk would otherwise be analyzed up to the damage only. Types are
+     * matched by id, the id a chunk's metadata gives the name; an id that names another type in
+     * another chunk (recordings of different JVMs joined into one file) is left out of the check.
+     */
+    private static final class HandedOver {
+        final Set<String> names = new HashSet<>();
+        private final Map<Long, String> nameOfId = new HashMap<>();
+        private final Set<Long> ambiguous = new HashSet<>();
+        private final Map<EventType, long[]> byType = new IdentityHashMap<>();
+        private EventType last;
+        private long[] lastCount;
+
+        void types(List<EventType> types) {
+            for (EventType t : types) {
+                String before = nameOfId.putIfAbsent(t.getId(), t.getName());
+                if (before != null && !before.equals(t.getName())) ambiguous.add(t.getId());
+            }
+        }
+
+        void count(EventType t) {
+            if (t != last) { // events of one type come in runs: one map lookup per run
+                last = t;
+                lastCount = byType.computeIfAbsent(t, k -> new long[1]);
+            }
+            lastCount[0]++;
+        }
+
+        Set<Long> checkedIds() {
+            Set<Long> ids = new HashSet<>();
+            nameOfId.forEach((id, name) -> {
+                if (names.contains(name) && !ambiguous.contains(id)) ids.add(id);
+            });
+            return ids;
+        }
+
+        void requireAll(Path file, Map<Long, Long> held) {
+            Map<Long, Long> got = new HashMap<>();
+            byType.forEach((t, c) -> got.merge(t.getId(), c[0], Long::sum));
+            long missing = 0, total = 0;
+            for (var e : held.entrySet()) {
+                total += e.getValue();
+                missing += Math.max(0, e.getValue() - got.getOrDefault(e.getKey(), 0L));
+            }
+            if (missing > 0) {
+                throw new BadRecordingException(file + " is corrupt: the JDK's JFR parser stopped before " + missing + " of the " + total
+                        + " jkvm events the file holds, at bytes it could not parse ('jfr summary " + file + "' names the fault)");
+            }
+        }
     }
 
     /**

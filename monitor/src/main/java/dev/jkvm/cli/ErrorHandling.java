@@ -40,17 +40,21 @@ final class ErrorHandling {
                 }
             }
             case ExitCodes.KVM_UNAVAILABLE -> err.println("jkvm: KVM unavailable: " + message);
-            default -> {
-                err.println("jkvm: internal error: " + message);
-                if ("1".equals(System.getenv("JKVM_DEBUG"))) {
-                    e.printStackTrace(err);
-                } else {
-                    err.println("jkvm: (set JKVM_DEBUG=1 for the stack trace)");
-                }
-            }
+            default -> internalError(err, e);
         }
         err.flush();
         return code;
+    }
+
+    /** An internal error: one line, and the stack trace with JKVM_DEBUG=1. */
+    static void internalError(PrintWriter err, Throwable t) {
+        String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
+        err.println("jkvm: internal error: " + (t instanceof Error ? t.getClass().getSimpleName() + ": " : "") + message);
+        if ("1".equals(System.getenv("JKVM_DEBUG"))) {
+            t.printStackTrace(err);
+        } else {
+            err.println("jkvm: (set JKVM_DEBUG=1 for the stack trace)");
+        }
     }
 
     static int handleParameterException(ParameterException e, String[] args) {

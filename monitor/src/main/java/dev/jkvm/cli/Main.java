@@ -64,6 +64,11 @@ public final class Main implements Runnable {
                 return ExitCodes.USAGE;
             }
             return cli.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler; an Error (a library's InternalError, an
+            // OutOfMemoryError) is reported the same way instead of as the thread's uncaught stack trace.
+            ErrorHandling.internalError(err, e);
+            return ExitCodes.INTERNAL;
         } finally {
             out.flush();
             err.flush();

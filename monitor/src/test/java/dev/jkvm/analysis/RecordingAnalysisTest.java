@@ -267,4 +267,120 @@ class RecordingAnalysisTest {
         assertTrue(out[0].contains("--html and --svg draw one recording"), out[0]);
         assertEquals(2, cli(out, "analyze", "--format", "xml", bogus.toString()));
     }
+
+    /** Offsets of the chunks in a .jfr file's bytes (each header: "FLR\0", versions, then its size). */
+    private static java.util.List<Integer> chunkStarts(byte[] bytes) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        for (int at = 0; at < bytes.length; at += (int) b.getLong(at + 8)) starts.add(at);
+        return starts;
+    }
+
+    /** Offsets of the size-prefixed records (events, constant pools, metadata) of the chunk at {@code chunk}, in file order. */
+    private static java.util.List<Integer> recordStarts(byte[] bytes, int chunk) {
+        long end = chunk + java.nio.ByteBuffer.wrap(bytes).getLong(chunk + 8);
+        java.util.List<Integer> starts = new java.util.ArrayList<>();
+        for (int at = chunk + 68; at < end; ) {
+            starts.add(at);
+            long size = 0;
+            for (int shift = 0, i = at; ; shift += 7, i++) { // LEB128, at most 9 bytes (the JVM sometimes pads to 4)
+                int v = bytes[i] & 0xff;
+                size |= (long) (shift == 56 ? v : v & 0x7f) << shift;
+                if (shift == 56 || v < 0x80) break;
+            }
+            at += (int) size;
+        }
+        return starts;
+    }
+
+    private static long schedInsStreamed(Path file) {
+        try (jdk.jfr.consumer.EventStream in = jdk.jfr.consumer.EventStream.openFile(file)) {
+            long[] n = {0};
+            in.onEvent("jkvm.VcpuSchedIn", e -> n[0]++);
+            in.start();
+            return n[0];
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Reads the LEB128 integer at {@code at}; returns {value, the offset after it}. */
+    private static long[] varLong(byte[] bytes, int at) {
+        long v = 0;
+        for (int shift = 0; ; shift += 7, at++) {
+            int b = bytes[at] & 0xff;
+            v |= (long) (shift == 56 ? b : b & 0x7f) << shift;
+            if (shift == 56 || b < 0x80) return new long[] {v, at + 1};
+        }
+    }
+
+    @Test
+    void aRecordingDamagedInsideAChunkIsRefusedNotAnalyzedUpToTheDamage(@TempDir Path dir) throws Exception {
+        Path whole = varied().write(dir.resolve("whole.jfr"), 3);
+        byte[] bytes = Files.readAllBytes(whole);
+        java.util.List<Integer> chunks = chunkStarts(bytes);
+        assertTrue(chunks.size() >= 3, "chunks: " + chunks);
+        // A record whose size is damaged: the walk over the records finds it.
+        for (int c : new int[] {0, chunks.size() - 1}) {
+            java.util.List<Integer> records = recordStarts(bytes, chunks.get(c));
+            byte[] damaged = bytes.clone();
+            int at = records.get(records.size() / 2);
+            for (int i = 0; i < 4; i++) damaged[at + i] = 0;
+            Path file = Files.write(dir.resolve("zero-size-in-chunk" + (c + 1) + ".jfr"), damaged);
+            BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(file));
+            assertTrue(e.getMessage().contains(" is corrupt: the record at byte " + at + " (in chunk " + (c + 1) + ") claims 0 bytes"),
+                    e.getMessage());
+        }
+        // A sched-in whose vm string has an encoding no reader knows: the JDK's EventStream stops there
+        // without a word (its parser's IOException is swallowed); the sizes are intact, so only the
+        // count of what it handed over against what the file holds shows it.
+        jdk.jfr.EventType schedIn;
+        try (jdk.jfr.consumer.RecordingFile f = new jdk.jfr.consumer.RecordingFile(whole)) {
+            schedIn = f.readEventTypes().stream().filter(t -> t.getName().equals("jkvm.VcpuSchedIn")).findFirst().orElseThrow();
+        }
+        int fieldsBefore = schedIn.getFields().indexOf(schedIn.getField("vm"));
+        int last = chunks.get(chunks.size() - 1), victim = -1;
+        for (int at : recordStarts(bytes, last)) {
+            long[] size = varLong(bytes, at), type = varLong(bytes, (int) size[1]);
+            if (type[0] == schedIn.getId()) victim = (int) type[1];
+        }
+        assertTrue(victim > 0, "a sched-in in the last chunk");
+        for (int i = 0; i < fieldsBefore; i++) victim = (int) varLong(bytes, victim)[1]; // start, duration, thread, …
+        assertTrue(bytes[victim] >= 0 && bytes[victim] <= 5, "a string encoding byte: " + bytes[victim]);
+        byte[] damaged = bytes.clone();
+        damaged[victim] = 17;
+        Path unparsable = Files.write(dir.resolve("bad-string.jfr"), damaged);
+        long intact = schedInsStreamed(whole), read = schedInsStreamed(unparsable); // returns normally: the damage is not reported
+        assertTrue(read < intact, "the JDK's stream stopped early, quietly: " + read + " of " + intact);
+        BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(unparsable));
+        assertTrue(e.getMessage().contains(" is corrupt: the JDK's JFR parser stopped before "), e.getMessage());
+        // A damaged metadata event: the parser throws through EventStream.start itself.
+        int first = chunks.get(0);
+        int metadata = first + (int) java.nio.ByteBuffer.wrap(bytes).getLong(first + 24);
+        damaged = bytes.clone();
+        for (int i = 8; i < 40; i++) damaged[metadata + i] = (byte) 0xee;
+        Path file = Files.write(dir.resolve("damaged-metadata.jfr"), damaged);
+        e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(file));
+        assertTrue(e.getMessage().contains(" is corrupt: "), e.getMessage());
+        // A type name in the metadata that is no Java name: the JDK's parser throws an InternalError.
+        byte[] name = "jkvm.VcpuSchedIn".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        damaged = bytes.clone();
+        int named = 0;
+        for (int i = 2; i + name.length < bytes.length; i++) { // every whole string: encoding (UTF-8, char array or Latin-1), length, bytes
+            if (bytes[i - 1] == name.length && bytes[i - 2] >= 3 && bytes[i - 2] <= 5
+                    && java.util.Arrays.equals(bytes, i, i + name.length, name, 0, name.length)) {
+                damaged[i] = '0';
+                named++;
+            }
+        }
+        assertTrue(named > 0, "the metadata names jkvm.VcpuSchedIn");
+        Path badName = Files.write(dir.resolve("bad-type-name.jfr"), damaged);
+        e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(badName));
+        assertTrue(e.getMessage().contains(" is corrupt: the JDK's JFR parser failed after 0 of its jkvm events (InternalError: "), e.getMessage());
+        String[] out = new String[1];
+        for (Path p : new Path[] {file, unparsable, badName}) {
+            assertEquals(2, cli(out, "analyze", p.toString()));
+            assertEquals(1, out[0].strip().lines().count(), out[0]);
+        }
+    }
 }
