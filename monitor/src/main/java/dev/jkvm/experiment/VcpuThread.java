@@ -245,9 +245,11 @@ final class VcpuThread {
                 return;
             }
             startNanos = System.nanoTime();
-            long allocatedBefore = allocatedBytes();
+            long allocatedBefore = allocatedBytes(), traceGrowthBefore = trace.growthBytes();
             result = loop(capture);
-            loopAllocatedBytes = allocatedBytes() - allocatedBefore;
+            // Besides the run trace's growth: bounded and once (KvmRunTrace.growthBytes), not per exit.
+            long allocated = allocatedBytes();
+            loopAllocatedBytes = allocated < 0 ? -1 : allocated - allocatedBefore - (trace.growthBytes() - traceGrowthBefore);
         } catch (Throwable e) {
             // Anything, an Error included, ends this VM only, as a monitor error the report names.
             result = new GuestResult.MonitorError(dev.jkvm.util.HelperFailures.reason(e));

@@ -8,7 +8,8 @@ import dev.jkvm.exits.GuestResult;
  * each vCPU's own report. The thread, TID, run and loop figures are those of the vCPU whose guest
  * ended the VM, else of vCPU 0. {@code loopEndNanos}
  * is when its vCPU thread left the KVM_RUN loop (System.nanoTime, the kernel's CLOCK_MONOTONIC);
- * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown);
+ * {@code loopAllocatedBytes} what that thread allocated on the heap inside the loop (-1: unknown),
+ * besides its run trace's growth (at most about 128 KiB per vCPU, once: {@code KvmRunTrace.growthBytes});
  * {@code linuxSteal} the built-in Linux workload's steal, guest vs host (null for other guests).
  */
 public record VmReport(

@@ -41,6 +41,7 @@ public final class KvmRunTrace {
     /** Sequence numbers below this may have been overwritten; raised before a slot is overwritten. */
     private final AtomicLong overwritten = new AtomicLong();
     private long next;
+    private long growthBytes;
 
     public void enter(long nanos) {
         append(nanos);
@@ -70,12 +71,30 @@ public final class KvmRunTrace {
     /** Doubles the ring, copying the transitions it holds; published before anything is written to it. */
     private Ring grow(Ring r) {
         int length = r.times.length;
+        long allocatedBefore = allocatedBytes();
         long[] bigger = new long[length * 2];
         long from = next - length;
         for (long s = from; s < next; s++) bigger[(int) (s & (bigger.length - 1))] = r.times[(int) (s & r.mask())];
         Ring grown = new Ring(bigger, from);
+        growthBytes += allocatedBytes() - allocatedBefore;
         ring = grown;
         return grown;
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t ? t : null;
+
+    private static long allocatedBytes() {
+        return THREADS == null ? 0 : THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * The heap the writer allocated growing the ring, as the JVM counts its thread's allocation
+     * (0 where it cannot tell): at most about 128 KiB in all, once. Read by the writer's thread, so
+     * its KVM_RUN loop can report what it allocates per exit apart from this.
+     */
+    public long growthBytes() {
+        return growthBytes;
     }
 
     /** The slots the ring has now (for tests: it grows only as the history kept needs). */

@@ -140,6 +140,16 @@ class KvmRunTraceTest {
         }
         assertEquals(OUTSIDE, t.stateAt(5), "before the first enter, which is still held");
         assertEquals(transitions / 2, t.leavesBetween(0, 10L * transitions));
+        long grown = t.growthBytes();
+        for (int i = transitions; i < 4 * KvmRunTrace.MAX_CAPACITY; i++) { // to the largest ring and round it
+            if ((i & 1) == 0) t.enter(10L * (i + 1));
+            else t.leave(10L * (i + 1));
+        }
+        assertEquals(KvmRunTrace.MAX_CAPACITY, t.capacity());
+        // The arrays of 128 … 8,192 longs, as the JVM counts this thread's allocation: about 128 KiB, never more.
+        assertTrue(grown > 8 * 1024 && t.growthBytes() >= 8L * (2 * KvmRunTrace.MAX_CAPACITY - 2 * KvmRunTrace.INITIAL_CAPACITY),
+                grown + " then " + t.growthBytes() + " bytes");
+        assertTrue(t.growthBytes() < 8L * 2 * KvmRunTrace.MAX_CAPACITY + 4096, t.growthBytes() + " bytes");
     }
 
     @Test
