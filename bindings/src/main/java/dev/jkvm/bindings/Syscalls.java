@@ -86,7 +86,8 @@ public final class Syscalls {
     }
 
     public static void close(int fd, String what) {
-        checked("close " + what, (a, c) -> syscall(c, SYS_CLOSE, fd, 0, 0, 0, 0, 0));
+        // Never again on EINTR: Linux has released the fd by then, and it may already name another file.
+        checked("close " + what, (a, c) -> syscall(c, SYS_CLOSE, fd, 0, 0, 0, 0, 0), 1);
     }
 
     /** read(2) into {@code buffer}; returns the byte count, or -errno (EAGAIN, EINTR) without throwing. */
@@ -217,11 +218,27 @@ public final class Syscalls {
      * result into a {@link NativeException} naming {@code what}.
      */
     private static long checked(String what, Call call) {
+        return checked(what, call, EINTR_RETRIES);
+    }
+
+    /**
+     * Tries of a call that failed with EINTR: a signal reached the thread during it (the JVM's own,
+     * such as JFR's sampler or a stop signal, or jkvm's kick), and the kernel gave up rather than
+     * finish (KVM_CREATE_VM's MMU notifier does, taking the process's memory locks). The call did
+     * nothing then, so it is made again, as QEMU does for KVM_CREATE_VM; bounded, so a thread under an
+     * endless storm still fails with the errno instead of spinning.
+     */
+    private static final int EINTR_RETRIES = 1000;
+
+    private static long checked(String what, Call call, int tries) {
         try (Arena arena = Arena.ofConfined()) {
             ErrnoCapture capture = new ErrnoCapture(arena);
-            long rc = call.invoke(arena, capture.segment());
-            if (rc < 0) throw new NativeException(what, capture.errno());
-            return rc;
+            for (int attempt = 1; ; attempt++) {
+                long rc = call.invoke(arena, capture.segment());
+                if (rc >= 0) return rc;
+                int errno = capture.errno();
+                if (errno != LinuxHeaders.EINTR() || attempt >= tries) throw new NativeException(what, errno);
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }

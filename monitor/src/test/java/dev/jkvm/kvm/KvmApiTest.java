@@ -79,4 +79,53 @@ class KvmApiTest {
         kvm.close();
         kvm.close();
     }
+
+    /**
+     * A signal to the thread creating a VM (the JVM's own: JFR's sampler, a stop signal, jkvm's kick)
+     * can make KVM_CREATE_VM fail with EINTR (its MMU notifier gives up taking the process's memory
+     * locks while a signal is pending). Set-up calls retry then, as QEMU does for KVM_CREATE_VM: under
+     * a storm of SIGPIPE (handled by the JVM, so it interrupts) every VM is created. Without the retry
+     * the first KVM_CREATE_VM failed in each of three runs here.
+     */
+    @Test
+    void creatingVmsUnderASignalStormNeverFailsWithEintr() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger tid = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        int[] created = {0};
+        java.util.concurrent.CountDownLatch signalled = new java.util.concurrent.CountDownLatch(1);
+        Thread creator = Thread.ofPlatform().start(() -> {
+            tid.set(dev.jkvm.bindings.Syscalls.gettid());
+            try (Kvm kvm = Kvm.open()) {
+                for (int i = 0; i < 100; i++) {
+                    try (Vm vm = kvm.createVm()) {
+                        created[0]++;
+                    }
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            } finally {
+                done.set(true);
+            }
+            try {
+                signalled.await(); // alive until the last signal is sent: a signal to an ended thread fails with ESRCH
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long signals = 0;
+        while (tid.get() == 0) Thread.onSpinWait();
+        while (!done.get()) {
+            dev.jkvm.bindings.Syscalls.tgkill(ProcessHandle.current().pid(), tid.get(), LinuxHeaders.SIGPIPE());
+            signals++;
+            // One signal every 20 µs: enough to catch KVM_CREATE_VM with one pending (before the retry,
+            // the first VM already failed), little enough that the creator still gets on.
+            for (long until = System.nanoTime() + 20_000; System.nanoTime() < until; ) Thread.onSpinWait();
+        }
+        signalled.countDown();
+        creator.join();
+        assertEquals(null, failure.get(), "after " + created[0] + " VMs and " + signals + " signals");
+        assertEquals(100, created[0]);
+        assertTrue(signals > 100, signals + " signals");
+    }
 }
