@@ -226,9 +226,10 @@ public final class Syscalls {
      * such as JFR's sampler or a stop signal, or jkvm's kick), and the kernel gave up rather than
      * finish (KVM_CREATE_VM's MMU notifier does, taking the process's memory locks). The call did
      * nothing then, so it is made again, as QEMU does for KVM_CREATE_VM; bounded, so a thread under an
-     * endless storm still fails with the errno instead of spinning.
+     * endless storm still fails with the errno instead of spinning forever. (1,000 was too few for a
+     * signal every 20 µs in CI, where a KVM_CREATE_VM takes longer than here.)
      */
-    private static final int EINTR_RETRIES = 1000;
+    private static final int EINTR_RETRIES = 100_000;
 
     private static long checked(String what, Call call, int tries) {
         try (Arena arena = Arena.ofConfined()) {
