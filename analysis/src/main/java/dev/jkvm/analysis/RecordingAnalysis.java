@@ -66,9 +66,11 @@ public final class RecordingAnalysis {
         try (EventStream in = EventStream.openFile(file)) {
             in.setReuse(true);
             in.setOrdered(false);
+            // Every handler is registered through here: the events read are counted once, in total and by type.
             BiConsumer<String, Consumer<RecordedEvent>> on = (name, handler) -> {
                 handed.names.add(name);
                 in.onEvent(name, e -> {
+                    n[0]++;
                     handed.count(e.getEventType());
                     handler.accept(e);
                 });
@@ -80,7 +82,7 @@ public final class RecordingAnalysis {
             });
             SwitchFields schedIn = new SwitchFields(), schedOut = new SwitchFields(), kernel = new SwitchFields(), cls = new SwitchFields();
             on.accept("jkvm.VcpuSchedIn", e -> {
-                long i = ++n[0];
+                long i = n[0];
                 schedIn.of(e);
                 long t = schedIn.time(e);
                 String vm = (String) e.getValue("vm");
@@ -92,7 +94,7 @@ public final class RecordingAnalysis {
                 if (c != null && !c.isEmpty()) a.switchClass(vm, vcpu, cpu, t, c);
             });
             on.accept("jkvm.VcpuSchedOut", e -> {
-                long i = ++n[0];
+                long i = n[0];
                 schedOut.of(e);
                 long t = schedOut.time(e);
                 String vm = (String) e.getValue("vm");
@@ -104,24 +106,20 @@ public final class RecordingAnalysis {
             });
             // Recordings before 2026-11-27 wrote each sched-in's class as an event of its own.
             on.accept("jkvm.VcpuSwitch", e -> {
-                n[0]++;
                 cls.of(e);
                 a.switchClass((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (Integer) e.getValue("cpu"), cls.time(e),
                         (String) e.getValue("switchClass"));
             });
             on.accept("jkvm.KernelSchedSwitch", e -> {
-                n[0]++;
                 kernel.of(e);
                 a.kernelSwitch((Integer) e.getValue("cpu"), kernel.time(e), (Integer) e.getValue("nextTid"), (String) e.getValue("nextComm"),
                         (String) e.getValue("nextVm"));
             });
             on.accept("jkvm.VmExit", e -> {
-                n[0]++;
                 a.vmExit((String) e.getValue("vm"), (Integer) e.getValue("vcpu"), (String) e.getValue("reason"), e.getDuration().toNanos(),
                         startEpochNanos(e));
             });
             on.accept("jkvm.WakeupLatency", e -> {
-                n[0]++;
                 a.wakeup(e.getString("vm"), e.getInt("vcpu"), e.getLong("latency"), e.getLong("missedTicks"));
             });
             // The rest come a few times per VM or per run: read plainly.
@@ -146,10 +144,7 @@ public final class RecordingAnalysis {
             rare.put("jkvm.RunHygiene", e -> a.runHygiene(e.getLong("foreignTime"), e.getDouble("foreignFraction"), e.getString("siblingCpus"),
                     e.getDouble("siblingLoad"), e.getInt("frequencyChanges"), e.getLong("minFrequency"), e.getLong("maxFrequency"),
                     e.getLong("stealTime")));
-            rare.forEach((name, handler) -> on.accept(name, e -> {
-                n[0]++;
-                handler.accept(e);
-            }));
+            rare.forEach(on);
             try {
                 in.start();
             } catch (RuntimeException | InternalError e) {
