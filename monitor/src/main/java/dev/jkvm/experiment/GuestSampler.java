@@ -1,6 +1,5 @@
 package dev.jkvm.experiment;
 
-import dev.jkvm.util.FaultInjection;
 import dev.jkvm.util.HelperFailures;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.GuestGap;
@@ -24,7 +23,6 @@ import java.util.function.Function;
  */
 final class GuestSampler implements AutoCloseable {
     static final long MAGIC = PublishedRing.MAGIC;
-    private static final long POLL_NANOS = 10_000_000;
     /** Gaps kept in total over all rings: 24 bytes each, so at most 24 MiB. */
     static final int GAP_BUDGET = 1 << 20;
     /** Clock samples kept per ring; at 100 a second, 2¾ minutes before thinning starts. */
@@ -61,10 +59,8 @@ final class GuestSampler implements AutoCloseable {
 
     private final List<Ring> rings = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
-    private final Thread thread;
-    private volatile boolean stopping;
+    private final SamplerThread thread;
     private final HelperFailures failures;
-    private final FaultInjection.Point fault = FaultInjection.at("guest-sampler");
 
     GuestSampler(List<VmInstance> vms, HelperFailures failures) {
         this.failures = failures;
@@ -83,25 +79,18 @@ final class GuestSampler implements AutoCloseable {
         }
         int perRing = found.isEmpty() ? 0 : GAP_BUDGET / found.size();
         for (int i = 0; i < found.size(); i++) rings.add(new Ring(found.get(i), hz.get(i), perRing));
-        thread = Thread.ofPlatform().name("jkvm-guest-sampler").daemon(true).unstarted(this::loop);
+        thread = new SamplerThread("guest-sampler", this::poll, this::pollingFailed);
     }
 
     void start() {
         if (!rings.isEmpty()) thread.start();
     }
 
-    private void loop() {
-        try {
-            while (!stopping) {
-                fault.pass();
-                poll();
-                java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
-            }
-        } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their rings are lost
-            failures.failed("guest sampler", t, "TSC gaps");
-            synchronized (this) {
-                for (Ring r : rings) if (r.failure == null) r.failure = "sampler failed: " + HelperFailures.reason(t);
-            }
+    /** The sampler thread's end: the VMs go on, only their rings are lost. */
+    private void pollingFailed(Throwable t) {
+        failures.failed("guest sampler", t, "TSC gaps");
+        synchronized (this) {
+            for (Ring r : rings) if (r.failure == null) r.failure = "sampler failed: " + HelperFailures.reason(t);
         }
     }
 
@@ -143,9 +132,7 @@ final class GuestSampler implements AutoCloseable {
      * of gaps committed per VM.
      */
     Map<String, Integer> finish(Function<String, List<long[]>> offCpuOfVm, JkvmTimeline timeline) throws InterruptedException {
-        // Join before taking the lock: the sampler thread may be waiting for it to poll once more.
-        stopping = true;
-        if (thread.isAlive()) thread.join();
+        thread.stopAndJoin(); // before taking the lock
         try {
             synchronized (this) {
                 return commit(offCpuOfVm, timeline);
@@ -185,6 +172,6 @@ final class GuestSampler implements AutoCloseable {
 
     @Override
     public void close() {
-        stopping = true;
+        thread.close();
     }
 }

@@ -1,6 +1,5 @@
 package dev.jkvm.experiment;
 
-import dev.jkvm.util.FaultInjection;
 import dev.jkvm.util.HelperFailures;
 import dev.jkvm.jfr.LockStats;
 import dev.jkvm.jfr.LockWait;
@@ -10,7 +9,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Reads what lock guests publish (manifest {@code lock-stats}; layout in guests/src/lock.s): while
@@ -24,7 +22,6 @@ final class LockSampler implements AutoCloseable {
     private static final long OFF_WRITTEN = 24, BLOCKS = 0x1000, BLOCK_BYTES = 0x1000, RING = 0x41000;
     private static final long B_ACQ = 0, B_CONT = 8, B_MAXHOLD = 32, B_MAXWAIT = 40, B_HOLDHIST = 64, B_WAITHIST = 0x440;
     private static final int RING_CAP = 4096;
-    private static final long POLL_NANOS = 10_000_000;
     static final long MAX_EVENTS = 1 << 20;
 
     private static final class Guest {
@@ -52,11 +49,9 @@ final class LockSampler implements AutoCloseable {
     }
 
     private final List<Guest> guests = new ArrayList<>();
-    private final Thread thread;
-    private volatile boolean stopping;
+    private final SamplerThread thread;
     private long events;
     private final HelperFailures failures;
-    private final FaultInjection.Point fault = FaultInjection.at("lock-sampler");
     /** Set when the sampler thread failed: the ring is no longer read, the end-of-run statistics still are. */
     private volatile boolean failed;
 
@@ -66,24 +61,17 @@ final class LockSampler implements AutoCloseable {
             var at = vm.guest().manifest().lockStats();
             if (at.isPresent()) guests.add(new Guest(vm.name(), vm.memory(), at.getAsLong(), vm.vcpus().size(), vm.tscHz()));
         }
-        thread = Thread.ofPlatform().name("jkvm-lock-sampler").daemon(true).unstarted(this::loop);
+        thread = new SamplerThread("lock-sampler", this::poll, this::pollingFailed);
     }
 
     void start() {
         if (!guests.isEmpty()) thread.start();
     }
 
-    private void loop() {
-        try {
-            while (!stopping) {
-                fault.pass();
-                poll();
-                LockSupport.parkNanos(POLL_NANOS);
-            }
-        } catch (Throwable t) { // an Error included: the VMs go on, only their lock-wait events are lost
-            failed = true;
-            failures.failed("lock sampler", t, "lock-wait events");
-        }
+    /** The sampler thread's end: the VMs go on, only their lock-wait events are lost. */
+    private void pollingFailed(Throwable t) {
+        failed = true;
+        failures.failed("lock sampler", t, "lock-wait events");
     }
 
     private synchronized void poll() {
@@ -123,8 +111,7 @@ final class LockSampler implements AutoCloseable {
      * to poll once more); a failure here is reported, not thrown: the run's summaries come after it.
      */
     void finish(PrintWriter out) throws InterruptedException {
-        stopping = true;
-        if (thread.isAlive()) thread.join();
+        thread.stopAndJoin();
         try {
             synchronized (this) {
                 report(out);
@@ -191,6 +178,6 @@ final class LockSampler implements AutoCloseable {
 
     @Override
     public void close() {
-        stopping = true;
+        thread.close();
     }
 }

@@ -1,6 +1,5 @@
 package dev.jkvm.experiment;
 
-import dev.jkvm.util.FaultInjection;
 import dev.jkvm.util.HelperFailures;
 import dev.jkvm.guest.GuestManifest;
 import dev.jkvm.jfr.WakeupLatency;
@@ -10,7 +9,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Reads the tick rings of timer guests (tick, duty) while they run and commits one
@@ -24,7 +22,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class TickSampler implements AutoCloseable {
     static final long MAGIC = 0x474e49524b434954L; // "TICKRING" read as a little-endian u64
-    private static final long POLL_NANOS = 10_000_000;
     private static final int MAX_CAPACITY = 1 << 20;
     /** Entries read per ring and poll: a 1000 Hz guest writes 10 per poll; a guest claiming more only loses ticks. */
     static final long READ_PER_POLL = 4096;
@@ -86,10 +83,8 @@ final class TickSampler implements AutoCloseable {
     record Wakeup(long latencyNanos, long missedTicks) {}
 
     private final List<Ring> rings = new ArrayList<>();
-    private final Thread thread;
-    private volatile boolean stopping;
+    private final SamplerThread thread;
     private final HelperFailures failures;
-    private final FaultInjection.Point fault = FaultInjection.at("tick-sampler");
 
     TickSampler(List<VmInstance> vms, HelperFailures failures) {
         this.failures = failures;
@@ -97,26 +92,11 @@ final class TickSampler implements AutoCloseable {
             GuestManifest m = vm.guest().manifest();
             if (m.tickRing().isPresent()) rings.add(new Ring(vm.name(), vm.memory(), m.tickRing().getAsLong(), vm.tscHz()));
         }
-        thread = Thread.ofPlatform().name("jkvm-tick-sampler").daemon(true).unstarted(this::loop);
+        thread = new SamplerThread("tick-sampler", this::poll, this::pollingFailed);
     }
 
     void start() {
         if (!rings.isEmpty()) thread.start();
-    }
-
-    private void loop() {
-        try {
-            while (!stopping) {
-                fault.pass();
-                poll();
-                LockSupport.parkNanos(POLL_NANOS);
-            }
-        } catch (Throwable t) { // OutOfMemoryError included: the VMs go on, only their ticks are no longer read
-            failures.failed("tick sampler", t, "wake-up latencies");
-            synchronized (this) {
-                for (Ring r : rings) if (r.failure == null) r.failure = "tick sampler failed: " + HelperFailures.reason(t);
-            }
-        }
     }
 
     /**
@@ -132,6 +112,14 @@ final class TickSampler implements AutoCloseable {
         long latency = Math.round((tsc - prevTsc) * nanosPerCycle) + prevSinceNanos - periodNanos;
         long missed = Math.max(0, Math.round((double) (latency - sinceNanos) / periodNanos));
         return new Wakeup(latency, missed);
+    }
+
+    /** The sampler thread's end: the VMs go on, only their ticks are no longer read. */
+    private void pollingFailed(Throwable t) {
+        failures.failed("tick sampler", t, "wake-up latencies");
+        synchronized (this) {
+            for (Ring r : rings) if (r.failure == null) r.failure = "tick sampler failed: " + HelperFailures.reason(t);
+        }
     }
 
     private synchronized void poll() {
@@ -210,8 +198,7 @@ final class TickSampler implements AutoCloseable {
      * run's summaries come after it.
      */
     void finish(PrintWriter out) throws InterruptedException {
-        stopping = true;
-        if (thread.isAlive()) thread.join();
+        thread.stopAndJoin();
         try {
             synchronized (this) {
                 report(out);
@@ -254,6 +241,6 @@ final class TickSampler implements AutoCloseable {
 
     @Override
     public void close() {
-        stopping = true;
+        thread.close();
     }
 }
