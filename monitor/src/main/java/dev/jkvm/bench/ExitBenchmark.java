@@ -120,9 +120,9 @@ public final class ExitBenchmark {
     private static double[] javaRun(GuestImage ioPing, long pings) throws InterruptedException {
         ExperimentSpec spec = new ExperimentSpec(List.of(new ExperimentSpec.VmSpec(ioPing, ioPing.manifest().memory(), pings, null)),
                 null, OptionalInt.empty(), null, null, false);
-        ProcessUsage.Cpu before = ProcessUsage.cpu();
+        dev.jkvm.host.ProcessCpu before = dev.jkvm.host.ProcessCpu.now();
         VmReport vm = new Experiment(spec, new PrintWriter(new StringWriter())).run().vm(0);
-        ProcessUsage.Cpu used = ProcessUsage.cpu().minus(before);
+        dev.jkvm.host.ProcessCpu used = dev.jkvm.host.ProcessCpu.now().minus(before);
         if (vm.pings() != pings) throw new IllegalStateException("Java run made " + vm.pings() + " pings, expected " + pings);
         double exits = vm.exits().total();
         return new double[] {vm.runNanos() / exits, used.userNanos() / exits, Math.max(0, vm.loopAllocatedBytes()) / exits};

@@ -33,18 +33,21 @@ import java.util.OptionalInt;
 public final class ScaleBenchmark {
 
     public record Result(int vms, Duration duration, String error, double wallSeconds, double setUpSeconds, double creatingSeconds,
-                         double afterStopSeconds, long ranVms, double releaseSpreadMillis,
+                         double setUpUserCpuSeconds, double setUpSystemCpuSeconds, double afterStopSeconds, long ranVms, double releaseSpreadMillis,
                          double startSpreadMillis, double lastStartMillis, double runMinMillis, double runMaxMillis,
                          double onCpuMinMillis, double onCpuMedianMillis, double onCpuMaxMillis,
                          long peakRssBytes, double rssPerVmBytes, RecordingFacts recording) {
 
         public String summary() {
             if (error != null) return String.format(Locale.ROOT, "scale: %d VMs: failed: %s", vms, error);
-            return String.format(Locale.ROOT, "scale: %d VMs × %s: wall %.2f s (set-up %.3f s, creating the VMs %.3f s of it; stop to end %.3f s); all runnable %.2f ms after the gate; %d started (%d never ran), "
+            return String.format(Locale.ROOT, "scale: %d VMs × %s: wall %.2f s (set-up %.3f s, creating the VMs %.3f s of it, CPU time %s; stop to end %.3f s); all runnable %.2f ms after the gate; %d started (%d never ran), "
                             + "first sched-ins spread %.1f ms, the last %.1f ms after the gate; "
                             + "run time %.3f–%.3f ms (spread %.3f ms); on CPU min %.1f, median %.1f, max %.1f ms; peak RSS %.0f MiB (%.0f KiB per VM); "
                             + "commit lag p99 %.1f ms (the stop's records: p99 %.1f ms; steal on the recorder's CPUs %s), lost %d; recording %.2f MB, %d switches, %.0f bytes/switch, %d KVM statistics events",
-                    vms, dev.jkvm.util.Durations.format(duration), wallSeconds, setUpSeconds, creatingSeconds, afterStopSeconds, releaseSpreadMillis, ranVms, vms - ranVms, startSpreadMillis,
+                    vms, dev.jkvm.util.Durations.format(duration), wallSeconds, setUpSeconds, creatingSeconds,
+                    Double.isNaN(setUpUserCpuSeconds) ? "unknown"
+                            : String.format(Locale.ROOT, "user %.3f s + system %.3f s", setUpUserCpuSeconds, setUpSystemCpuSeconds),
+                    afterStopSeconds, releaseSpreadMillis, ranVms, vms - ranVms, startSpreadMillis,
                     lastStartMillis, runMinMillis, runMaxMillis, runMaxMillis - runMinMillis, onCpuMinMillis, onCpuMedianMillis, onCpuMaxMillis,
                     peakRssBytes / 1048576.0, rssPerVmBytes / 1024,
                     recording.lagP99() / 1e6, recording.stopLagP99() / 1e6,
@@ -64,6 +67,8 @@ public final class ScaleBenchmark {
             m.put("wallSeconds", wallSeconds);
             m.put("setUpSeconds", setUpSeconds);
             m.put("creatingVmsSeconds", creatingSeconds);
+            m.put("setUpUserCpuSeconds", setUpUserCpuSeconds);
+            m.put("setUpSystemCpuSeconds", setUpSystemCpuSeconds);
             m.put("stopToEndSeconds", afterStopSeconds);
             m.put("vmsThatRan", ranVms);
             m.put("vmsThatNeverRan", vms - ranVms);
@@ -115,13 +120,16 @@ public final class ScaleBenchmark {
                         new PrintWriter(new StringWriter())).run();
             } catch (RuntimeException e) {
                 return new Result(vms, duration, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                        null);
+                        0, 0, null);
             }
             long t1 = System.nanoTime();
             double wall = (t1 - t0) / 1e9;
             // From this call's start: the experiment's own start (validating the spec) is part of its set-up.
             double setUp = (report.startedNanos() - t0) / 1e9;
             double creating = report.setUp().creatingNanos() / 1e9;
+            dev.jkvm.host.ProcessCpu setUpCpu = report.setUp().cpu();
+            double setUpUser = setUpCpu == null ? Double.NaN : setUpCpu.userNanos() / 1e9;
+            double setUpSystem = setUpCpu == null ? Double.NaN : setUpCpu.systemNanos() / 1e9;
             double afterStop = report.stoppedNanos() == 0 ? Double.NaN : (t1 - report.stoppedNanos()) / 1e9;
             long peak = ProcessUsage.statusBytes("VmHWM");
             RecordingFacts facts = RecordingFacts.read(jfr);
@@ -133,7 +141,7 @@ public final class ScaleBenchmark {
             // The recording's kernel times and the report's instants are both CLOCK_MONOTONIC.
             double last = firsts.length == 0 ? Double.NaN : Stats.max(firsts) - report.startedNanos() / 1e6;
             double release = (report.releasedNanos() - report.startedNanos()) / 1e6;
-            return new Result(vms, duration, null, wall, setUp, creating, afterStop, ran, release, spread, last, Stats.min(run), Stats.max(run), Stats.min(onCpu),
+            return new Result(vms, duration, null, wall, setUp, creating, setUpUser, setUpSystem, afterStop, ran, release, spread, last, Stats.min(run), Stats.max(run), Stats.min(onCpu),
                     Stats.median(onCpu), Stats.max(onCpu), peak, (double) (peak - rssBefore) / vms, facts);
         } finally {
             Files.deleteIfExists(jfr);

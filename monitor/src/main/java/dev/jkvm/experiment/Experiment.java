@@ -85,6 +85,7 @@ public final class Experiment {
 
     public ExperimentReport run() throws InterruptedException {
         long began = System.nanoTime();
+        dev.jkvm.host.ProcessCpu cpuAtBegin = processCpu();
         validate(spec);
         HelperFailures failures = new HelperFailures(out);
         KvmAvailability.ensureUsable();
@@ -116,7 +117,7 @@ public final class Experiment {
                     return VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i),
                             kvmStats);
                 }, () -> stopRequest != null, vms);
-                setUp = new ExperimentReport.SetUp(began, System.nanoTime() - creating);
+                setUp = new ExperimentReport.SetUp(began, System.nanoTime() - creating, null);
                 warmup.await(() -> stopRequest != null); // before any vCPU thread or the recorder starts
             }
             try (JkvmTimeline timeline = recording == null ? null : JkvmTimeline.open(recording, spec.jfr());
@@ -156,6 +157,8 @@ public final class Experiment {
                     }
                     urgent = new UrgentSignalling(); // this thread stops the run when its duration ends
                     departure.whileSignalling(new StopSignals(List.of(), "", urgent)); // loads the stop's code now, not at the stop
+                    dev.jkvm.host.ProcessCpu cpuAtGate = processCpu();
+                    if (cpuAtBegin != null && cpuAtGate != null) setUp = setUp.withCpu(cpuAtGate.minus(cpuAtBegin));
                     long opened = gate.open();
                     long stopAt;
                     try {
@@ -207,6 +210,15 @@ public final class Experiment {
             }
             stopAll(vms, departure, "monitor shutting down");
             for (VmInstance vm : vms) vm.close(); // closes only what the teardown did not (it never started on a failure)
+        }
+    }
+
+    /** The process's CPU time so far, or null when getrusage fails (the set-up's CPU is then not reported). */
+    private static dev.jkvm.host.ProcessCpu processCpu() {
+        try {
+            return dev.jkvm.host.ProcessCpu.now();
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

@@ -19,10 +19,16 @@ public record ExperimentReport(List<VmReport> vms, long startedNanos, long relea
     /**
      * The time before the gate: the experiment began at {@code beganNanos} (System.nanoTime), and
      * creating its VMs took {@code creatingNanos}; the rest up to {@code startedNanos} is the recording's
-     * start, the vCPU threads, the recorder and the probes. All 0 where unknown.
+     * start, the vCPU threads, the recorder and the probes. All 0 where unknown. {@code cpu}: the
+     * process's CPU time from the beginning to the gate, every thread's (null where unknown): beside the
+     * wall time it says whether the set-up was CPU work or waiting.
      */
-    public record SetUp(long beganNanos, long creatingNanos) {
-        public static final SetUp UNKNOWN = new SetUp(0, 0);
+    public record SetUp(long beganNanos, long creatingNanos, dev.jkvm.host.ProcessCpu cpu) {
+        public static final SetUp UNKNOWN = new SetUp(0, 0, null);
+
+        SetUp withCpu(dev.jkvm.host.ProcessCpu used) {
+            return new SetUp(beganNanos, creatingNanos, used);
+        }
     }
 
     public ExperimentReport {

@@ -33,16 +33,20 @@ class BenchCommandKvmTest {
         assertEquals(2, text.lines().filter(l -> l.startsWith("bench: exits: round")).count(), text);
         assertTrue(text.contains("bench: start: 2 VMs, create → first exit per VM: median Java"), text);
         assertTrue(Pattern.compile("record: .*jkvm-sched \\d+ ns/exit .*jkvm-full \\d+ ns/exit").matcher(text).find(), text);
-        Matcher scale = Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall ([\\d.]+) s \\(set-up ([\\d.]+) s, creating the VMs ([\\d.]+) s of it; "
-                + "stop to end ([\\d.]+) s\\); all runnable [\\d.]+ ms after the gate; \\d started").matcher(text);
+        Matcher scale = Pattern.compile("scale: 2 VMs × 300[.0]* ms: wall ([\\d.]+) s \\(set-up ([\\d.]+) s, creating the VMs ([\\d.]+) s of it, "
+                + "CPU time user ([\\d.]+) s \\+ system ([\\d.]+) s; stop to end ([\\d.]+) s\\); all runnable [\\d.]+ ms after the gate; \\d started")
+                .matcher(text);
         assertTrue(scale.find(), text);
         double wall = Double.parseDouble(scale.group(1)), setUp = Double.parseDouble(scale.group(2)),
-                creating = Double.parseDouble(scale.group(3)), stopToEnd = Double.parseDouble(scale.group(4));
+                creating = Double.parseDouble(scale.group(3)), cpu = Double.parseDouble(scale.group(4)) + Double.parseDouble(scale.group(5)),
+                stopToEnd = Double.parseDouble(scale.group(6));
         // The parts lie within the whole: creating within the set-up, and set-up + the run + stop to end make the wall time.
         assertTrue(creating > 0 && creating <= setUp && setUp + 0.3 + stopToEnd <= wall + 0.02 && stopToEnd > 0, text);
+        // The set-up's CPU time: some, and no more than every CPU of the process busy for all of it (getrusage counts microseconds).
+        assertTrue(cpu > 0 && cpu <= setUp * Runtime.getRuntime().availableProcessors() + 0.001, text);
         String j = Files.readString(json);
         for (String key : new String[] {"\"exits\"", "\"start\"", "\"record\"", "\"scale\"", "\"medianRatio\"", "\"bytesPerSwitch\"",
-            "\"runTimeSpreadMillis\"", "\"setUpSeconds\"", "\"creatingVmsSeconds\"", "\"stopToEndSeconds\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {
+            "\"runTimeSpreadMillis\"", "\"setUpSeconds\"", "\"creatingVmsSeconds\"", "\"setUpUserCpuSeconds\"", "\"setUpSystemCpuSeconds\"", "\"stopToEndSeconds\"", "\"maxJavaBytesPerExit\"", "\"jvmFlags\""}) {
             assertTrue(j.contains(key), key + " missing from " + j);
         }
         System.out.print(out);
