@@ -96,9 +96,9 @@ class StopSignalsKvmTest {
         }
     }
 
-    private static void kill(long pid, int signal) throws Throwable {
-        int rc = (int) KILL.invokeExact((int) pid, signal);
-        if (rc != 0) throw new AssertionError("kill(" + pid + ", " + signal + ") failed");
+    /** Sends {@code signal} to {@code pid}; false when kill(2) failed (the process is gone: ESRCH). */
+    private static boolean kill(long pid, int signal) throws Throwable {
+        return (int) KILL.invokeExact((int) pid, signal) == 0;
     }
 
     enum Moment { STARTING, RUNNING, ENDING }
@@ -140,17 +140,24 @@ class StopSignalsKvmTest {
                 }
                 String where = "iteration " + i + " (seed " + seed + ", signal " + number + " " + moment + " +" + delayMillis + " ms"
                         + (twice ? ", twice" : "") + ")";
-                if (!p.isAlive()) {
+                List<Long> children = p.isAlive() ? children(p.pid()) : List.of();
+                long t0 = System.nanoTime(); // CLOCK_MONOTONIC, the clock of the events' monotonicNanos
+                // A process that ended (and was reaped) just before the signal makes kill fail with ESRCH:
+                // that run ended by itself, which it may only do with exit code 0.
+                if (!p.isAlive() || !kill(p.pid(), number)) {
                     endedFirst++;
                     assertEquals(0, p.waitFor(1000), where + ": ended by itself\n" + p.out() + p.err());
                     continue;
                 }
-                List<Long> children = children(p.pid());
-                long t0 = System.nanoTime(); // CLOCK_MONOTONIC, the clock of the events' monotonicNanos
-                kill(p.pid(), number);
                 if (twice) {
                     Thread.sleep(5);
-                    if (p.isAlive()) kill(p.pid(), number);
+                    // The first signal may have ended it by now, between isAlive and kill too.
+                    if (p.isAlive() && !kill(p.pid(), number)) {
+                        // Reaped already: the Process learns of it a moment later.
+                        long until = System.nanoTime() + 1_000_000_000L;
+                        while (p.isAlive() && System.nanoTime() < until) Thread.sleep(1);
+                        assertFalse(p.isAlive(), where + ": the second kill failed while the process still ran");
+                    }
                 }
                 int code = p.waitFor(EXIT_WITHIN_MILLIS + 30_000);
                 long exitMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -254,9 +261,9 @@ class StopSignalsKvmTest {
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (p.isAlive() && p.out().isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
             Thread.sleep(300);
-            kill(p.pid(), 2);
+            assertTrue(kill(p.pid(), 2), "the run ended before the first signal\n" + p.out() + p.err());
             Thread.sleep(5);
-            kill(p.pid(), 2);
+            assertTrue(kill(p.pid(), 2), "the run ended before the second signal\n" + p.out() + p.err());
             assertEquals(130, p.waitFor(30_000), p.out() + p.err());
             assertTrue(p.err().contains("again: exiting now"), p.err());
             List<String> repositories = list(tmp);
@@ -283,7 +290,7 @@ class StopSignalsKvmTest {
             assertTrue(p.isAlive(), "the run ended before the signal\n" + p.out() + p.err());
             Thread.sleep(2000);
             long t0 = System.nanoTime();
-            kill(p.pid(), 15);
+            assertTrue(kill(p.pid(), 15), "the run ended before the signal\n" + p.out() + p.err());
             int code = p.waitFor(SCALE_EXIT_LIMIT_MILLIS + 30_000);
             long exitMillis = (System.nanoTime() - t0) / 1_000_000;
             String out = p.out(), err = p.err();
