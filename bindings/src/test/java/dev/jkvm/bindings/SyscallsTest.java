@@ -24,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SyscallsTest {
     private static final List<String> GCC_NAMES = List.of("SYS_read", "SYS_open", "SYS_close", "SYS_mmap", "SYS_munmap",
-            "SYS_pread64", "SYS_madvise", "SYS_setpriority", "SYS_sched_setaffinity", "SYS_sched_getaffinity");
+            "SYS_pread64", "SYS_madvise", "SYS_setpriority", "SYS_sched_setaffinity", "SYS_sched_getaffinity", "SYS_getrusage");
 
     /** The system call numbers written by hand in Syscalls are those of gcc's {@code <sys/syscall.h>} on this host. */
     @Test
     void handWrittenNumbersMatchGcc() throws Exception {
         long[] ours = {Syscalls.SYS_READ, Syscalls.SYS_OPEN, Syscalls.SYS_CLOSE, Syscalls.SYS_MMAP, Syscalls.SYS_MUNMAP,
-            Syscalls.SYS_PREAD64, Syscalls.SYS_MADVISE, Syscalls.SYS_SETPRIORITY, Syscalls.SYS_SCHED_SETAFFINITY, Syscalls.SYS_SCHED_GETAFFINITY};
+            Syscalls.SYS_PREAD64, Syscalls.SYS_MADVISE, Syscalls.SYS_SETPRIORITY, Syscalls.SYS_SCHED_SETAFFINITY, Syscalls.SYS_SCHED_GETAFFINITY, Syscalls.SYS_GETRUSAGE};
         GccValues.Outcome gcc = GccValues.evaluate("#include <sys/syscall.h>", GCC_NAMES);
         for (int i = 0; i < ours.length; i++) {
             assertTrue(gcc.compiled()[i], GCC_NAMES.get(i) + " is not in <sys/syscall.h>");
@@ -39,6 +39,14 @@ class SyscallsTest {
         GccValues.Outcome advice = GccValues.evaluate("#include <sys/mman.h>", List.of("MADV_POPULATE_WRITE"));
         assertTrue(advice.compiled()[0], "MADV_POPULATE_WRITE is not in <sys/mman.h>");
         assertEquals(advice.values()[0], Syscalls.MADV_POPULATE_WRITE, "MADV_POPULATE_WRITE");
+        List<String> usage = List.of("RUSAGE_SELF", "sizeof(struct rusage)", "offsetof(struct rusage, ru_utime)",
+                "offsetof(struct rusage, ru_stime)", "sizeof(((struct timeval *) 0)->tv_sec)", "sizeof(((struct timeval *) 0)->tv_usec)");
+        long[] ourUsage = {Syscalls.RUSAGE_SELF, Syscalls.RUSAGE_SIZE, Syscalls.RU_UTIME, Syscalls.RU_STIME, 8, 8};
+        GccValues.Outcome rusage = GccValues.evaluate("#include <stddef.h>\n#include <sys/resource.h>", usage);
+        for (int i = 0; i < usage.size(); i++) {
+            assertTrue(rusage.compiled()[i], usage.get(i) + " does not compile with <sys/resource.h>");
+            assertEquals(rusage.values()[i], ourUsage[i], usage.get(i));
+        }
     }
 
     @Test

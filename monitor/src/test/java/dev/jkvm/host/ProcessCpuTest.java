@@ -14,7 +14,7 @@ class ProcessCpuTest {
 
     @Test
     void agreesWithProcSelfStatOverABusyStretch() throws IOException {
-        ProcessCpu.now(); // binds getrusage first: that takes CPU (0.1 s here) the second read would not see
+        ProcessCpu.now(); // first: a first call may load and link code, CPU time the second read would not see
         long[] statBefore = stat();
         ProcessCpu before = ProcessCpu.now();
         long busyUntil = System.nanoTime() + 400_000_000L, sink = 0;
