@@ -13,6 +13,7 @@ import dev.jkvm.jfr.JkvmTimeline;
 import dev.jkvm.jfr.timeline.TimelineThread;
 import dev.jkvm.sched.KernelProbes;
 import dev.jkvm.sched.MonitorThreads;
+import dev.jkvm.sched.PerfLockBudget;
 import dev.jkvm.sched.SchedRecorder;
 import dev.jkvm.sched.StrayTasks;
 import dev.jkvm.sched.VcpuId;
@@ -129,6 +130,7 @@ public final class Experiment {
                 for (VmInstance vm : vms) for (VcpuThread t : vm.threads()) t.awaitReady();
                 // Every vCPU thread now waits at the gate, off the experiment CPU: record it, then pin it,
                 // so its whole life there is recorded and no ring is mapped while guests compete for the CPU.
+                recorder.planRings(vms.stream().mapToInt(vm -> vm.vcpus().size()).sum(), PerfLockBudget.here());
                 for (VmInstance vm : vms) for (VmVcpu v : vm.vcpus()) place(vm, v, recorder);
                 // A stop requested before this point (a signal while starting) ends the run at the gate: no
                 // kernel probes for it (opening the tracepoints took 30-75 ms of a stop's 1 s bound).

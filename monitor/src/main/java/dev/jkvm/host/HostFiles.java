@@ -1,5 +1,6 @@
 package dev.jkvm.host;
 
+import dev.jkvm.util.KernelFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public interface HostFiles {
             @Override
             public Optional<String> read(String path) {
                 try {
-                    return Optional.of(Files.readString(Path.of(path)));
+                    return Optional.of(KernelFile.read(Path.of(path)));
                 } catch (IOException | RuntimeException e) {
                     return Optional.empty(); // absent, unreadable, or not text: the fact is "not exposed"
                 }

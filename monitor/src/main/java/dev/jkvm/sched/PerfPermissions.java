@@ -1,6 +1,6 @@
 package dev.jkvm.sched;
 
-import java.nio.file.Files;
+import dev.jkvm.util.KernelFile;
 import java.nio.file.Path;
 
 /** What perf_event_open is allowed here, and what to tell a user it refuses. */
@@ -12,7 +12,7 @@ public final class PerfPermissions {
     /** kernel.perf_event_paranoid, or Integer.MIN_VALUE when unreadable. */
     public static int paranoidLevel() {
         try {
-            return Integer.parseInt(Files.readString(PARANOID).strip());
+            return Integer.parseInt(KernelFile.read(PARANOID).strip());
         } catch (Exception e) {
             return Integer.MIN_VALUE;
         }

@@ -1,5 +1,6 @@
 package dev.jkvm.sched;
 
+import dev.jkvm.bindings.Errno;
 import dev.jkvm.bindings.NativeException;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.jfr.JkvmTimeline;
@@ -46,7 +47,10 @@ public final class SchedRecorder implements AutoCloseable {
     static final long HOLD_BACK_NANOS = 1_000_000;
     static final int RECORDER_NICE = -10;
     /** 64 KiB of records per vCPU thread: at ~48 bytes a record, seconds of switching at the fastest rate. */
-    private static final int RING_PAGES = 16;
+    static final int RING_PAGES = 16;
+
+    /** One vCPU thread to record, as {@link #attach} was given it. */
+    private record Attachment(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals, TimelineThread thread) {}
 
     /** One vCPU thread's ring and schedule. */
     private record Source(VcpuAccount account, PerfEvent event, JkvmTimeline.VcpuRef ref) {}
@@ -105,6 +109,12 @@ public final class SchedRecorder implements AutoCloseable {
     private boolean kernelKvmRun;
     private long vmEntries;
     private String openFailure;
+    /** Data pages of each vCPU's ring: {@link #RING_PAGES} unless the locked-memory budget holds fewer ({@link #planRings}). */
+    private int ringPages = RING_PAGES;
+    /** The vCPUs the rings were planned for ({@link #planRings}); 0 when not planned. */
+    private int plannedRings;
+    /** What {@link #attach} was asked for, kept so that every ring can be reopened smaller. */
+    private final List<Attachment> attachments = new ArrayList<>();
     private final HelperFailures failures;
     /** Set once the recorder failed: nothing more is read, the summaries are still written. */
     private volatile boolean failed;
@@ -136,19 +146,117 @@ public final class SchedRecorder implements AutoCloseable {
     public void attach(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals, TimelineThread thread) {
         if (started) throw new IllegalStateException("attach " + id + " before the recorder starts");
         if (openFailure != null) return;
+        Attachment a = new Attachment(id, trace, keepOffCpuIntervals, thread);
+        attachments.add(a);
+        try {
+            open(a);
+        } catch (RuntimeException e) {
+            RuntimeException last = shrinkAndReopen(e);
+            if (last == null) return;
+            int recorded = sources.size();
+            detachAll();
+            String advice = isLockRefusal(last)
+                    ? " (the perf rings exceed the memory this user may lock for them: " + PerfLockBudget.here().explanation()
+                            + ", part of which other processes of this user may hold; raise ulimit -l, or run as root)"
+                    : PerfPermissions.advice();
+            refuse("cannot record vCPU sched-in/out: " + last.getMessage() + advice + (recorded == 0 ? ""
+                    : "; the " + recorded + " vCPUs already attached are not recorded either: a record of only some vCPUs would misstate the schedule"));
+        }
+    }
+
+    private void open(Attachment a) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = PerfAttributes.contextSwitches(arena);
-            PerfEvent event = PerfEvent.open(attr, id.tid(), -1, RING_PAGES, "switches of " + id);
-            Source s = new Source(new VcpuAccount(id, trace, keepOffCpuIntervals), event,
-                    new JkvmTimeline.VcpuRef(id.vm(), id.vcpu(), id.tid(), thread));
+            PerfEvent event = PerfEvent.open(attr, a.id().tid(), -1, ringPages, "switches of " + a.id());
+            Source s = new Source(new VcpuAccount(a.id(), a.trace(), a.keepOffCpuIntervals()), event,
+                    new JkvmTimeline.VcpuRef(a.id().vm(), a.id().vcpu(), a.id().tid(), a.thread()));
             sources.add(s);
             drains.add(drainInto(s));
-            byTid.put(id.tid(), s);
-        } catch (RuntimeException e) {
-            openFailure = e.getMessage();
-            notices.println("jkvm: cannot record vCPU sched-in/out: " + e.getMessage() + PerfPermissions.advice());
+            byTid.put(a.id().tid(), s);
+        }
+    }
+
+    /** Whether the kernel refused a ring's mapping for want of lockable memory (perf_mmap's EPERM). */
+    private static boolean isLockRefusal(RuntimeException e) {
+        return e instanceof NativeException n && n.is(Errno.EPERM) && n.call().startsWith("mmap");
+    }
+
+    /**
+     * After the kernel refused a ring for want of lockable memory, which {@link PerfLockBudget} could
+     * not foresee (other processes of the user hold part of its per-user share): reopens every ring
+     * so far with as many data pages as the rings mapped before the refusal show to be available,
+     * halving until all of them fit. The vCPU threads wait at the gate meanwhile and have not run
+     * on the experiment CPU, so reopened rings miss no switch there. Returns null when every attached
+     * vCPU has its ring again, else the failure to report.
+     */
+    private RuntimeException shrinkAndReopen(RuntimeException refused) {
+        RuntimeException e = refused;
+        while (isLockRefusal(e) && ringPages > 1) {
+            long available = sources.size() * PerfLockBudget.ringPages(ringPages) + ringPages; // the refused ring did not fit
+            int rings = Math.max(plannedRings, attachments.size());
+            int pages = new PerfLockBudget(available, "").dataPagesFor(rings, ringPages >> 1);
+            if (pages == 0) return e;
+            int before = ringPages;
+            detachAll();
+            ringPages = pages;
+            try {
+                for (Attachment a : attachments) open(a);
+                notices.printf("jkvm: recorder: perf rings of %d data pages per vCPU instead of %d: the kernel refused more (%s)"
+                                + " although this user may lock %s, so other processes of the user hold part of it; records that"
+                                + " overflow a ring are counted as lost%n",
+                        pages, before, e.getMessage(), PerfLockBudget.here().explanation());
+                notices.flush();
+                return null;
+            } catch (RuntimeException again) {
+                e = again;
+            }
+        }
+        return e;
+    }
+
+    /**
+     * Sizes the vCPU rings for {@code rings} vCPUs within what the kernel lets this process lock:
+     * smaller rings when the 16 data pages each do not fit (they only need draining sooner: the
+     * recorder drains every millisecond, and what overflows is counted as lost), none when not even
+     * one data page each does. Call before the first {@link #attach}.
+     */
+    public void planRings(int rings, PerfLockBudget budget) {
+        if (!sources.isEmpty()) throw new IllegalStateException("plan the rings before attaching any");
+        plannedRings = rings;
+        int pages = budget.dataPagesFor(rings, RING_PAGES);
+        if (pages == 0) {
+            refuse(String.format("cannot record vCPU sched-in/out: %d vCPUs' perf rings need at least %d KiB of locked memory"
+                            + " (%d pages each), but this user may lock %s; raise ulimit -l, run as root, or run at most %d vCPUs",
+                    rings, rings * PerfLockBudget.ringPages(1) * (PerfRing.PAGE >> 10), PerfLockBudget.ringPages(1), budget.explanation(),
+                    budget.ringsOf(1)));
+            return;
+        }
+        if (pages < RING_PAGES) {
+            notices.printf("jkvm: recorder: perf rings of %d data pages per vCPU instead of %d, so that %d fit in the locked memory"
+                            + " this user may have (%s); records that overflow a ring are counted as lost (raise ulimit -l for larger rings)%n",
+                    pages, RING_PAGES, rings, budget.explanation());
             notices.flush();
         }
+        ringPages = pages;
+    }
+
+    /** The data pages each vCPU ring is mapped with. */
+    public int ringPages() {
+        return ringPages;
+    }
+
+    private void refuse(String why) {
+        openFailure = why;
+        notices.println("jkvm: " + why);
+        notices.flush();
+    }
+
+    /** Closes every vCPU ring opened so far: the run goes on unrecorded rather than recorded for some vCPUs only. */
+    private void detachAll() {
+        for (Source s : sources) s.event().close();
+        sources.clear();
+        drains.clear();
+        byTid.clear();
     }
 
     /** Adds a privileged kernel probe (kprobe or tracepoint) whose samples become events. Before {@link #start}. */

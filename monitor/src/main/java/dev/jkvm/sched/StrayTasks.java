@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -60,13 +61,25 @@ public final class StrayTasks {
     /** Says in one line which tasks were moved and which stayed on the experiment CPU. */
     public void report(PrintWriter out) {
         if (!moved.isEmpty()) {
-            out.println("jkvm: moved " + moved.size() + " task(s) of this process off CPU " + cpu + ": " + String.join(", ", moved.values()));
+            out.println("jkvm: moved " + moved.size() + " task(s) of this process off CPU " + cpu + ": " + countedNames(moved.values()));
         }
         if (!refused.isEmpty()) {
             out.println("jkvm: " + refused.size() + " task(s) of this process stayed allowed on CPU " + cpu
                     + " (the kernel refused to move them; their time there shows in the sched_switch copy): " + String.join(", ", refused.values()));
         }
         out.flush();
+    }
+
+    /**
+     * The names in first-seen order, each once with how many there were: KVM starts one
+     * kvm-nx-lpage-recovery worker per VM, and 256 VMs made this line 256 names long.
+     */
+    static String countedNames(java.util.Collection<String> names) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String name : names) counts.merge(name, 1, Integer::sum);
+        StringBuilder line = new StringBuilder();
+        counts.forEach((name, n) -> line.append(line.isEmpty() ? "" : ", ").append(name).append(n > 1 ? " ×" + n : ""));
+        return line.toString();
     }
 
     private static String comm(int tid) {

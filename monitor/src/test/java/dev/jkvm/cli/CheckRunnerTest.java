@@ -22,7 +22,7 @@ class CheckRunnerTest {
 
     private static String read(String path) {
         try {
-            return Files.readString(Path.of(path)).strip();
+            return dev.jkvm.util.KernelFile.read(Path.of(path)).strip();
         } catch (Exception e) {
             return null;
         }

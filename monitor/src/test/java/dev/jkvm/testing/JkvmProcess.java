@@ -54,6 +54,16 @@ public final class JkvmProcess implements AutoCloseable {
         return start(workDir, List.of("script", "--quiet", "--return", "--command", line.toString().strip(), "/dev/null"), false);
     }
 
+    /**
+     * Under a command that runs its arguments with other limits or privileges (e.g. {@code prlimit
+     * --memlock=0:0}, {@code setpriv --bounding-set=-ipc_lock}): {@code wrapper} comes before the java command.
+     */
+    public static JkvmProcess startUnder(Path workDir, List<String> wrapper, String... args) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(command(List.of(), args));
+        return start(workDir, command, false);
+    }
+
     private static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -1,0 +1,116 @@
+package dev.jkvm.sched;
+
+import dev.jkvm.util.KernelFile;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How many pages of perf ring this process may map: the kernel's perf_mmap charges each ring (its
+ * data pages plus the control page) first to the user's share, kernel.perf_event_mlock_kb per online
+ * CPU, and beyond that to the process's RLIMIT_MEMLOCK, unless the process has CAP_IPC_LOCK or
+ * kernel.perf_event_paranoid is -1. Past the sum the mmap fails with EPERM: an unprivileged user with
+ * the usual 516 KiB × 2 CPUs + 8 MiB could map 135 rings of 16 data pages, and the 136th vCPU's
+ * switches went unrecorded (2026-11-27, 256 VMs). Pages the user's other processes hold against the
+ * per-user share are not visible here, so this is the most the process can hope for.
+ *
+ * @param pages       the pages (4 KiB) available, or -1 when the kernel sets no limit here
+ * @param explanation where the number comes from, for the user
+ */
+public record PerfLockBudget(long pages, String explanation) {
+    /** A ring's pages: perf's control page plus a power of two of data pages. */
+    static long ringPages(int dataPages) {
+        return 1L + dataPages;
+    }
+
+    public static PerfLockBudget unlimited(String why) {
+        return new PerfLockBudget(-1, why);
+    }
+
+    /**
+     * The budget from its parts.
+     *
+     * @param mlockKb      kernel.perf_event_mlock_kb (per online CPU)
+     * @param onlineCpus   CPUs online
+     * @param memlockBytes RLIMIT_MEMLOCK's soft value; negative for unlimited
+     */
+    static PerfLockBudget of(long mlockKb, int onlineCpus, long memlockBytes) {
+        if (memlockBytes < 0) return unlimited("ulimit -l is unlimited");
+        long kib = mlockKb * onlineCpus + (memlockBytes >> 10);
+        return new PerfLockBudget(kib / (PerfRing.PAGE >> 10), String.format(
+                "%d KiB: kernel.perf_event_mlock_kb %d × %d CPUs + ulimit -l %d KiB", kib, mlockKb, onlineCpus, memlockBytes >> 10));
+    }
+
+    /** This process's budget, read from /proc and /sys; unlimited when a part cannot be read (then the kernel says no, if it does). */
+    public static PerfLockBudget here() {
+        if (hasCapability(Path.of("/proc/self/status"), CAP_IPC_LOCK)) return unlimited("the process has CAP_IPC_LOCK");
+        if (PerfPermissions.paranoidLevel() == -1) return unlimited("kernel.perf_event_paranoid is -1");
+        try {
+            long mlockKb = Long.parseLong(KernelFile.read(Path.of("/proc/sys/kernel/perf_event_mlock_kb")).strip());
+            int cpus = countCpus(KernelFile.read(Path.of("/sys/devices/system/cpu/online")).strip());
+            Long memlock = softLimit(KernelFile.read(Path.of("/proc/self/limits")).lines().toList(), "Max locked memory");
+            if (memlock == null) return unlimited("RLIMIT_MEMLOCK unknown");
+            return of(mlockKb, cpus, memlock);
+        } catch (IOException | RuntimeException e) {
+            return unlimited("the limits are unreadable: " + e.getMessage());
+        }
+    }
+
+    public boolean isUnlimited() {
+        return pages < 0;
+    }
+
+    /**
+     * The most data pages, a power of two no larger than {@code preferred}, that each of {@code rings}
+     * rings may have within this budget; 0 when not even one data page each fits.
+     */
+    public int dataPagesFor(int rings, int preferred) {
+        if (isUnlimited() || rings <= 0) return preferred;
+        for (int p = preferred; p >= 1; p >>= 1) {
+            if (rings * ringPages(p) <= pages) return p;
+        }
+        return 0;
+    }
+
+    /** How many rings of {@code dataPages} fit. */
+    public long ringsOf(int dataPages) {
+        return isUnlimited() ? Long.MAX_VALUE : pages / ringPages(dataPages);
+    }
+
+    static final int CAP_IPC_LOCK = 14;
+
+    /** Whether the effective capability set in a /proc/PID/status file holds capability {@code bit}. */
+    static boolean hasCapability(Path status, int bit) {
+        try {
+            for (String line : KernelFile.read(status).lines().toList()) {
+                if (line.startsWith("CapEff:")) return new BigInteger(line.substring(7).strip(), 16).testBit(bit);
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux /proc: treated as without the capability
+        }
+        return false;
+    }
+
+    /** The number of CPUs in a kernel CPU list such as "0-3,8,10-11". */
+    static int countCpus(String list) {
+        int n = 0;
+        for (String part : list.split(",")) {
+            if (part.isBlank()) continue;
+            int dash = part.indexOf('-');
+            n += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1).strip()) - Integer.parseInt(part.substring(0, dash).strip()) + 1;
+        }
+        if (n <= 0) throw new IllegalArgumentException("no CPUs in \"" + list + "\"");
+        return n;
+    }
+
+    /** A soft limit from /proc/PID/limits lines in bytes, -1 for unlimited, null when the line is missing. */
+    static Long softLimit(List<String> limits, String name) {
+        for (String line : limits) {
+            if (!line.startsWith(name)) continue;
+            String soft = line.substring(name.length()).trim().split("\\s+")[0];
+            return soft.equals("unlimited") ? -1L : Long.parseLong(soft);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.jkvm.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PerfLockBudgetTest {
+    /**
+     * The usual unprivileged budget: 516 KiB per CPU on 2 CPUs plus an 8 MiB ulimit -l. The kernel
+     * mapped 135 rings of 16 data pages for such a user and refused the 136th with EPERM (2026-11-27,
+     * 256 VMs); the budget gives the same count.
+     */
+    @Test
+    void theUsualUnprivilegedBudgetHolds135FullRings() {
+        PerfLockBudget b = PerfLockBudget.of(516, 2, 8L << 20);
+        assertEquals(2306, b.pages());
+        assertEquals(135, b.ringsOf(16));
+        assertEquals(16, b.dataPagesFor(135, 16));
+        assertEquals(8, b.dataPagesFor(136, 16));
+        assertEquals(8, b.dataPagesFor(256, 16));
+        assertEquals(1, b.dataPagesFor(1024, 16));
+        assertEquals(1153, b.ringsOf(1));
+        assertEquals(0, b.dataPagesFor(1154, 16));
+        assertTrue(b.explanation().contains("516 × 2 CPUs + ulimit -l 8192 KiB"), b.explanation());
+    }
+
+    @Test
+    void noLimitKeepsThePreferredRing() {
+        PerfLockBudget b = PerfLockBudget.of(516, 2, -1);
+        assertTrue(b.isUnlimited());
+        assertEquals(16, b.dataPagesFor(100_000, 16));
+        assertEquals(16, PerfLockBudget.unlimited("root").dataPagesFor(4096, 16));
+    }
+
+    @Test
+    void parsesTheKernelsFormats(@TempDir Path dir) throws Exception {
+        assertEquals(2, PerfLockBudget.countCpus("0-1"));
+        assertEquals(7, PerfLockBudget.countCpus("0-3,8,10-11"));
+        assertEquals(1, PerfLockBudget.countCpus("5"));
+        List<String> limits = List.of(
+                "Limit                     Soft Limit           Hard Limit           Units     ",
+                "Max open files            20000                20000                files     ",
+                "Max locked memory         8388608              8388608              bytes     ");
+        assertEquals(8388608L, PerfLockBudget.softLimit(limits, "Max locked memory"));
+        assertEquals(-1L, PerfLockBudget.softLimit(List.of("Max locked memory         unlimited            unlimited            bytes"),
+                "Max locked memory"));
+        assertNull(PerfLockBudget.softLimit(limits.subList(0, 2), "Max locked memory"));
+
+        Path status = dir.resolve("status");
+        Files.writeString(status, "Name:\tjava\nCapEff:\t0000000000004000\n");
+        assertTrue(PerfLockBudget.hasCapability(status, PerfLockBudget.CAP_IPC_LOCK));
+        Files.writeString(status, "Name:\tjava\nCapEff:\t000001ffffffbfff\n");
+        assertFalse(PerfLockBudget.hasCapability(status, PerfLockBudget.CAP_IPC_LOCK));
+        assertTrue(PerfLockBudget.hasCapability(status, 13));
+    }
+}
