@@ -1,6 +1,8 @@
 package dev.jkvm.host;
 
 import dev.jkvm.sched.CpuPlacement;
+import dev.jkvm.sched.PerfLockBudget;
+import dev.jkvm.sched.SchedRecorder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +45,7 @@ public final class RunnerFitness {
         all.add(kvmUsable ? ok("KVM", kvmFinding) : new Finding("KVM", Level.FAIL, "not usable", kvmFinding));
         all.add(vendorModule(files));
         all.add(perfParanoid(files, root));
+        all.add(perfRings(files));
         all.add(tracefs(files, root));
         all.add(kprobes(files));
         all.add(isolatedCpu(files));
@@ -89,6 +92,21 @@ public final class RunnerFitness {
         if (level <= 2) return ok("perf_event_paranoid", level + " (context switches of jkvm's own threads are recordable)");
         return new Finding("perf_event_paranoid", Level.FAIL, level + ": unprivileged context-switch records are refused",
                 "sysctl kernel.perf_event_paranoid=2, or run as root");
+    }
+
+    /** vCPUs a regression run may record with full perf rings before they are made smaller (the scale experiments run 256). */
+    static final int FULL_RINGS_WANTED = 256;
+
+    /** How many vCPUs' perf rings fit in the memory this process may lock for them ({@link PerfLockBudget}). */
+    static Finding perfRings(HostFiles files) {
+        PerfLockBudget budget = PerfLockBudget.read(files::read);
+        if (budget.isUnlimited()) return ok("perf rings", "no locked-memory limit (" + budget.explanation() + ")");
+        String found = String.format("%s lockable: %d vCPUs with full rings (%d KiB each), up to %d with the smallest (8 KiB)",
+                budget.explanation().replaceFirst(" KiB: ", " KiB (") + ")", budget.ringsOf(SchedRecorder.RING_PAGES),
+                PerfLockBudget.ringPages(SchedRecorder.RING_PAGES) * 4, budget.ringsOf(1));
+        if (budget.ringsOf(SchedRecorder.RING_PAGES) >= FULL_RINGS_WANTED) return ok("perf rings", found);
+        return new Finding("perf rings", Level.WARN, found + ": larger runs get smaller rings, which overflow (lose records) sooner",
+                "ulimit -l unlimited (limits.conf memlock) or run as root");
     }
 
     static Finding tracefs(HostFiles files, boolean root) {

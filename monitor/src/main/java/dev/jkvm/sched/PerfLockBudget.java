@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * How many pages of perf ring this process may map: the kernel's perf_mmap charges each ring (its
@@ -20,7 +22,7 @@ import java.util.List;
  */
 public record PerfLockBudget(long pages, String explanation) {
     /** A ring's pages: perf's control page plus a power of two of data pages. */
-    static long ringPages(int dataPages) {
+    public static long ringPages(int dataPages) {
         return 1L + dataPages;
     }
 
@@ -44,15 +46,30 @@ public record PerfLockBudget(long pages, String explanation) {
 
     /** This process's budget, read from /proc and /sys; unlimited when a part cannot be read (then the kernel says no, if it does). */
     public static PerfLockBudget here() {
-        if (hasCapability(Path.of("/proc/self/status"), CAP_IPC_LOCK)) return unlimited("the process has CAP_IPC_LOCK");
-        if (PerfPermissions.paranoidLevel() == -1) return unlimited("kernel.perf_event_paranoid is -1");
+        return read(path -> {
+            try {
+                return Optional.of(KernelFile.read(Path.of(path)));
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    /** The budget from the kernel files' text ({@code files}: absolute path → text, empty when unreadable). */
+    public static PerfLockBudget read(Function<String, Optional<String>> files) {
+        if (files.apply("/proc/self/status").map(s -> hasCapability(s, CAP_IPC_LOCK)).orElse(false)) {
+            return unlimited("the process has CAP_IPC_LOCK");
+        }
+        if (files.apply("/proc/sys/kernel/perf_event_paranoid").map(String::strip).filter("-1"::equals).isPresent()) {
+            return unlimited("kernel.perf_event_paranoid is -1");
+        }
         try {
-            long mlockKb = Long.parseLong(KernelFile.read(Path.of("/proc/sys/kernel/perf_event_mlock_kb")).strip());
-            int cpus = countCpus(KernelFile.read(Path.of("/sys/devices/system/cpu/online")).strip());
-            Long memlock = softLimit(KernelFile.read(Path.of("/proc/self/limits")).lines().toList(), "Max locked memory");
-            if (memlock == null) return unlimited("RLIMIT_MEMLOCK unknown");
-            return of(mlockKb, cpus, memlock);
-        } catch (IOException | RuntimeException e) {
+            Optional<String> mlockKb = files.apply("/proc/sys/kernel/perf_event_mlock_kb");
+            Optional<String> online = files.apply("/sys/devices/system/cpu/online");
+            Optional<Long> memlock = files.apply("/proc/self/limits").map(l -> softLimit(l.lines().toList(), "Max locked memory"));
+            if (mlockKb.isEmpty() || online.isEmpty() || memlock.isEmpty()) return unlimited("the limits are not exposed");
+            return of(Long.parseLong(mlockKb.get().strip()), countCpus(online.get().strip()), memlock.get());
+        } catch (RuntimeException e) {
             return unlimited("the limits are unreadable: " + e.getMessage());
         }
     }
@@ -80,16 +97,10 @@ public record PerfLockBudget(long pages, String explanation) {
 
     static final int CAP_IPC_LOCK = 14;
 
-    /** Whether the effective capability set in a /proc/PID/status file holds capability {@code bit}. */
-    static boolean hasCapability(Path status, int bit) {
-        try {
-            for (String line : KernelFile.read(status).lines().toList()) {
-                if (line.startsWith("CapEff:")) return new BigInteger(line.substring(7).strip(), 16).testBit(bit);
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux /proc: treated as without the capability
-        }
-        return false;
+    /** Whether the effective capability set in the text of a /proc/PID/status file holds capability {@code bit}. */
+    static boolean hasCapability(String status, int bit) {
+        return status.lines().filter(l -> l.startsWith("CapEff:")).findFirst()
+                .map(l -> new BigInteger(l.substring(7).strip(), 16).testBit(bit)).orElse(false);
     }
 
     /** The number of CPUs in a kernel CPU list such as "0-3,8,10-11". */

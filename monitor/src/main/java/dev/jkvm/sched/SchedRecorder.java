@@ -47,7 +47,7 @@ public final class SchedRecorder implements AutoCloseable {
     static final long HOLD_BACK_NANOS = 1_000_000;
     static final int RECORDER_NICE = -10;
     /** 64 KiB of records per vCPU thread: at ~48 bytes a record, seconds of switching at the fastest rate. */
-    static final int RING_PAGES = 16;
+    public static final int RING_PAGES = 16;
 
     /** One vCPU thread to record, as {@link #attach} was given it. */
     private record Attachment(VcpuId id, KvmRunTrace trace, boolean keepOffCpuIntervals, TimelineThread thread) {}

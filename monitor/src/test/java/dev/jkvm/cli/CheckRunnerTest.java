@@ -38,7 +38,7 @@ class CheckRunnerTest {
         for (String l : text.lines().toList()) {
             if (l.matches("(ok  |WARN|FAIL)  .*")) lines.put(l.substring(6, 26).strip(), l);
         }
-        assertEquals(List.of("KVM", "vendor module", "perf_event_paranoid", "tracefs", "kprobes", "isolated CPU", "governor", "SMT", "THP", "autogroup"),
+        assertEquals(List.of("KVM", "vendor module", "perf_event_paranoid", "perf rings", "tracefs", "kprobes", "isolated CPU", "governor", "SMT", "THP", "autogroup"),
                 List.copyOf(lines.keySet()), text);
         String autogroup = read("/proc/sys/kernel/sched_autogroup_enabled");
         assertEquals("1".equals(autogroup) ? "WARN" : "ok  ", lines.get("autogroup").substring(0, 4), lines.get("autogroup"));

@@ -46,8 +46,10 @@ class RunnerFitnessTest {
     @Test
     void theDevelopmentMachineIsUnfitForWantOfAnIsolatedCpu() {
         List<Finding> f = RunnerFitness.assess(HostFiles.of(developmentMachine()), true, "usable (API version 12)");
-        assertEquals(Map.of("KVM", Level.OK, "vendor module", Level.WARN, "perf_event_paranoid", Level.OK, "tracefs", Level.OK,
-                "kprobes", Level.WARN, "isolated CPU", Level.FAIL, "governor", Level.WARN, "SMT", Level.OK, "THP", Level.OK, "autogroup", Level.WARN), levels(f));
+        assertEquals(Map.ofEntries(Map.entry("KVM", Level.OK), Map.entry("vendor module", Level.WARN), Map.entry("perf_event_paranoid", Level.OK),
+                Map.entry("perf rings", Level.OK), Map.entry("tracefs", Level.OK), Map.entry("kprobes", Level.WARN),
+                Map.entry("isolated CPU", Level.FAIL), Map.entry("governor", Level.WARN), Map.entry("SMT", Level.OK), Map.entry("THP", Level.OK),
+                Map.entry("autogroup", Level.WARN)), levels(f));
         assertFalse(RunnerFitness.fit(f));
         Finding isolated = f.stream().filter(x -> x.check().equals("isolated CPU")).findFirst().orElseThrow();
         assertTrue(isolated.line().startsWith("FAIL  isolated CPU         isolcpus: none, nohz_full: not exposed"), isolated.line());
@@ -110,5 +112,29 @@ class RunnerFitnessTest {
         Map<String, Level> l = levels(RunnerFitness.assess(HostFiles.of(m), true, "usable"));
         assertEquals(Level.WARN, l.get("tracefs"));
         assertEquals(Level.OK, l.get("perf_event_paranoid"), "2 lets a user record its own threads");
+    }
+
+    /** An unprivileged user of this machine as captured (jk, 2026-11-27): 135 full rings fit, the scale runs need 256. */
+    @Test
+    void perfRingsWithinAUsersLockedMemory() {
+        Map<String, String> m = developmentMachine();
+        m.put("/proc/self/status", USER + "CapEff:\t0000000000000000\n");
+        m.put("/proc/sys/kernel/perf_event_mlock_kb", "516\n");
+        m.put("/sys/devices/system/cpu/online", "0-1\n");
+        m.put("/proc/self/limits", "Limit                     Soft Limit           Hard Limit           Units     \n"
+                + "Max locked memory         8388608              8388608              bytes     \n");
+        Finding rings = RunnerFitness.perfRings(HostFiles.of(m));
+        assertEquals(Level.WARN, rings.level(), rings.line());
+        assertEquals("9224 KiB (kernel.perf_event_mlock_kb 516 × 2 CPUs + ulimit -l 8192 KiB) lockable: 135 vCPUs with full rings"
+                + " (68 KiB each), up to 1153 with the smallest (8 KiB): larger runs get smaller rings, which overflow (lose records) sooner",
+                rings.found());
+        assertEquals("ulimit -l unlimited (limits.conf memlock) or run as root", rings.fix());
+
+        m.put("/proc/self/limits", "Max locked memory         67108864             67108864             bytes     \n");
+        assertEquals(Level.OK, RunnerFitness.perfRings(HostFiles.of(m)).level(), "64 MiB hold 256 full rings");
+        m.put("/proc/self/limits", "Max locked memory         unlimited            unlimited            bytes     \n");
+        assertEquals("no locked-memory limit (ulimit -l is unlimited)", RunnerFitness.perfRings(HostFiles.of(m)).found());
+        m.put("/proc/self/status", ROOT + "CapEff:\t000001fffeffffff\n");
+        assertEquals("no locked-memory limit (the process has CAP_IPC_LOCK)", RunnerFitness.perfRings(HostFiles.of(m)).found());
     }
 }

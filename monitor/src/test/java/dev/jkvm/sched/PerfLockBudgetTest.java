@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class PerfLockBudgetTest {
     /**
@@ -40,7 +40,7 @@ class PerfLockBudgetTest {
     }
 
     @Test
-    void parsesTheKernelsFormats(@TempDir Path dir) throws Exception {
+    void parsesTheKernelsFormats() {
         assertEquals(2, PerfLockBudget.countCpus("0-1"));
         assertEquals(7, PerfLockBudget.countCpus("0-3,8,10-11"));
         assertEquals(1, PerfLockBudget.countCpus("5"));
@@ -53,11 +53,29 @@ class PerfLockBudgetTest {
                 "Max locked memory"));
         assertNull(PerfLockBudget.softLimit(limits.subList(0, 2), "Max locked memory"));
 
-        Path status = dir.resolve("status");
-        Files.writeString(status, "Name:\tjava\nCapEff:\t0000000000004000\n");
-        assertTrue(PerfLockBudget.hasCapability(status, PerfLockBudget.CAP_IPC_LOCK));
-        Files.writeString(status, "Name:\tjava\nCapEff:\t000001ffffffbfff\n");
-        assertFalse(PerfLockBudget.hasCapability(status, PerfLockBudget.CAP_IPC_LOCK));
-        assertTrue(PerfLockBudget.hasCapability(status, 13));
+        assertTrue(PerfLockBudget.hasCapability("Name:\tjava\nCapEff:\t0000000000004000\n", PerfLockBudget.CAP_IPC_LOCK));
+        assertFalse(PerfLockBudget.hasCapability("Name:\tjava\nCapEff:\t000001ffffffbfff\n", PerfLockBudget.CAP_IPC_LOCK));
+        assertTrue(PerfLockBudget.hasCapability("CapEff:\t000001ffffffbfff\n", 13));
+        assertFalse(PerfLockBudget.hasCapability("Name:\tjava\n", 13));
+    }
+
+    @Test
+    void readFromTheKernelsFiles() {
+        Map<String, String> f = new HashMap<>(Map.of(
+                "/proc/self/status", "Name:\tjava\nCapEff:\t0000000000000000\n",
+                "/proc/sys/kernel/perf_event_paranoid", "2\n",
+                "/proc/sys/kernel/perf_event_mlock_kb", "516\n",
+                "/sys/devices/system/cpu/online", "0-1\n",
+                "/proc/self/limits", "Limit                     Soft Limit           Hard Limit           Units     \n"
+                        + "Max locked memory         8388608              8388608              bytes     \n"));
+        assertEquals(2306, PerfLockBudget.read(p -> Optional.ofNullable(f.get(p))).pages());
+        f.put("/proc/sys/kernel/perf_event_paranoid", "-1\n");
+        assertTrue(PerfLockBudget.read(p -> Optional.ofNullable(f.get(p))).isUnlimited());
+        f.put("/proc/sys/kernel/perf_event_paranoid", "2\n");
+        f.put("/proc/self/status", "CapEff:\t0000000000004000\n");
+        assertEquals("the process has CAP_IPC_LOCK", PerfLockBudget.read(p -> Optional.ofNullable(f.get(p))).explanation());
+        f.put("/proc/self/status", "CapEff:\t0000000000000000\n");
+        f.remove("/proc/self/limits");
+        assertTrue(PerfLockBudget.read(p -> Optional.ofNullable(f.get(p))).isUnlimited());
     }
 }
