@@ -5,4 +5,18 @@ public final class BadRecordingException extends RuntimeException {
     public BadRecordingException(String message) {
         super(message);
     }
+
+    /**
+     * Why {@code file}, which is not a regular file, cannot be read as a recording: it does not exist,
+     * or it is a directory or a special file (a device such as /dev/null, a pipe from {@code <(…)}):
+     * the parsers need a file they can seek in.
+     */
+    public static BadRecordingException notAFile(java.nio.file.Path file) {
+        if (java.nio.file.Files.isDirectory(file)) return new BadRecordingException(file + " is a directory, not a recording");
+        if (java.nio.file.Files.exists(file)) {
+            return new BadRecordingException(file + " is not a regular file (a device, pipe or socket): a recording must be a file"
+                    + " that can be read at any offset; copy it to one first");
+        }
+        return new BadRecordingException("no such recording: " + file);
+    }
 }

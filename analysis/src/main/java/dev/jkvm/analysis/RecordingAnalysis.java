@@ -38,7 +38,7 @@ public final class RecordingAnalysis {
 
     /** Analyzes one file; {@code sink} (may be null) also gets the timeline, exits included. */
     public static RunSummary analyze(Path file, TimelineSink sink) {
-        if (!Files.isRegularFile(file)) throw new BadRecordingException("no such recording: " + file);
+        if (!Files.isRegularFile(file)) throw BadRecordingException.notAFile(file);
         try (ScheduleAnalyzer a = new ScheduleAnalyzer(file.toString())) {
             if (sink != null) a.keepExitTimes();
             read(file, a);

@@ -68,7 +68,7 @@ public final class AnalyzeBenchmark {
 
     public static Result run(Path file, int rounds, PrintWriter progress) throws IOException {
         if (rounds < 1) throw new UsageException("--rounds must be at least 1");
-        if (!Files.isRegularFile(file)) throw new UsageException("--analyze: no such recording: " + file);
+        if (!Files.isRegularFile(file)) throw new UsageException("--analyze: " + dev.jkvm.analysis.BadRecordingException.notAFile(file).getMessage());
         // Warm-up: one pass of each, so both sides are compiled before the first measured round.
         long events = parse(file);
         analyze(file);

@@ -27,7 +27,7 @@ public final class BenchSuites {
             if (pings < 1) throw new UsageException("--pings must be at least 1");
             for (int n : scale) if (n < 1) throw new UsageException("--scale counts must be at least 1, got " + n);
             if (duration.isZero() || duration.isNegative()) throw new UsageException("--duration must be positive");
-            if (analyze != null && !Files.isRegularFile(analyze)) throw new UsageException("--analyze: no such recording: " + analyze);
+            if (analyze != null && !Files.isRegularFile(analyze)) throw new UsageException("--analyze: " + dev.jkvm.analysis.BadRecordingException.notAFile(analyze).getMessage());
         }
 
         /** True when only suites that need no KVM were asked for. */

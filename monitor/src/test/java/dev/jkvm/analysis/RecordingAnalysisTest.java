@@ -249,7 +249,12 @@ class RecordingAnalysisTest {
         Path bogus = Files.writeString(dir.resolve("x.jfr"), "not a recording");
         BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(bogus));
         assertTrue(e.getMessage().contains("is not a JFR recording"), e.getMessage());
-        assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir.resolve("missing.jfr")));
+        assertEquals("no such recording: " + dir.resolve("missing.jfr"),
+                assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir.resolve("missing.jfr"))).getMessage());
+        assertEquals(dir + " is a directory, not a recording",
+                assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir)).getMessage());
+        assertTrue(assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(Path.of("/dev/null"))).getMessage()
+                .startsWith("/dev/null is not a regular file"));
         // A recording cut short (a killed run, a partial copy) is refused, never analyzed up to where it breaks off.
         Path whole = varied().write(dir.resolve("whole.jfr"), 3);
         byte[] bytes = Files.readAllBytes(whole);
