@@ -44,7 +44,10 @@ public final class RecordingAnalysis {
             read(file, a);
             RunSummary s = a.finish(sink);
             if (s.vcpus().isEmpty()) {
-                throw new BadRecordingException(file + " has no jkvm vCPU events (was it recorded with 'jkvm run --jfr'?)");
+                String why = a.switchesNotRecorded();
+                throw new BadRecordingException(why == null
+                        ? file + " has no jkvm vCPU events (was it recorded with 'jkvm run --jfr'?)"
+                        : file + " has no vCPU switch events: the run could not record them (" + why + ")");
             }
             return s;
         }
@@ -134,8 +137,10 @@ public final class RecordingAnalysis {
                     e.getLong("hostRunQueueWait")));
             rare.put("jkvm.VcpuReload", e -> a.reload(e.getString("switchClass"), e.getLong("latency")));
             rare.put("jkvm.PerfRecordsLost", e -> a.recordsLost(e.getString("source"), e.getLong("lost")));
-            rare.put("jkvm.RecorderSummary", e -> a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"),
-                    e.hasField("failures") ? e.getString("failures") : null));
+            rare.put("jkvm.RecorderSummary", e -> {
+                a.recorderSummary(e.getLong("switchRecords"), e.getLong("lostRecords"), e.hasField("failures") ? e.getString("failures") : null);
+                if (e.hasField("notRecorded")) a.switchesNotRecorded(e.getString("notRecorded"));
+            });
             rare.put("jkvm.Host", e -> a.host(new RunSummary.Host(true, e.getString("kernelRelease"), e.getString("kernelCommandLine"),
                     e.getString("cpuVendor"), e.getString("cpuModel"), e.getString("microcode"), e.getString("vendorModule"),
                     e.getString("vendorKind"), e.getString("kvmParameters"), e.getString("smt"), e.getInt("cpu"), e.getString("governor"),

@@ -262,6 +262,18 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         lostBySource.merge(source == null ? "?" : source, lost, Long::sum);
     }
 
+    /** Why the run recorded no vCPU's switches, as its recorder said (empty or null: they were recorded). */
+    public void switchesNotRecorded(String why) {
+        this.switchesNotRecorded = why == null || why.isBlank() ? null : why;
+    }
+
+    /** Why the run recorded no vCPU's switches, or null. */
+    public String switchesNotRecorded() {
+        return switchesNotRecorded;
+    }
+
+    private String switchesNotRecorded;
+
     public void recorderSummary(long switchRecords, long lostRecords) {
         recorderSummary(switchRecords, lostRecords, null);
     }

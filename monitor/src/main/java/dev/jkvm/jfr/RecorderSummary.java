@@ -51,6 +51,13 @@ public final class RecorderSummary extends jdk.jfr.Event {
     @Label("Recorder Nice") @Description("The recorder thread's nice value: -10 when it could raise its priority (CAP_SYS_NICE), else 0")
     public int recorderNice;
 
+    @Label("Ring Data Pages") @Description("Data pages (4 KiB) of each vCPU's perf ring: 16, fewer when the memory this user may lock"
+            + " held no more (smaller rings overflow sooner: see Lost Records), 0 when no vCPU was recorded")
+    public int ringDataPages;
+
+    @Label("Switches Not Recorded") @Description("Why no vCPU's sched-in/out was recorded (perf refused a ring or the event), empty when they were")
+    public String notRecorded;
+
     @Label("Helper Failures")
     @Description("Helper threads that failed during the run (the recorder, a sampler, a periodic hook), one a line with its reason and from when its events are missing; empty when none did")
     public String failures;

@@ -540,12 +540,13 @@ public final class SchedRecorder implements AutoCloseable {
 
     /** What the recorder saw, for the run's summary line. */
     public record Totals(long switchRecords, long probeRecords, long lostRecords, long lateRecords, long lagP50, long lagP99, long lagMax,
-                         long stopRecords, long stopLagP99, long stopLagMax, int recorderNice) {}
+                         long stopRecords, long stopLagP99, long stopLagMax, int recorderNice, int ringDataPages, String notRecorded) {}
 
     /** Call after {@link #stopAndFlush} (or from the recorder's own thread). */
     public Totals totals() {
         return new Totals(switchRecords, probeRecords, lostRecords, orderer.lateCount(), lag.percentile(0.5), lag.percentile(0.99), lag.max(),
-                stopLag.count(), stopLag.percentile(0.99), stopLag.max(), recorderNice);
+                stopLag.count(), stopLag.percentile(0.99), stopLag.max(), recorderNice, recordingSwitches() ? ringPages : 0,
+                openFailure == null ? "" : openFailure);
     }
 
     /** Stops and joins the recorder thread, then closes the rings: never unmaps a ring the thread may be reading. */

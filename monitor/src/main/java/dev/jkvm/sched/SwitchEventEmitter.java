@@ -122,6 +122,8 @@ final class SwitchEventEmitter {
         r.stopLagP99 = t.stopLagP99();
         r.stopLagMax = t.stopLagMax();
         r.recorderNice = t.recorderNice();
+        r.ringDataPages = t.ringDataPages();
+        r.notRecorded = t.notRecorded();
         r.commit();
     }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jkvm.bindings.Syscalls;
 import dev.jkvm.testing.JkvmProcess;
 import dev.jkvm.util.KernelFile;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,6 +78,8 @@ class PerfRingBudgetKvmTest {
         assertEquals(all, vmsWith(jfr, "jkvm.VcpuSchedIn"), "every VM's switches are in the recording");
         List<RecordedEvent> summary = Recordings.events(jfr, "jkvm.RecorderSummary");
         assertEquals(1, summary.size());
+        assertEquals(pages, summary.get(0).getInt("ringDataPages"), "the recording says how large the rings were");
+        assertEquals("", summary.get(0).getString("notRecorded"));
     }
 
     @Test
@@ -93,5 +97,16 @@ class PerfRingBudgetKvmTest {
         assertEquals(VMS, vmsWith(jfr, "jkvm.VmEnd").size(), text);
         assertEquals(Set.of(), vmsWith(jfr, "jkvm.VcpuSchedIn"), "no vCPU recorded rather than some");
         assertEquals(Set.of(), vmsWith(jfr, "jkvm.VcpuSwitchSummary"));
+
+        // The recording says why, and analyze passes it on instead of asking whether it was recorded with --jfr.
+        RecordedEvent summary = Recordings.events(jfr, "jkvm.RecorderSummary").get(0);
+        assertEquals(0, summary.getInt("ringDataPages"));
+        String why = summary.getString("notRecorded");
+        assertTrue(refusals.get(0).endsWith(why), why + " | " + refusals.get(0));
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(2, dev.jkvm.cli.Main.run(new PrintWriter(out), new PrintWriter(err), "analyze", jfr.toString()));
+        String line = (out + err.toString()).strip();
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.contains(jfr + " has no vCPU switch events: the run could not record them (" + why + ")"), line);
     }
 }
