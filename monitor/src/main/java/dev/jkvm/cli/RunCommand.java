@@ -255,6 +255,7 @@ final class RunCommand implements Callable<Integer> {
             }
             niceByVm.put(Integer.parseInt(digits), v);
         });
+        NiceLimits.require(niceByVm);
         Map<Integer, Integer> vcpusByVm = VcpuCounts.parse(vcpus, n);
         if (foreignHogs < 0 || foreignHogs > ForeignHogs.MAX) {
             throw new UsageException("--foreign-hog takes 0 to " + ForeignHogs.MAX + " processes, got " + foreignHogs);

@@ -1,8 +1,8 @@
 package dev.jkvm.sched;
 
+import dev.jkvm.util.Capabilities;
 import dev.jkvm.util.KernelFile;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -57,7 +57,7 @@ public record PerfLockBudget(long pages, String explanation) {
 
     /** The budget from the kernel files' text ({@code files}: absolute path → text, empty when unreadable). */
     public static PerfLockBudget read(Function<String, Optional<String>> files) {
-        if (files.apply("/proc/self/status").map(s -> hasCapability(s, CAP_IPC_LOCK)).orElse(false)) {
+        if (files.apply("/proc/self/status").map(s -> Capabilities.effective(s, Capabilities.CAP_IPC_LOCK)).orElse(false)) {
             return unlimited("the process has CAP_IPC_LOCK");
         }
         if (files.apply("/proc/sys/kernel/perf_event_paranoid").map(String::strip).filter("-1"::equals).isPresent()) {
@@ -93,14 +93,6 @@ public record PerfLockBudget(long pages, String explanation) {
     /** How many rings of {@code dataPages} fit. */
     public long ringsOf(int dataPages) {
         return isUnlimited() ? Long.MAX_VALUE : pages / ringPages(dataPages);
-    }
-
-    static final int CAP_IPC_LOCK = 14;
-
-    /** Whether the effective capability set in the text of a /proc/PID/status file holds capability {@code bit}. */
-    static boolean hasCapability(String status, int bit) {
-        return status.lines().filter(l -> l.startsWith("CapEff:")).findFirst()
-                .map(l -> new BigInteger(l.substring(7).strip(), 16).testBit(bit)).orElse(false);
     }
 
     /** The number of CPUs in a kernel CPU list such as "0-3,8,10-11". */

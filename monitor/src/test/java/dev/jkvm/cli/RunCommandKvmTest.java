@@ -54,6 +54,33 @@ class RunCommandKvmTest {
         assertTrue(r.out().contains("vm1 halted"), r.out());
     }
 
+    /**
+     * --nice below the thread's own needs CAP_SYS_NICE or RLIMIT_NICE: without them (setpriv drops the
+     * capability, prlimit sets the limit to 0) a negative value is a usage error before any VM is made,
+     * where the kernel's EACCES used to end the run as an internal error; raising a nice needs neither,
+     * and with the capability (the test's own process, root) a negative value runs.
+     */
+    @Test
+    void aNiceTheKernelWouldRefuseIsAUsageErrorBeforeAnyVmStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.util.List<String> withoutSysNice = java.util.List.of("prlimit", "--nice=0:0", "setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice");
+        try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.startUnder(dir, withoutSysNice,
+                "run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--duration", "200ms", "--nice", "vm0=5,vm1=-5")) {
+            assertEquals(ExitCodes.USAGE, p.waitFor(60_000), p.out() + p.err());
+            String text = (p.out() + p.err()).strip();
+            assertEquals(1, text.lines().count(), text);
+            assertTrue(text.startsWith("jkvm: --nice vm1=-5: this process may set nice 0 and above; lower needs CAP_SYS_NICE"), text);
+        }
+        try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.startUnder(dir, withoutSysNice,
+                "run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--duration", "200ms", "--quiet", "--nice", "vm0=5,vm1=0")) {
+            assertEquals(0, p.waitFor(60_000), p.out() + p.err());
+        }
+        Result r = jkvm("run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--duration", "200ms", "--quiet", "--nice", "vm0=-5");
+        assertEquals(0, r.code(), r.out() + r.err());
+        Result range = jkvm("run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--nice", "vm1=20");
+        assertEquals(ExitCodes.USAGE, range.code());
+        assertTrue(range.err().contains("--nice vm1=20: nice values run from -20 to 19"), range.err());
+    }
+
     @Test
     void checkSaysUsable() {
         Result r = jkvm("check");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jkvm.util.Capabilities;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,10 +54,10 @@ class PerfLockBudgetTest {
                 "Max locked memory"));
         assertNull(PerfLockBudget.softLimit(limits.subList(0, 2), "Max locked memory"));
 
-        assertTrue(PerfLockBudget.hasCapability("Name:\tjava\nCapEff:\t0000000000004000\n", PerfLockBudget.CAP_IPC_LOCK));
-        assertFalse(PerfLockBudget.hasCapability("Name:\tjava\nCapEff:\t000001ffffffbfff\n", PerfLockBudget.CAP_IPC_LOCK));
-        assertTrue(PerfLockBudget.hasCapability("CapEff:\t000001ffffffbfff\n", 13));
-        assertFalse(PerfLockBudget.hasCapability("Name:\tjava\n", 13));
+        assertTrue(Capabilities.effective("Name:\tjava\nCapEff:\t0000000000004000\n", Capabilities.CAP_IPC_LOCK));
+        assertFalse(Capabilities.effective("Name:\tjava\nCapEff:\t000001ffffffbfff\n", Capabilities.CAP_IPC_LOCK));
+        assertTrue(Capabilities.effective("CapEff:\t000001ffffffbfff\n", 13));
+        assertFalse(Capabilities.effective("Name:\tjava\n", 13));
     }
 
     @Test
