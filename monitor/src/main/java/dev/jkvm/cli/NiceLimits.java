@@ -34,7 +34,7 @@ final class NiceLimits {
     static void require(Map<Integer, Integer> niceByVm) {
         for (Map.Entry<Integer, Integer> e : niceByVm.entrySet()) {
             if (e.getValue() < MIN || e.getValue() > MAX) {
-                throw new UsageException("--nice vm" + e.getKey() + "=" + e.getValue() + ": nice values run from " + MIN + " to " + MAX);
+                throw new UsageException("--nice vm" + e.getKey() + "=" + e.getValue() + ": nice values go from " + MIN + " to " + MAX + ", got " + e.getValue());
             }
         }
         if (niceByVm.isEmpty()) return;

@@ -78,7 +78,7 @@ class RunCommandKvmTest {
         assertEquals(0, r.code(), r.out() + r.err());
         Result range = jkvm("run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--nice", "vm1=20");
         assertEquals(ExitCodes.USAGE, range.code());
-        assertTrue(range.err().contains("--nice vm1=20: nice values run from -20 to 19"), range.err());
+        assertTrue(range.err().contains("--nice vm1=20: nice values go from -20 to 19, got 20"), range.err());
     }
 
     @Test
