@@ -7,6 +7,17 @@ public final class BadRecordingException extends RuntimeException {
     }
 
     /**
+     * {@code file} could not be read: "cannot read F: permission denied". java.nio's exceptions often
+     * carry only the path as their message, which said "cannot read F: F".
+     */
+    public static BadRecordingException unreadable(java.nio.file.Path file, java.io.IOException e) {
+        String reason = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return new BadRecordingException("cannot read " + file + ": " + reason);
+    }
+
+    /**
      * Why {@code file}, which is not a regular file, cannot be read as a recording: it does not exist,
      * or it is a directory or a special file (a device such as /dev/null, a pipe from {@code <(…)}):
      * the parsers need a file they can seek in.

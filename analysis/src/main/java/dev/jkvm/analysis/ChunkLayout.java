@@ -50,7 +50,7 @@ final class ChunkLayout {
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such recording: " + file);
         } catch (IOException e) {
-            throw new BadRecordingException("cannot read " + file + ": " + e.getMessage());
+            throw BadRecordingException.unreadable(file, e);
         }
     }
 }

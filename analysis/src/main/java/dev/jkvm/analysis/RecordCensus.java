@@ -53,7 +53,7 @@ final class RecordCensus {
             }
             return counted;
         } catch (IOException e) {
-            throw new BadRecordingException("cannot read " + file + ": " + e.getMessage());
+            throw BadRecordingException.unreadable(file, e);
         }
     }
 

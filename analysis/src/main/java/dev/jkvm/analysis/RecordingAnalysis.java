@@ -160,6 +160,8 @@ public final class RecordingAnalysis {
             }
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such recording: " + file);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw BadRecordingException.unreadable(file, e);
         } catch (IOException e) {
             throw new BadRecordingException(file + " is not a JFR recording (" + e.getMessage() + ")");
         }

@@ -30,7 +30,7 @@ public final class SummaryJson {
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such file: " + file);
         } catch (IOException e) {
-            throw new BadRecordingException("cannot read " + file + ": " + e.getMessage());
+            throw BadRecordingException.unreadable(file, e);
         }
         try {
             return parse(text);

@@ -255,6 +255,9 @@ class RecordingAnalysisTest {
                 assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(dir)).getMessage());
         assertTrue(assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(Path.of("/dev/null"))).getMessage()
                 .startsWith("/dev/null is not a regular file"));
+        // Root reads every file, so the test names the reason an unprivileged user gets (java.nio's message is the path alone).
+        assertEquals("cannot read /r/x.jfr: permission denied",
+                BadRecordingException.unreadable(Path.of("/r/x.jfr"), new java.nio.file.AccessDeniedException("/r/x.jfr")).getMessage());
         // A recording cut short (a killed run, a partial copy) is refused, never analyzed up to where it breaks off.
         Path whole = varied().write(dir.resolve("whole.jfr"), 3);
         byte[] bytes = Files.readAllBytes(whole);
