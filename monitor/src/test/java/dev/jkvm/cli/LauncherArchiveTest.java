@@ -117,6 +117,52 @@ class LauncherArchiveTest {
         assertEquals(List.of(), archivesUnder(root, cache));
     }
 
+    /** The launcher's command made read-only for it as {@link #aReadOnlyInstallKeepsItsArchiveInTheUsersCache} does. */
+    private static List<String> readOnly(Path root) {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return List.of("unshare", "-m", "bash", "-c",
+                    "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\" && exec \"$@\"", root.toString());
+        }
+        root.toFile().setWritable(false, false);
+        return List.of();
+    }
+
+    /**
+     * A read-only install whose sources are newer than its jar (pulled, not rebuilt): Maven could only
+     * fail there, so the launcher runs the jar as built with a warning; without a jar it says what to do.
+     */
+    @Test
+    void aReadOnlyInstallWithNewerSourcesRunsItsJarOrSaysWhyItCannot(@TempDir Path root, @TempDir Path cache, @TempDir Path logs) throws Exception {
+        Path jar = LauncherFlagsTest.installCopy(root);
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000L));
+        Files.writeString(Files.createDirectories(root.resolve("monitor/src/main/java")).resolve("Newer.java"), "class Newer {}\n");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(readOnly(root)) {{ add(root.resolve("jkvm").toString()); add("guests"); }});
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            pb.environment().put("XDG_CACHE_HOME", cache.toString());
+            Process p = pb.redirectError(logs.resolve("err").toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out + Files.readString(logs.resolve("err")));
+            assertEquals(inProcess("guests"), out);
+            String err = Files.readString(logs.resolve("err"));
+            assertTrue(err.startsWith("jkvm: warning: sources in " + root + " are newer than " + jar), err);
+            assertFalse(err.contains("building") || err.contains("ERROR"), err);
+
+            root.toFile().setWritable(true, false);
+            Files.delete(jar);
+            pb = new ProcessBuilder(new ArrayList<>(readOnly(root)) {{ add(root.resolve("jkvm").toString()); add("guests"); }});
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            p = pb.redirectError(logs.resolve("err2").toFile()).start();
+            assertEquals("", new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(1, p.waitFor());
+            err = Files.readString(logs.resolve("err2")).strip();
+            assertEquals(1, err.lines().count(), err);
+            assertTrue(err.startsWith("jkvm: " + jar + " is missing and " + root + " is not writable by "), err);
+        } finally {
+            root.toFile().setWritable(true, false);
+        }
+    }
+
     /**
      * A read-only install (a read-only bind mount in a private mount namespace when root, whom file
      * permissions do not stop; the permissions otherwise): the archive goes to the user's cache
