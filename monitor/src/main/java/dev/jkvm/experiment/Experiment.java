@@ -94,6 +94,12 @@ public final class Experiment {
         StartGate gate = new StartGate();
         BitSet elsewhere = spec.cpu().isPresent() ? CpuPlacement.allowedExcept(spec.cpu().getAsInt()) : new BitSet();
         BitSet processCpus = CpuPlacement.allowed(); // taken before the monitor's threads are moved: the teardown may use them all
+        if (spec.cpu().isPresent() && elsewhere.isEmpty()) {
+            // Nothing to move the recorder, JIT and GC to: they run on the experiment CPU beside the guests (the hygiene line measures how much).
+            out.println("jkvm: warning: CPU " + spec.cpu().getAsInt() + " is the only CPU this process may use (affinity/cpuset):"
+                    + " jkvm's own threads (the recorder, the JIT, the GC) share it with the VMs; allow one more CPU to keep them off it");
+            out.flush();
+        }
         // KVM's statistics feed only the recording's jkvm.KvmStats events: without JFR in the process
         // (no --jfr) their two fds per VM, and reading their descriptors, are not made.
         boolean kvmStats = spec.jfr() != null || jdk.jfr.FlightRecorder.isInitialized();

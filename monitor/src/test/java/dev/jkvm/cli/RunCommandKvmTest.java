@@ -81,6 +81,19 @@ class RunCommandKvmTest {
         assertTrue(range.err().contains("--nice vm1=20: nice values go from -20 to 19, got 20"), range.err());
     }
 
+    /** A process allowed only the experiment CPU (taskset) runs, and says up front that its own threads share that CPU. */
+    @Test
+    void aProcessConfinedToTheExperimentCpuSaysSoBeforeItRuns(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        int cpu = dev.jkvm.sched.CpuPlacement.allowed().length() - 1;
+        try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.startUnder(dir, java.util.List.of("taskset", "-c", Integer.toString(cpu)),
+                "run", "--no-sandbox", "--guest", "spin", "--vms", "2", "--cpu", Integer.toString(cpu), "--duration", "200ms", "--quiet")) {
+            assertEquals(0, p.waitFor(60_000), p.out() + p.err());
+            String text = p.out() + p.err();
+            assertTrue(text.contains("jkvm: warning: CPU " + cpu + " is the only CPU this process may use (affinity/cpuset)"), text);
+            assertTrue(text.indexOf("is the only CPU") < text.indexOf("vCPU threads pinned to CPU " + cpu), text);
+        }
+    }
+
     @Test
     void checkSaysUsable() {
         Result r = jkvm("check");
