@@ -20,11 +20,32 @@ public final class JfrSession {
     public static Recording start(Path file, String profile) {
         if (file == null) return null;
         requireWritable(file);
-        Recording r = new Recording(JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile));
+        Recording r;
+        try {
+            r = new Recording(JfrProfiles.load(profile == null ? JfrProfiles.SCHED : profile));
+        } catch (IllegalStateException e) {
+            throw cannotStart(e);
+        }
         r.setName("jkvm");
         JkvmEventTypes.registerAll(); // before start: one metadata event for the whole chunk
-        r.start();
+        try {
+            r.start();
+        } catch (IllegalStateException e) {
+            r.close();
+            throw cannotStart(e);
+        }
         return r;
+    }
+
+    /**
+     * JFR refused to start, typically because its repository, a directory under java.io.tmpdir, cannot
+     * be made there ("Can't create Flight Recorder. JFR repository directory (/tmp) exists, but isn't
+     * writable"): the user's environment, said as such rather than as an internal error.
+     */
+    private static UsageException cannotStart(IllegalStateException e) {
+        String why = String.valueOf(e.getMessage()).replaceFirst("^Can't create Flight Recorder\\. *", "");
+        return new UsageException("cannot start the JFR recording: " + why + " (JFR keeps its repository under java.io.tmpdir, "
+                + System.getProperty("java.io.tmpdir") + "; make it writable or choose another with JKVM_JAVA_OPTS=-Djava.io.tmpdir=DIR)");
     }
 
     /**

@@ -94,6 +94,20 @@ class RunCommandKvmTest {
         }
     }
 
+    /** JFR's repository cannot be made (java.io.tmpdir is a file here; unwritable for a user alike): a usage line naming the fix, no recording left. */
+    @Test
+    void aJfrThatCannotStartIsAUsageErrorNamingTheTemporaryDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path notADirectory = java.nio.file.Files.writeString(dir.resolve("tmp-file"), "");
+        java.nio.file.Path jfr = dir.resolve("r.jfr");
+        try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.start(dir, java.util.List.of("-Djava.io.tmpdir=" + notADirectory),
+                "run", "--no-sandbox", "--guest", "spin", "--duration", "200ms", "--quiet", "--jfr", jfr.toString())) {
+            assertEquals(ExitCodes.USAGE, p.waitFor(60_000), p.out() + p.err());
+            String line = p.err().lines().filter(l -> l.startsWith("jkvm:")).findFirst().orElse(p.out() + p.err());
+            assertTrue(line.startsWith("jkvm: cannot start the JFR recording: ") && line.contains("-Djava.io.tmpdir=DIR"), line);
+            assertTrue(!java.nio.file.Files.exists(jfr), "a recording was left behind");
+        }
+    }
+
     @Test
     void checkSaysUsable() {
         Result r = jkvm("check");
