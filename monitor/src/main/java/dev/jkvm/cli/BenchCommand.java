@@ -73,7 +73,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--json: no directory " + plan.json().toAbsolutePath().getParent());
         }
         // Each --scale and --start count is as many VMs at once as a run's --vms: refused here, not after minutes of creation.
-        for (int n : plan.scale()) HostLimits.requireRoomFor("--scale", n);
+        for (int n : plan.scale()) {
+            HostLimits.requireRoomFor("--scale", n);
+            HostLimits.requireThreadsFor(n);
+        }
         if (plan.start() != null) HostLimits.requireRoomFor("--start", plan.start());
         if (!plan.needsNoKvm()) {
             if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());

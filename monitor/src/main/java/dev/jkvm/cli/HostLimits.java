@@ -1,5 +1,7 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.util.Capabilities;
+import dev.jkvm.util.KernelFile;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,11 +73,83 @@ final class HostLimits {
         }
     }
 
+    /**
+     * Threads of jkvm's own at their most (the JVM's, JFR's, the recorder, samplers, VM creators),
+     * besides one per CPU for the teardown: 47 at most in a 200-VM run on 2 CPUs (2026-11-27, sampled
+     * every 20 ms; KVM's per-VM kvm-nx-lpage-recovery workers also show in the process but do not
+     * count against the limit: 75 VMs ran under ulimit -u 150).
+     */
+    static final long OWN_THREADS = 56;
+
+    /**
+     * Fails with a usage error when {@code vcpus} vCPU threads (one each) and jkvm's own would pass
+     * RLIMIT_NPROC, which counts every task (thread) of the user: as an unprivileged user with
+     * {@code ulimit -u 150}, the 136th vCPU thread of a 256-VM run failed to start and the run ended
+     * as an internal error (an OutOfMemoryError "unable to create native thread"). CAP_SYS_RESOURCE
+     * or CAP_SYS_ADMIN (root) exempt a process from the limit.
+     */
+    static void requireThreadsFor(long vcpus) {
+        // The kernel exempts root's user (INIT_USER) and either capability from RLIMIT_NPROC.
+        if ("0".equals(field(status(Path.of("/proc/self/status")), "Uid:")) || Capabilities.ofThisProcess(Capabilities.CAP_SYS_RESOURCE)
+                || Capabilities.ofThisProcess(Capabilities.CAP_SYS_ADMIN)) {
+            return;
+        }
+        OptionalLong limit = softLimit("Max processes");
+        if (limit.isEmpty()) return;
+        // This process's own threads are in OWN_THREADS, not in what the user has already.
+        String problem = threadsProblem(vcpus, limit.getAsLong(), tasksOfThisUser(), OWN_THREADS + Runtime.getRuntime().availableProcessors());
+        if (problem != null) throw new UsageException(problem);
+    }
+
+    /** What is wrong with starting {@code vcpus} vCPU threads and {@code own} of jkvm's beside {@code already} tasks under a limit of {@code limit}, or null. */
+    static String threadsProblem(long vcpus, long limit, long already, long own) {
+        if (already + own + vcpus <= limit) return null;
+        return String.format("%d vCPUs need about %d threads (one per vCPU, about %d of jkvm's own) but this user may have %d tasks (ulimit -u)"
+                        + " and has %d already: at most %d vCPUs here; raise ulimit -u or run fewer", vcpus, vcpus + own, own, limit, already,
+                Math.max(0, limit - already - own));
+    }
+
+    /** Tasks (threads) of every other process whose real uid is this process's, as RLIMIT_NPROC counts them. */
+    static long tasksOfThisUser() {
+        String self = status(Path.of("/proc/self/status"));
+        String uid = field(self, "Uid:");
+        String pid = Long.toString(ProcessHandle.current().pid());
+        long tasks = 0;
+        try (java.nio.file.DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"),
+                p -> p.getFileName().toString().matches("\\d+") && !p.getFileName().toString().equals(pid))) {
+            for (Path p : procs) {
+                String s = status(p.resolve("status"));
+                if (uid != null && uid.equals(field(s, "Uid:"))) tasks += Long.parseLong(java.util.Objects.requireNonNullElse(field(s, "Threads:"), "0"));
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0; // not Linux /proc: the kernel decides, as before
+        }
+        return tasks;
+    }
+
+    private static String status(Path file) {
+        try {
+            return KernelFile.read(file);
+        } catch (IOException | RuntimeException e) {
+            return ""; // the process ended meanwhile
+        }
+    }
+
+    /** The first word after {@code name} on its line of a /proc status text (the real uid for "Uid:"), or null. */
+    private static String field(String status, String name) {
+        return status.lines().filter(l -> l.startsWith(name)).findFirst().map(l -> l.substring(name.length()).trim().split("\\s+")[0]).orElse(null);
+    }
+
     /** The soft RLIMIT_NOFILE of this process ("Max open files" in /proc/self/limits), if known. */
     static OptionalLong openFileLimit() {
+        return softLimit("Max open files");
+    }
+
+    /** A soft limit from /proc/self/limits, empty when unlimited or unknown. */
+    private static OptionalLong softLimit(String name) {
         for (String line : lines(Path.of("/proc/self/limits"))) {
-            if (!line.startsWith("Max open files")) continue;
-            String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+            if (!line.startsWith(name)) continue;
+            String[] f = line.substring(name.length()).trim().split("\\s+");
             if (f.length > 0 && f[0].matches("\\d+")) return OptionalLong.of(Long.parseLong(f[0]));
         }
         return OptionalLong.empty();

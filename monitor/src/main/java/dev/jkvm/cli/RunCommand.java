@@ -283,6 +283,7 @@ final class RunCommand implements Callable<Integer> {
                     vcpusByVm.getOrDefault(i, image.manifest().vcpus())));
         }
         HostLimits.requireFilesFor(n, specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
+        HostLimits.requireThreadsFor(specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
         Duration d = duration == null ? null : Durations.parse(duration);
         JfrProfiles.requireKnown(profile);
         ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), recording, profile, !quiet);

@@ -8,6 +8,10 @@ import java.nio.file.Path;
 public final class Capabilities {
     /** Lock memory beyond RLIMIT_MEMLOCK (perf rings included). */
     public static final int CAP_IPC_LOCK = 14;
+    /** Together with CAP_SYS_RESOURCE, exempts a process from RLIMIT_NPROC. */
+    public static final int CAP_SYS_ADMIN = 21;
+    /** Exceed resource limits (RLIMIT_NPROC among them). */
+    public static final int CAP_SYS_RESOURCE = 24;
     /** Lower a thread's nice below what RLIMIT_NICE allows. */
     public static final int CAP_SYS_NICE = 23;
 
