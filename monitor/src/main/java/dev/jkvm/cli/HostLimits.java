@@ -2,6 +2,7 @@ package dev.jkvm.cli;
 
 import dev.jkvm.util.Capabilities;
 import dev.jkvm.util.KernelFile;
+import dev.jkvm.util.ProcessLimits;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -145,14 +146,10 @@ final class HostLimits {
         return softLimit("Max open files");
     }
 
-    /** A soft limit from /proc/self/limits, empty when unlimited or unknown. */
+    /** A soft limit of this process, empty when unlimited or unknown. */
     private static OptionalLong softLimit(String name) {
-        for (String line : lines(Path.of("/proc/self/limits"))) {
-            if (!line.startsWith(name)) continue;
-            String[] f = line.substring(name.length()).trim().split("\\s+");
-            if (f.length > 0 && f[0].matches("\\d+")) return OptionalLong.of(Long.parseLong(f[0]));
-        }
-        return OptionalLong.empty();
+        OptionalLong v = ProcessLimits.soft(name);
+        return v.isPresent() && v.getAsLong() == ProcessLimits.UNLIMITED ? OptionalLong.empty() : v;
     }
 
     /** MemAvailable from /proc/meminfo, in bytes, if known. */

@@ -2,6 +2,7 @@ package dev.jkvm.cli;
 
 import dev.jkvm.util.Capabilities;
 import dev.jkvm.util.KernelFile;
+import dev.jkvm.util.ProcessLimits;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,16 +49,7 @@ final class NiceLimits {
 
     /** RLIMIT_NICE's soft value ("Max nice priority" in /proc/self/limits), -1 for unlimited, 0 when unknown. */
     static long rlimitNice() {
-        try {
-            for (String line : KernelFile.read(Path.of("/proc/self/limits")).lines().toList()) {
-                if (!line.startsWith("Max nice priority")) continue;
-                String soft = line.substring("Max nice priority".length()).trim().split("\\s+")[0];
-                return soft.equals("unlimited") ? -1 : Long.parseLong(soft);
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux /proc: the kernel decides, as before
-        }
-        return 0;
+        return ProcessLimits.soft("Max nice priority").orElse(0); // unknown (not Linux /proc): as the usual 0
     }
 
     /** This thread's nice (field 19 of /proc/thread-self/stat), 0 when unknown. */

@@ -2,10 +2,11 @@ package dev.jkvm.sched;
 
 import dev.jkvm.util.Capabilities;
 import dev.jkvm.util.KernelFile;
+import dev.jkvm.util.ProcessLimits;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 
 /**
@@ -66,9 +67,9 @@ public record PerfLockBudget(long pages, String explanation) {
         try {
             Optional<String> mlockKb = files.apply("/proc/sys/kernel/perf_event_mlock_kb");
             Optional<String> online = files.apply("/sys/devices/system/cpu/online");
-            Optional<Long> memlock = files.apply("/proc/self/limits").map(l -> softLimit(l.lines().toList(), "Max locked memory"));
+            OptionalLong memlock = files.apply("/proc/self/limits").map(l -> ProcessLimits.soft(l, "Max locked memory")).orElse(OptionalLong.empty());
             if (mlockKb.isEmpty() || online.isEmpty() || memlock.isEmpty()) return unlimited("the limits are not exposed");
-            return of(Long.parseLong(mlockKb.get().strip()), countCpus(online.get().strip()), memlock.get());
+            return of(Long.parseLong(mlockKb.get().strip()), countCpus(online.get().strip()), memlock.getAsLong());
         } catch (RuntimeException e) {
             return unlimited("the limits are unreadable: " + e.getMessage());
         }
@@ -105,15 +106,5 @@ public record PerfLockBudget(long pages, String explanation) {
         }
         if (n <= 0) throw new IllegalArgumentException("no CPUs in \"" + list + "\"");
         return n;
-    }
-
-    /** A soft limit from /proc/PID/limits lines in bytes, -1 for unlimited, null when the line is missing. */
-    static Long softLimit(List<String> limits, String name) {
-        for (String line : limits) {
-            if (!line.startsWith(name)) continue;
-            String soft = line.substring(name.length()).trim().split("\\s+")[0];
-            return soft.equals("unlimited") ? -1L : Long.parseLong(soft);
-        }
-        return null;
     }
 }

@@ -2,14 +2,14 @@ package dev.jkvm.sched;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jkvm.util.Capabilities;
+import dev.jkvm.util.ProcessLimits;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class PerfLockBudgetTest {
@@ -45,14 +45,13 @@ class PerfLockBudgetTest {
         assertEquals(2, PerfLockBudget.countCpus("0-1"));
         assertEquals(7, PerfLockBudget.countCpus("0-3,8,10-11"));
         assertEquals(1, PerfLockBudget.countCpus("5"));
-        List<String> limits = List.of(
-                "Limit                     Soft Limit           Hard Limit           Units     ",
-                "Max open files            20000                20000                files     ",
-                "Max locked memory         8388608              8388608              bytes     ");
-        assertEquals(8388608L, PerfLockBudget.softLimit(limits, "Max locked memory"));
-        assertEquals(-1L, PerfLockBudget.softLimit(List.of("Max locked memory         unlimited            unlimited            bytes"),
-                "Max locked memory"));
-        assertNull(PerfLockBudget.softLimit(limits.subList(0, 2), "Max locked memory"));
+        String limits = "Limit                     Soft Limit           Hard Limit           Units     \n"
+                + "Max open files            20000                20000                files     \n"
+                + "Max locked memory         8388608              8388608              bytes     \n";
+        assertEquals(OptionalLong.of(8388608L), ProcessLimits.soft(limits, "Max locked memory"));
+        assertEquals(OptionalLong.of(ProcessLimits.UNLIMITED),
+                ProcessLimits.soft("Max locked memory         unlimited            unlimited            bytes", "Max locked memory"));
+        assertEquals(OptionalLong.empty(), ProcessLimits.soft(limits.lines().limit(2).collect(java.util.stream.Collectors.joining("\n")), "Max locked memory"));
 
         assertTrue(Capabilities.effective("Name:\tjava\nCapEff:\t0000000000004000\n", Capabilities.CAP_IPC_LOCK));
         assertFalse(Capabilities.effective("Name:\tjava\nCapEff:\t000001ffffffbfff\n", Capabilities.CAP_IPC_LOCK));
