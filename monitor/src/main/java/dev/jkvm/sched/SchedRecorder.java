@@ -240,11 +240,6 @@ public final class SchedRecorder implements AutoCloseable {
         ringPages = pages;
     }
 
-    /** The data pages each vCPU ring is mapped with. */
-    public int ringPages() {
-        return ringPages;
-    }
-
     private void refuse(String why) {
         openFailure = why;
         notices.println("jkvm: " + why);
