@@ -1,7 +1,7 @@
 package dev.jkvm.cli;
 
+import dev.jkvm.host.HostFiles;
 import dev.jkvm.util.Capabilities;
-import dev.jkvm.util.KernelFile;
 import dev.jkvm.util.ProcessLimits;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
@@ -128,12 +128,9 @@ final class HostLimits {
         return tasks;
     }
 
+    /** A /proc status file's text; empty when it cannot be read (the process ended meanwhile). */
     private static String status(Path file) {
-        try {
-            return KernelFile.read(file);
-        } catch (IOException | RuntimeException e) {
-            return ""; // the process ended meanwhile
-        }
+        return HostFiles.live().read(file.toString()).orElse("");
     }
 
     /** The first word after {@code name} on its line of a /proc status text (the real uid for "Uid:"), or null. */

@@ -1,11 +1,9 @@
 package dev.jkvm.cli;
 
 import dev.jkvm.util.Capabilities;
-import dev.jkvm.util.KernelFile;
 import dev.jkvm.util.ProcessLimits;
+import dev.jkvm.util.ThreadNice;
 import dev.jkvm.util.UsageException;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -52,14 +50,8 @@ final class NiceLimits {
         return ProcessLimits.soft("Max nice priority").orElse(0); // unknown (not Linux /proc): as the usual 0
     }
 
-    /** This thread's nice (field 19 of /proc/thread-self/stat), 0 when unknown. */
+    /** This thread's nice, the one the vCPU threads it starts inherit; 0 when unknown. */
     static int currentNice() {
-        try {
-            String stat = KernelFile.read(Path.of("/proc/thread-self/stat"));
-            String[] after = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-            return Integer.parseInt(after[19 - 3]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
+        return ThreadNice.ofThisThread().orElse(0);
     }
 }

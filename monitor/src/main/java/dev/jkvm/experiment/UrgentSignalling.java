@@ -1,8 +1,7 @@
 package dev.jkvm.experiment;
 
 import dev.jkvm.bindings.Syscalls;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.jkvm.util.ThreadNice;
 
 /**
  * Runs the stop's signalling of every vCPU thread at the highest CPU weight (nice -20) the calling
@@ -23,7 +22,8 @@ final class UrgentSignalling {
 
     private final int owner = Syscalls.gettid();
     /** The owner's nice value, or null if it could not be read (then it is left alone). */
-    private final Integer before = ownNice();
+    /** The owner's nice value to restore, or null if unreadable. */
+    private final Integer before = ThreadNice.ofThisThread().stream().boxed().findFirst().orElse(null);
 
     UrgentSignalling() {
         // The stop's system calls run here once first (setting the nice it has; signal 0 only checks the
@@ -48,17 +48,6 @@ final class UrgentSignalling {
             return true;
         } catch (RuntimeException e) {
             return false; // EPERM without the privilege: signal at the thread's own priority
-        }
-    }
-
-    /** The calling thread's nice value, field 19 of its stat file, or null if unreadable. */
-    private static Integer ownNice() {
-        try {
-            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Integer.parseInt(f[16]); // f[0] is field 3 (state), so field 19 is f[16]
-        } catch (Exception e) {
-            return null;
         }
     }
 }

@@ -69,7 +69,9 @@ public record PerfLockBudget(long pages, String explanation) {
             Optional<String> online = files.apply("/sys/devices/system/cpu/online");
             OptionalLong memlock = files.apply("/proc/self/limits").map(l -> ProcessLimits.soft(l, "Max locked memory")).orElse(OptionalLong.empty());
             if (mlockKb.isEmpty() || online.isEmpty() || memlock.isEmpty()) return unlimited("the limits are not exposed");
-            return of(Long.parseLong(mlockKb.get().strip()), countCpus(online.get().strip()), memlock.getAsLong());
+            int cpus = CpuPlacement.parseList(online.get().strip()).cardinality();
+            if (cpus == 0) return unlimited("no CPUs online in \"" + online.get().strip() + "\"");
+            return of(Long.parseLong(mlockKb.get().strip()), cpus, memlock.getAsLong());
         } catch (RuntimeException e) {
             return unlimited("the limits are unreadable: " + e.getMessage());
         }
@@ -94,17 +96,5 @@ public record PerfLockBudget(long pages, String explanation) {
     /** How many rings of {@code dataPages} fit. */
     public long ringsOf(int dataPages) {
         return isUnlimited() ? Long.MAX_VALUE : pages / ringPages(dataPages);
-    }
-
-    /** The number of CPUs in a kernel CPU list such as "0-3,8,10-11". */
-    static int countCpus(String list) {
-        int n = 0;
-        for (String part : list.split(",")) {
-            if (part.isBlank()) continue;
-            int dash = part.indexOf('-');
-            n += dash < 0 ? 1 : Integer.parseInt(part.substring(dash + 1).strip()) - Integer.parseInt(part.substring(0, dash).strip()) + 1;
-        }
-        if (n <= 0) throw new IllegalArgumentException("no CPUs in \"" + list + "\"");
-        return n;
     }
 }

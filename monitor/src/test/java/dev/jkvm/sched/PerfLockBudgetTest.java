@@ -42,9 +42,9 @@ class PerfLockBudgetTest {
 
     @Test
     void parsesTheKernelsFormats() {
-        assertEquals(2, PerfLockBudget.countCpus("0-1"));
-        assertEquals(7, PerfLockBudget.countCpus("0-3,8,10-11"));
-        assertEquals(1, PerfLockBudget.countCpus("5"));
+        assertEquals(2, CpuPlacement.parseList("0-1").cardinality()); // the online list, as the budget counts it
+        assertEquals(7, CpuPlacement.parseList("0-3,8,10-11").cardinality());
+        assertEquals(1, CpuPlacement.parseList("5").cardinality());
         String limits = "Limit                     Soft Limit           Hard Limit           Units     \n"
                 + "Max open files            20000                20000                files     \n"
                 + "Max locked memory         8388608              8388608              bytes     \n";

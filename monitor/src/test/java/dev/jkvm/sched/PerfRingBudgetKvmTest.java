@@ -40,7 +40,7 @@ class PerfRingBudgetKvmTest {
     /** A ring larger than this user's per-user share of locked perf memory, mapped by this (privileged) process. */
     private static PerfEvent holdTheUsersShare(Arena arena) throws Exception {
         long mlockKb = Long.parseLong(KernelFile.read(Path.of("/proc/sys/kernel/perf_event_mlock_kb")).strip());
-        int cpus = PerfLockBudget.countCpus(KernelFile.read(Path.of("/sys/devices/system/cpu/online")).strip());
+        int cpus = CpuPlacement.online().cardinality();
         long sharePages = mlockKb * cpus / 4;
         int pages = (int) Long.highestOneBit(Math.max(1, sharePages)) << 1;
         return PerfEvent.open(PerfAttributes.contextSwitches(arena), Syscalls.gettid(), -1, pages, "the user's share");
