@@ -23,6 +23,7 @@ public final class BadRecordingException extends RuntimeException {
      * the parsers need a file they can seek in.
      */
     public static BadRecordingException notAFile(java.nio.file.Path file) {
+        if (file.toString().isEmpty()) return new BadRecordingException("an empty name is no recording: give the path of a .jfr file");
         if (java.nio.file.Files.isDirectory(file)) return new BadRecordingException(file + " is a directory, not a recording");
         if (java.nio.file.Files.exists(file)) {
             return new BadRecordingException(file + " is not a regular file (a device, pipe or socket): a recording must be a file"

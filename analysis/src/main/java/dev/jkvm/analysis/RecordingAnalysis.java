@@ -45,11 +45,28 @@ public final class RecordingAnalysis {
             RunSummary s = a.finish(sink);
             if (s.vcpus().isEmpty()) {
                 String why = a.switchesNotRecorded();
-                throw new BadRecordingException(why == null
-                        ? file + " has no jkvm vCPU events (was it recorded with 'jkvm run --jfr'?)"
-                        : file + " has no vCPU switch events: the run could not record them (" + why + ")");
+                if (why != null) throw new BadRecordingException(file + " has no vCPU switch events: the run could not record them (" + why + ")");
+                String fault = parserFault(file);
+                throw new BadRecordingException(fault != null
+                        ? file + " is corrupt: the JDK's JFR parser fails on it (" + fault + "), so no jkvm event could be read"
+                        : file + " has no jkvm vCPU events (was it recorded with 'jkvm run --jfr'?)");
             }
             return s;
+        }
+    }
+
+    /**
+     * What the JDK's parser says when it reads every event of {@code file} (null: it reads them all).
+     * Asked only of a file in which the stream found no jkvm event: a stream that stops at damage
+     * before the first chunk's metadata has no event types to check the file's own counts against,
+     * and such a file is corrupt, not "not a jkvm recording".
+     */
+    private static String parserFault(Path file) {
+        try (jdk.jfr.consumer.RecordingFile in = new jdk.jfr.consumer.RecordingFile(file)) {
+            while (in.hasMoreEvents()) in.readEvent();
+            return null;
+        } catch (IOException | RuntimeException | InternalError e) {
+            return e.getClass().getSimpleName() + ": " + e.getMessage();
         }
     }
 

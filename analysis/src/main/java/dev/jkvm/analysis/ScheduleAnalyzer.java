@@ -283,6 +283,12 @@ public final class ScheduleAnalyzer implements AutoCloseable {
      *                       each saying what is missing from when (null or empty: none; older recordings have no such field)
      */
     public void recorderSummary(long switchRecords, long lostRecords, String helperFailures) {
+        // One run writes one summary at its end: more are runs joined into one file (`cat a.jfr b.jfr`
+        // is a valid JFR file), whose vCPUs of the same names would be folded into one made-up schedule.
+        if (recorderSummary) {
+            throw new BadRecordingException(source + " holds the records of more than one run (recordings joined into one file?);"
+                    + " analyze each run's recording on its own, or give them as separate FILEs to compare them");
+        }
         recorderSummary = true;
         if (helperFailures != null && !helperFailures.isBlank()) this.helperFailures = helperFailures;
         this.switchRecords = switchRecords;

@@ -52,7 +52,13 @@ final class CReference implements AutoCloseable {
                 throw new UsageException("the C reference needs a C compiler: '" + compiler + "' cannot be run (apt-get install gcc, or --cc)");
             }
             String log = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (cc.waitFor() != 0) throw new IllegalStateException("compiling the C reference failed:\n" + log);
+            int status = cc.waitFor();
+            if (status != 0) {
+                // A compiler that cannot build one small C file is the user's choice or setup (--cc), not jkvm's fault.
+                String first = log.strip().lines().findFirst().orElse("it printed nothing");
+                throw new UsageException("the C reference did not compile: '" + compiler + "' exited with status " + status + " (" + first
+                        + "); install gcc or choose another with --cc" + (log.strip().lines().count() > 1 ? "\n" + log.strip() : ""));
+            }
             GuestImage ioPing = GuestCatalog.resolve("io-ping");
             Path image = dir.resolve("io-ping.bin");
             Files.write(image, ioPing.segments().get(0).bytes());

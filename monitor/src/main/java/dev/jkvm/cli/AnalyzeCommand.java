@@ -13,9 +13,8 @@ import dev.jkvm.analysis.jmc.RuleReport;
 import dev.jkvm.analysis.picture.Timeline;
 import dev.jkvm.analysis.picture.TimelineHtml;
 import dev.jkvm.analysis.picture.TimelineSvg;
+import dev.jkvm.util.DistinctFiles;
 import dev.jkvm.util.UsageException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +35,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:analyzed (and every --expect held)",
+            "1:the report, or a file of it, could not be written (a full disk)",
             "2:usage error: a bad option or expectation, a file that is not a jkvm recording",
             "5:an --expect expectation failed"
         })
@@ -70,15 +70,23 @@ final class AnalyzeCommand implements Callable<Integer> {
         if ((html != null || svg != null) && files.size() != 1) {
             throw new UsageException("--html and --svg draw one recording; give one FILE (got " + files.size() + ")");
         }
+        DistinctFiles distinct = new DistinctFiles();
+        for (Path f : files) distinct.input(f, "the recording");
+        if (html != null) distinct.output(html, "--html");
+        if (svg != null) distinct.output(svg, "--svg");
+        if (expect.junit != null) distinct.output(expect.junit, "--junit");
+        if (html != null) OutputFiles.requireWritable(html, "--html");
+        if (svg != null) OutputFiles.requireWritable(svg, "--svg");
         var out = spec.commandLine().getOut();
+        var err = spec.commandLine().getErr();
         try {
             List<RunSummary> runs = new ArrayList<>();
             for (Path f : files) {
                 Timeline timeline = html != null || svg != null ? new Timeline(Timeline.DEFAULT_MAX_SEGMENTS) : null;
                 RunSummary r = RecordingAnalysis.analyze(f, timeline);
                 runs.add(r);
-                if (html != null) write(html, TimelineHtml.render(r, timeline));
-                if (svg != null) write(svg, TimelineSvg.render(r, timeline));
+                if (html != null) write(html, TimelineHtml.render(r, timeline), "--html");
+                if (svg != null) write(svg, TimelineSvg.render(r, timeline), "--svg");
             }
             out.print(switch (format) {
                 case table -> TableReport.render(runs);
@@ -86,12 +94,12 @@ final class AnalyzeCommand implements Callable<Integer> {
                 case csv -> CsvReport.render(runs);
             });
             if (rules) {
-                for (Path f : files) out.print(RuleReport.evaluate(f));
+                // JSON and CSV stay parseable on standard output: the rules' report then goes to standard error.
+                var rulesOut = format == Format.table ? out : err;
+                for (Path f : files) rulesOut.print(RuleReport.evaluate(f));
+                rulesOut.flush();
             }
-            if (expectations.isEmpty()) {
-                out.flush();
-                return ExitCodes.OK;
-            }
+            if (expectations.isEmpty()) return written(out, err, ExitCodes.OK);
             // JSON and CSV stay parseable on standard output: the verdicts then go to standard error.
             var verdictOut = format == Format.table ? out : spec.commandLine().getErr();
             List<JunitXml.Suite> suites = new ArrayList<>();
@@ -104,18 +112,30 @@ final class AnalyzeCommand implements Callable<Integer> {
                 suites.add(JunitXml.Suite.of(files.get(i).getFileName().toString().replaceFirst("\\.jfr$", ""), 0, verdicts));
             }
             if (expect.junit != null) ExpectOptions.writeJunit(expect.junit, suites);
-            out.flush();
-            return failed ? ExitCodes.EXPECTATION_FAILED : ExitCodes.OK;
+            return written(out, err, failed ? ExitCodes.EXPECTATION_FAILED : ExitCodes.OK);
         } catch (BadRecordingException e) {
             throw new UsageException(e.getMessage());
+        } catch (OutputFiles.OutputNotWritten e) {
+            out.flush();
+            err.println("jkvm: " + e.getMessage());
+            err.flush();
+            return ExitCodes.INTERNAL;
         }
     }
 
-    private static void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UsageException("cannot write " + file + ": " + e.getMessage());
-        }
+    /**
+     * {@code code}, unless standard output lost some of the report (a full disk, a closed pipe):
+     * the analysis is the product here, so a script redirecting it must not get success and a
+     * short file. PrintWriter keeps such failures to itself until asked.
+     */
+    private static int written(java.io.PrintWriter out, java.io.PrintWriter err, int code) {
+        if (!out.checkError()) return code; // checkError flushes first
+        err.println("jkvm: analyze: could not write the whole report to standard output");
+        err.flush();
+        return ExitCodes.INTERNAL;
+    }
+
+    private static void write(Path file, String text, String option) throws OutputFiles.OutputNotWritten {
+        OutputFiles.write(file, text, option);
     }
 }

@@ -69,20 +69,25 @@ final class BenchCommand implements Callable<Integer> {
         BenchSuites.Plan plan = new BenchSuites.Plan(
                 exits == null && start == null && !record && scale == null && analyze == null ? Long.valueOf(100_000) : exits,
                 start, record, pings, scale == null ? List.of() : scale, analyze, Durations.parse(duration), cpu, rounds, compiler, json);
-        if (plan.json() != null && plan.json().getParent() != null && !java.nio.file.Files.isDirectory(plan.json().toAbsolutePath().getParent())) {
-            throw new UsageException("--json: no directory " + plan.json().toAbsolutePath().getParent());
-        }
+        if (plan.json() != null) OutputFiles.requireWritable(plan.json(), "--json"); // now, not after the benchmarks ran
         // Each --scale and --start count is as many VMs at once as a run's --vms: refused here, not after minutes of creation.
+        long spinRam = HostLimits.residentRam(dev.jkvm.guest.GuestCatalog.builtInManifest("spin").memory());
         for (int n : plan.scale()) {
-            HostLimits.requireRoomFor("--scale", n);
+            HostLimits.requireRoomFor("--scale", n, n * spinRam);
             HostLimits.requireThreadsFor(n);
         }
-        if (plan.start() != null) HostLimits.requireRoomFor("--start", plan.start());
+        if (plan.start() != null) HostLimits.requireRoomFor("--start", plan.start(), plan.start() * spinRam);
         if (!plan.needsNoKvm()) {
             if (sandbox.shouldDelegate()) return sandbox.delegate(spec, out, List.of());
             dev.jkvm.kvm.KvmAvailability.ensureUsable();
         }
-        BenchSuites.run(plan, out);
+        try {
+            BenchSuites.run(plan, out);
+        } catch (BenchSuites.JsonNotWritten e) {
+            spec.commandLine().getErr().println("jkvm: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return ExitCodes.INTERNAL;
+        }
         return ExitCodes.OK;
     }
 }

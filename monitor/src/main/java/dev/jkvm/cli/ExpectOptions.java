@@ -6,9 +6,7 @@ import dev.jkvm.analysis.expect.ExpectationSyntaxException;
 import dev.jkvm.analysis.expect.JunitXml;
 import dev.jkvm.analysis.expect.Verdict;
 import dev.jkvm.util.UsageException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +33,7 @@ final class ExpectOptions {
         for (String t : texts) out.add(parseOne(t));
         if (junit != null) {
             if (texts.isEmpty()) throw new UsageException("--junit writes the verdicts of --expect: give at least one --expect");
-            requireWritable(junit, "--junit");
+            OutputFiles.requireWritable(junit, "--junit");
         }
         return out;
     }
@@ -75,25 +73,8 @@ final class ExpectOptions {
         return verdicts.stream().anyMatch(v -> !v.passed());
     }
 
-    static void writeJunit(Path file, List<JunitXml.Suite> suites) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) Files.createDirectories(parent);
-            Files.writeString(file, JunitXml.render(suites));
-        } catch (IOException e) {
-            throw new UsageException("cannot write " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** A usage error unless {@code file} can be written: its nearest existing directory is writable, and it is not a directory. */
-    static void requireWritable(Path file, String option) {
-        if (file.toString().isEmpty()) throw new UsageException(option + " needs a file name");
-        if (Files.isDirectory(file)) throw new UsageException(option + " " + file + " is a directory; give a file name such as " + file.resolve("junit.xml"));
-        Path p = file.toAbsolutePath().getParent();
-        while (p != null && !Files.exists(p)) p = p.getParent();
-        if (p == null) return;
-        if (!Files.isDirectory(p)) throw new UsageException("cannot write " + option + " " + file + ": " + p + " is not a directory");
-        if (!Files.isWritable(p)) throw new UsageException("cannot write " + option + " " + file + ": " + p + " is not writable");
+    static void writeJunit(Path file, List<JunitXml.Suite> suites) throws OutputFiles.OutputNotWritten {
+        OutputFiles.write(file, JunitXml.render(suites), "--junit");
     }
 
     /** An expectation's syntax error as a usage error: one line with the reason and column, then the text and a caret. */

@@ -24,20 +24,25 @@ final class HostLimits {
     /** Files the JVM, JFR, the recorder and /dev/kvm keep open besides the VMs. */
     static final long FDS_RESERVED = 256;
     /**
-     * Host memory one VM costs (measured 2026-11-26: 100 spinning VMs with --jfr and --cpu had 178 MB
-     * more RSS than 1 VM, ≈ 1.8 MiB each; KVM's kernel state is not in RSS, hence the round-up).
+     * Host memory one VM costs besides its guest RAM (measured 2026-11-26: 100 spinning VMs with --jfr
+     * and --cpu had 178 MB more RSS than 1 VM, ≈ 1.8 MiB each, about 0.9 MiB of it the guest RAM then
+     * faulted in; KVM's kernel state is not in RSS, hence the round-up).
      */
-    static final long BYTES_PER_VM = 2L << 20;
+    static final long BYTES_PER_VM = 1L << 20;
+
+    /** The guest RAM a VM of {@code memory} bytes holds resident from its start: written in up to the prefault limit. */
+    static long residentRam(long memory) {
+        return Math.min(memory, dev.jkvm.kvm.GuestMemory.PREFAULT_LIMIT);
+    }
 
     private HostLimits() {}
 
-    /** Fails with a usage error naming the limit when {@code vms} VMs cannot fit on this host. */
-    static void requireRoomFor(long vms) {
-        requireRoomFor("--vms", vms);
-    }
-
-    /** As {@link #requireRoomFor(long)}, for a count given with {@code option} (e.g. bench's --scale). */
-    static void requireRoomFor(String option, long vms) {
+    /**
+     * Fails with a usage error naming the limit when {@code vms} VMs, whose guest RAM comes to
+     * {@code guestRam} bytes resident (see {@link #residentRam}), cannot fit on this host; {@code
+     * option} is what gave the count (--vms, bench's --scale).
+     */
+    static void requireRoomFor(String option, long vms, long guestRam) {
         OptionalLong files = openFileLimit();
         if (files.isPresent()) {
             long max = (files.getAsLong() - FDS_RESERVED) / FDS_PER_VM;
@@ -49,11 +54,14 @@ final class HostLimits {
         }
         OptionalLong available = memAvailable();
         if (available.isPresent()) {
-            long max = available.getAsLong() / BYTES_PER_VM;
-            if (vms > max) {
+            long needed = vms * BYTES_PER_VM + guestRam;
+            if (needed > available.getAsLong()) {
+                long perVm = needed / Math.max(1, vms);
                 throw new UsageException(String.format(
-                        "%s %d needs about %d MiB of host memory (%d KiB per VM) but %d MiB is available: at most %d VMs here",
-                        option, vms, vms * BYTES_PER_VM >> 20, BYTES_PER_VM >> 10, available.getAsLong() >> 20, max));
+                        "%s %d needs about %d MiB of host memory (%d KiB per VM: its guest RAM, written in before the start up to %d MiB,"
+                                + " and %d KiB besides) but %d MiB is available: at most %d such VMs here; run fewer or give them less --memory",
+                        option, vms, needed >> 20, perVm >> 10, dev.jkvm.kvm.GuestMemory.PREFAULT_LIMIT >> 20, BYTES_PER_VM >> 10,
+                        available.getAsLong() >> 20, available.getAsLong() / Math.max(1, perVm)));
             }
         }
     }

@@ -91,23 +91,39 @@ final class RegressCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>();
         List<JunitXml.Suite> suites = new ArrayList<>();
         long t0 = System.nanoTime();
-        for (int i = 0; i < plan.size(); i++) {
-            Planned p = plan.get(i);
-            String tag = "regress: [" + (i + 1) + "/" + plan.size() + "] " + p.name();
-            term.println(tag + " ...");
+        Result stopped = null;
+        try {
+            for (int i = 0; i < plan.size() && stopped == null; i++) {
+                Planned p = plan.get(i);
+                String tag = "regress: [" + (i + 1) + "/" + plan.size() + "] " + p.name();
+                term.println(tag + " ...");
+                term.flush();
+                Result r = runOne(p, term, err, suites);
+                if (r.stopped()) {
+                    stopped = r;
+                    term.printf(Locale.ROOT, "%s: stopped by a signal after %.1f s; the report below has the %d experiment%s that ran before it%n",
+                            tag, r.seconds(), results.size(), results.size() == 1 ? "" : "s");
+                    break;
+                }
+                results.add(r);
+                term.printf(Locale.ROOT, "%s: %s, %d passed, %d failed%s, %.1f s%n", tag, r.code() == ExitCodes.OK ? "ok" : "FAILED (exit " + r.code() + ")",
+                        r.passed(), r.failed(), p.baseline() == null ? "" : ", " + r.regressions() + " regressions", r.seconds());
+                term.flush();
+            }
+            // Also when a signal stopped the suite: what ran is reported, in the files CI reads too.
+            ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
+            String table = table(results, (System.nanoTime() - t0) / 1e9);
+            if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size()) + " of " + plan.size() + " experiments did not run to the end\n";
+            term.print(table);
+            OutputFiles.write(out.resolve("summary.txt"), table, "regress's summary");
+        } catch (OutputFiles.OutputNotWritten e) {
             term.flush();
-            Result r = runOne(p, term, err, suites);
-            if (r.stopped()) return r.code();
-            results.add(r);
-            term.printf(Locale.ROOT, "%s: %s, %d passed, %d failed%s, %.1f s%n", tag, r.code() == ExitCodes.OK ? "ok" : "FAILED (exit " + r.code() + ")",
-                    r.passed(), r.failed(), p.baseline() == null ? "" : ", " + r.regressions() + " regressions", r.seconds());
-            term.flush();
+            err.println("jkvm: " + e.getMessage());
+            err.flush();
+            return stopped != null ? stopped.code() : ExitCodes.INTERNAL;
         }
-        ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
-        String table = table(results, (System.nanoTime() - t0) / 1e9);
-        term.print(table);
-        write(out.resolve("summary.txt"), table);
         term.flush();
+        if (stopped != null) return stopped.code();
         int worst = ExitCodes.OK;
         for (Result r : results) worst = worse(worst, r.code());
         return worst;
@@ -123,6 +139,14 @@ final class RegressCommand implements Callable<Integer> {
             throw new UsageException("cannot list " + dir + ": " + e.getMessage());
         }
         if (files.isEmpty()) throw new UsageException(dir + " has no *" + SUFFIX + " experiment files");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + " is not a directory; give the directory for the evidence");
+        for (Path f : files) {
+            String name = f.getFileName().toString();
+            name = name.substring(0, name.length() - SUFFIX.length());
+            if (OWN_FILES.contains(name)) {
+                throw new UsageException(f + ": an experiment may not be named " + name + ", a file regress writes into --out itself; rename it");
+            }
+        }
         if (baseline != null) {
             if (!Files.isDirectory(baseline)) throw new UsageException("--baseline " + baseline + " is not a directory (give an earlier --out directory)");
             if (baseline.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
@@ -167,8 +191,12 @@ final class RegressCommand implements Callable<Integer> {
             }
             plan.add(new Planned(name, f, run, expectations, s, base, note));
         }
+        OutputFiles.requireWritable(out.resolve("summary.txt"), "--out");
         return plan;
     }
+
+    /** What regress writes into --out beside the experiments' directories. */
+    private static final java.util.Set<String> OWN_FILES = java.util.Set.of("junit.xml", "summary.txt");
 
     /** Runs one experiment and writes its evidence. */
     private Result runOne(Planned p, PrintWriter term, PrintWriter err, List<JunitXml.Suite> suites) throws Exception {
@@ -254,11 +282,7 @@ final class RegressCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static void write(Path file, String text) {
-        try {
-            Files.writeString(file, text);
-        } catch (IOException e) {
-            throw new UsageException("cannot write " + file + ": " + e.getMessage());
-        }
+    private static void write(Path file, String text) throws OutputFiles.OutputNotWritten {
+        OutputFiles.write(file, text, "regress's evidence");
     }
 }

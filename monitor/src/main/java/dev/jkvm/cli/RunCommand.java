@@ -18,7 +18,9 @@ import dev.jkvm.linux.LinuxGuests;
 import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.SuddenExit;
+import dev.jkvm.util.DistinctFiles;
 import dev.jkvm.util.UsageException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,6 +141,9 @@ final class RunCommand implements Callable<Integer> {
         // one (the recording's writability check creates and removes a file).
         try (StopSignals signals = StopSignals.install(err)) {
             List<Expectation> expectations = expect.parse();
+            if (jfr == null && expectations.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--profile")) {
+                throw new UsageException("--profile " + profile + " chooses what --jfr records, and nothing is recorded: give --jfr FILE too");
+            }
             ExperimentSpec experiment = toSpec();
             if (sandbox.shouldDelegate()) {
                 signals.close(); // the sandbox's process handles the signals itself
@@ -154,7 +159,7 @@ final class RunCommand implements Callable<Integer> {
                 return ExitCodes.signalled(signals.received());
             }
             // Expectations are judged on the recording: without --jfr it goes to a temporary file, deleted at the end.
-            Path temporary = expectations.isEmpty() || jfr != null ? null : Files.createTempFile("jkvm-expect-", ".jfr");
+            Path temporary = expectations.isEmpty() || jfr != null ? null : expectationsRecording();
             if (temporary != null) SuddenExit.deleteOnHalt(temporary);
             try {
                 Path recording = temporary != null ? temporary : jfr;
@@ -163,11 +168,20 @@ final class RunCommand implements Callable<Integer> {
                 if (expectations.isEmpty() || outcome.stopped() || outcome.report().recordingProblem() != null) return outcome.code();
                 List<Verdict> verdicts = judge(expectations, recording);
                 ExpectOptions.print(out, verdicts);
+                int code = outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
                 if (expect.junit != null) {
                     String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
-                    ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+                    try {
+                        ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+                    } catch (OutputFiles.OutputNotWritten e) {
+                        // Checked before the run, so the disk filled or failed since: said, and a clean
+                        // run fails; a guest's fault or a failed expectation keeps its own code.
+                        err.println("jkvm: " + e.getMessage());
+                        err.flush();
+                        if (code == ExitCodes.OK) code = ExitCodes.INTERNAL;
+                    }
                 }
-                return outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
+                return code;
             } finally {
                 if (temporary != null) {
                     Files.deleteIfExists(temporary);
@@ -179,6 +193,16 @@ final class RunCommand implements Callable<Integer> {
 
     /** How a run here ended: its exit code (before expectations), its report, whether a signal stopped it, its wall time. */
     record Outcome(int code, ExperimentReport report, boolean stopped, double seconds) {}
+
+    /** The temporary file a run with --expect and without --jfr records into; a usage error when java.io.tmpdir takes none. */
+    private static Path expectationsRecording() {
+        try {
+            return Files.createTempFile("jkvm-expect-", ".jfr");
+        } catch (IOException e) {
+            throw new UsageException("--expect without --jfr records into a temporary file, and " + System.getProperty("java.io.tmpdir")
+                    + " takes none (" + dev.jkvm.util.IoErrors.reason(e) + "); give --jfr FILE or JKVM_JAVA_OPTS=-Djava.io.tmpdir=DIR");
+        }
+    }
 
     /** Runs the experiment in this process (KVM usable here) under its own signal handlers (`jkvm regress`: one run after another). */
     Outcome runHere(ExperimentSpec experiment, PrintWriter out, PrintWriter err, boolean statusLine) throws InterruptedException {
@@ -195,7 +219,15 @@ final class RunCommand implements Callable<Integer> {
         signals.forwardTo(run::requestStop);
         ExperimentReport report;
         try (ForeignHogs hogs = foreignHogs == 0 ? ForeignHogs.none() : ForeignHogs.start(foreignHogs, cpu)) {
-            report = run.run();
+            try {
+                report = run.run();
+            } catch (Experiment.StoppedBeforeAnyVm e) {
+                err.println("jkvm: " + (signals.received() != null ? signals.received().name() : "a stop")
+                        + " before any VM was created: nothing started, nothing recorded");
+                err.flush();
+                int code = signals.received() != null ? ExitCodes.signalled(signals.received()) : ExitCodes.INTERNAL;
+                return new Outcome(code, null, true, (System.nanoTime() - t0) / 1e9);
+            }
             if (!report.vms().isEmpty()) ArchiveTraining.guestsRan();
             hogs.close(); // before the summary, which says how long they ran
             printSummary(out, report);
@@ -244,7 +276,7 @@ final class RunCommand implements Callable<Integer> {
             String bad = GuestLayout.memoryProblem(mem);
             if (bad != null) throw new UsageException("--memory " + bad + ", got " + memory);
         }
-        HostLimits.requireRoomFor(n);
+        HostLimits.requireRoomFor("--vms", n, 0); // before a spec is made for each VM: --vms 99999999 is refused at once
         Map<Integer, Integer> niceByVm = new LinkedHashMap<>();
         nice.forEach((k, v) -> {
             if (!k.matches("vm\\d+")) throw new UsageException("--nice takes vmI=K (e.g. vm1=5), got '" + k + "=" + v + "'");
@@ -261,9 +293,10 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageException("--foreign-hog takes 0 to " + ForeignHogs.MAX + " processes, got " + foreignHogs);
         }
         if (foreignHogs > 0 && cpu == null) throw new UsageException("--foreign-hog needs --cpu C: the hogs share the experiment CPU with the VMs");
+        requireDistinctFiles(recording, n);
         if (recording != null) JfrSession.requireWritable(recording);
         if (serialCap != null && serialOut == null) throw new UsageException("--serial-cap limits the files of --serial-out DIR; give --serial-out too");
-        if (serialOut != null) SerialLog.requireUsable(serialOut, serialCapBytes());
+        if (serialOut != null) SerialLog.requireUsable(serialOut, serialCapBytes(), n);
         OptionalLong memOverride = mem == null ? OptionalLong.empty() : OptionalLong.of(mem);
         Map<String, GuestImage> images = new LinkedHashMap<>();
         List<ExperimentSpec.VmSpec> specs = new ArrayList<>();
@@ -282,6 +315,10 @@ final class RunCommand implements Callable<Integer> {
                     arg != null ? arg : image.manifest().arg().orElse(0), niceByVm.get(i),
                     vcpusByVm.getOrDefault(i, image.manifest().vcpus())));
         }
+        if (initrd != null && specs.stream().noneMatch(v -> v.guest().linux() != null)) {
+            throw new UsageException("--initrd is for a Linux kernel (--guest linux or a bzImage), and no VM here boots one");
+        }
+        HostLimits.requireRoomFor("--vms", n, specs.stream().mapToLong(v -> HostLimits.residentRam(v.memory())).sum());
         HostLimits.requireFilesFor(n, specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
         HostLimits.requireThreadsFor(specs.stream().mapToLong(ExperimentSpec.VmSpec::vcpus).sum());
         Duration d = duration == null ? null : Durations.parse(duration);
@@ -289,6 +326,24 @@ final class RunCommand implements Callable<Integer> {
         ExperimentSpec s = new ExperimentSpec(specs, d, cpu == null ? OptionalInt.empty() : OptionalInt.of(cpu), recording, profile, !quiet);
         Experiment.validate(s);
         return s;
+    }
+
+    /** A usage error when the recording, --junit or a VM's serial file would overwrite an input or each other. */
+    private void requireDistinctFiles(Path recording, int n) {
+        DistinctFiles files = new DistinctFiles();
+        for (String g : guests) {
+            Path image = Path.of(g);
+            if (g.isEmpty() || !Files.isRegularFile(image)) continue; // a built-in guest's name
+            files.input(image, "the guest image");
+            Path manifest = dev.jkvm.guest.GuestCatalog.siblingManifest(image);
+            if (Files.isRegularFile(manifest)) files.input(manifest, "the guest's manifest");
+        }
+        if (initrd != null && !initrd.toString().isEmpty()) files.input(initrd, "the --initrd");
+        if (recording != null && recording.equals(jfr)) files.output(recording, "--jfr");
+        if (expect.junit != null && !expect.junit.toString().isEmpty()) files.output(expect.junit, "--junit");
+        if (serialOut != null && !serialOut.toString().isEmpty()) {
+            for (int i = 0; i < n; i++) files.output(SerialLog.fileOf(serialOut, "vm" + i), "vm" + i + "'s --serial-out file");
+        }
     }
 
     /** Console lines shown after a faulted guest's summary. */

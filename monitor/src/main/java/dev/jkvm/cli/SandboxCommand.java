@@ -90,6 +90,26 @@ public final class SandboxCommand implements Callable<Integer> {
     OutputStream commandOut = new FileOutputStream(FileDescriptor.out);
     OutputStream commandErr = new FileOutputStream(FileDescriptor.err);
 
+    private static void requireReadableFile(Path file, String option) {
+        if (file == null) return;
+        if (!Files.exists(file)) throw new UsageException(option + " " + file + ": no such file");
+        if (!Files.isRegularFile(file)) throw new UsageException(option + " " + file + " is not a regular file");
+        if (!Files.isReadable(file)) throw new UsageException(option + " " + file + ": permission denied");
+    }
+
+    /** A usage error unless {@code dir} is (or can be made) a directory the sandbox can write into; makes it. */
+    private static void requireUsableDirectory(Path dir, String option) {
+        if (dir == null) return;
+        if (dir.toString().isEmpty()) throw new UsageException(option + " needs a directory");
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new UsageException(option + " " + dir + " is not a directory");
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".jkvm-probe-", ""));
+        } catch (java.io.IOException e) {
+            throw new UsageException("cannot write into " + option + " " + dir + ": " + dev.jkvm.util.IoErrors.reason(e));
+        }
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -106,6 +126,11 @@ public final class SandboxCommand implements Callable<Integer> {
         if (initrd != null && kernel == null) {
             throw new UsageException("--initrd needs --kernel too (the generated initramfs matches the cached kernel only)");
         }
+        // Checked here, not when QEMU or the cache first touches them (then an "unavailable" exit 3 naming only the path).
+        requireReadableFile(kernel, "--kernel");
+        requireReadableFile(initrd, "--initrd");
+        requireUsableDirectory(output, "--output");
+        requireUsableDirectory(cache, "--cache");
         var cause = Sandbox.unavailabilityCause();
         if (cause.isPresent()) {
             err.println("jkvm sandbox: " + cause.get());

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * One VM's whole serial output in a file of its own ({@code --serial-out DIR}: {@code DIR/vm0.serial}),
@@ -42,16 +44,23 @@ public final class SerialLog implements AutoCloseable {
         return dir.resolve(vmName + ".serial");
     }
 
-    /** Creates (or empties) {@code file}. */
+    /**
+     * Creates (or empties) {@code file}. A symbolic link there is refused (ELOOP), never followed: as
+     * root, following one would overwrite whatever file it points to.
+     */
     public static SerialLog open(Path file, long cap) throws IOException {
-        return new SerialLog(file, cap, new BufferedOutputStream(Files.newOutputStream(file), BUFFER));
+        return new SerialLog(file, cap, new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), BUFFER));
     }
 
     /**
      * Fails with a usage error, before anything starts, when {@code dir} cannot hold the output files
-     * or {@code cap} is out of bounds. Creates {@code dir} when missing.
+     * or {@code cap} is out of bounds, or when one of the files of VMs vm0 to vm{@code vms - 1} is there
+     * but cannot be one (a directory, a FIFO, a device, a symbolic link, a file not writable): found
+     * only when that VM opened it, the run failed after emptying the files before it. Creates
+     * {@code dir} when missing.
      */
-    public static void requireUsable(Path dir, long cap) {
+    public static void requireUsable(Path dir, long cap, int vms) {
         if (cap < 1 || cap > MAX_CAP) {
             throw new UsageException("--serial-cap must be between 1 byte and " + Sizes.format(MAX_CAP) + ", got " + cap + " bytes");
         }
@@ -66,6 +75,17 @@ public final class SerialLog implements AutoCloseable {
             Files.delete(probe);
         } catch (IOException e) {
             throw new UsageException("cannot write serial output into " + dir + ": " + IoErrors.reason(e) + "; choose another --serial-out directory");
+        }
+        for (int i = 0; i < vms; i++) {
+            Path file = fileOf(dir, "vm" + i);
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) continue;
+            String problem = Files.isSymbolicLink(file) ? "a symbolic link (not followed)"
+                    : Files.isDirectory(file) ? "a directory"
+                    : !Files.isRegularFile(file) ? "not a regular file"
+                    : !Files.isWritable(file) ? "not writable" : null;
+            if (problem != null) {
+                throw new UsageException("--serial-out " + dir + ": " + file + " is " + problem + "; remove it or choose another --serial-out directory");
+            }
         }
     }
 

@@ -124,6 +124,9 @@ public final class Experiment {
                     return VmInstance.create(kvm, cpuid, i, vm.guest(), vm.memory(), vm.arg(), vm.vcpus(), serialOut, openSerialLog(i),
                             kvmStats);
                 }, () -> stopRequest != null, vms);
+                // Stopped before one VM was made: there is nothing to run, stop or record (the recording,
+                // never dumped, is discarded as the try closes it).
+                if (vms.isEmpty() && stopRequest != null) throw new StoppedBeforeAnyVm(stopRequest);
                 setUp = new ExperimentReport.SetUp(began, System.nanoTime() - creating, null);
                 warmup.await(() -> stopRequest != null); // before any vCPU thread or the recorder starts
             }
@@ -250,6 +253,13 @@ public final class Experiment {
             if (problem != null) out.println(problem);
         }
         out.flush();
+    }
+
+    /** A stop was requested while the VMs were being made, before the first one was: nothing ran, nothing is recorded. */
+    public static final class StoppedBeforeAnyVm extends RuntimeException {
+        StoppedBeforeAnyVm(String why) {
+            super(why);
+        }
     }
 
     /** When every VM's guest could run: from the gate's opening to the one stop instant (0: the guests ended themselves). */

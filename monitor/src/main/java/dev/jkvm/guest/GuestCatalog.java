@@ -197,7 +197,8 @@ public final class GuestCatalog {
         return GuestManifest.parse(text, manifestPath.toString());
     }
 
-    private static Path siblingManifest(Path image) {
+    /** The manifest a user's image {@code foo.bin} has beside it: {@code foo.manifest}. */
+    public static Path siblingManifest(Path image) {
         String file = image.getFileName().toString();
         int dot = file.lastIndexOf('.');
         String base = dot > 0 ? file.substring(0, dot) : file;

@@ -67,11 +67,27 @@ public final class JfrSession {
         }
         try {
             if (parent != null) Files.createDirectories(parent);
-            boolean existed = Files.exists(file);
-            try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                // Opened for writing without changing it: the place is writable.
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // A FIFO or a device is written in place at the end. Not opened now: opening a FIFO
+                // waits for a reader, and the reader would see this open's close as the end.
+                if (!Files.isWritable(file)) throw new java.nio.file.AccessDeniedException(file.toString());
+            } else {
+                boolean existed = Files.exists(file);
+                try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                    // Opened for writing without changing it: the place is writable.
+                }
+                if (!existed) Files.deleteIfExists(file);
             }
-            if (!existed) Files.deleteIfExists(file);
+            // The recording is written under a hidden name beside it and the timeline spills there too:
+            // a file that may be rewritten in a directory that takes no new files fails here, not after the run.
+            Path spill = JkvmTimeline.spillFile(file);
+            try {
+                Files.newOutputStream(spill, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                Files.delete(spill);
+            } catch (IOException e) {
+                throw new UsageException("cannot write the recording to " + file + ": cannot create files in " + spill.getParent() + " ("
+                        + IoErrors.reason(e) + "), where the recording is put together before it takes its name; choose another --jfr path");
+            }
         } catch (IOException e) {
             throw new UsageException("cannot write the recording to " + file + ": " + IoErrors.reason(e) + "; choose another --jfr path");
         }
@@ -134,19 +150,37 @@ public final class JfrSession {
         }
     }
 
-    /** A device or pipe (/dev/null, /dev/full, a FIFO) cannot be renamed onto: written directly, nothing kept on failure. */
+    /**
+     * A device or pipe (/dev/null, /dev/full, a FIFO) cannot be renamed onto, and JFR's dump cannot
+     * write into a FIFO (it seeks): the whole recording, timeline appended, is put together in
+     * java.io.tmpdir and then copied into {@code file}. When the copy fails the whole recording stays
+     * there and the error says where.
+     */
     private static void writeInPlace(Recording r, JkvmTimeline timeline, Path file, PrintWriter out) {
+        Path part = Path.of(System.getProperty("java.io.tmpdir")).resolve(hiddenPart(file).getFileName());
+        SuddenExit.deleteOnHalt(part);
+        boolean whole = false;
         try {
             r.stop();
-            r.dump(file);
-            out.printf("jkvm: recording written to %s (not a regular file: without the events at their kernel time)%n", file);
+            r.dump(part);
+            JkvmTimeline.Appended appended = timeline == null ? null : timeline.appendTo(part);
+            whole = true;
+            try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
+                Files.copy(part, o);
+            }
+            out.printf("jkvm: recording written to %s (%d KiB%s)%n", file, Files.size(part) >> 10,
+                    appended == null ? "" : ", " + appended.events() + " events at their kernel time appended");
             out.flush();
-        } catch (IOException | IllegalStateException e) {
+            deleteQuietly(part);
+        } catch (IOException | RuntimeException e) {
             String reason = e instanceof IOException io ? IoErrors.reason(io) : String.valueOf(e.getMessage());
-            throw new NotWritten("the recording was not written to " + file + ": " + reason);
+            if (!whole) deleteQuietly(part);
+            throw new NotWritten("the recording was not written to " + file + ": " + reason
+                    + (whole ? "; the whole recording is in " + part : ""));
         } finally {
             r.close();
             if (timeline != null) timeline.close();
+            SuddenExit.forget(part);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.jkvm.jfr.timeline.TimelineThread;
 import dev.jkvm.jfr.timeline.TimelineType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -48,8 +49,7 @@ public final class JkvmTimeline implements AutoCloseable {
      */
     public static JkvmTimeline open(jdk.jfr.Recording recording, Path file) {
         ClockMapping.enableOn(recording);
-        Path abs = file.toAbsolutePath();
-        Path spill = abs.resolveSibling("." + abs.getFileName() + ".timeline-" + ProcessHandle.current().pid());
+        Path spill = spillFile(file);
         try {
             JkvmTimeline t = new JkvmTimeline(TimelineChunk.open(spill));
             ClockMapping.mark();
@@ -57,6 +57,18 @@ public final class JkvmTimeline implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the timeline spill file " + spill, e);
         }
+    }
+
+    /**
+     * Where the timeline of a run recorded to {@code file} spills: a hidden file beside it, or in
+     * java.io.tmpdir when {@code file} is not a regular file (a FIFO or a device, whose directory,
+     * such as /dev, is no place for it).
+     */
+    public static Path spillFile(Path file) {
+        Path abs = file.toAbsolutePath();
+        String name = "." + abs.getFileName() + ".timeline-" + ProcessHandle.current().pid();
+        if (Files.exists(abs) && !Files.isRegularFile(abs)) return Path.of(System.getProperty("java.io.tmpdir")).resolve(name);
+        return abs.resolveSibling(name);
     }
 
     /** Call just before the recording stops: a second clock reference, so the mapping's drift is measured. */

@@ -32,7 +32,7 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /** RAM up to this size is faulted in before the guest runs; larger guests fault on demand. */
-    static final long PREFAULT_LIMIT = 64L << 20;
+    public static final long PREFAULT_LIMIT = 64L << 20;
 
     /**
      * Faults in every page of RAM (up to {@link #PREFAULT_LIMIT}) from the calling thread, keeping its

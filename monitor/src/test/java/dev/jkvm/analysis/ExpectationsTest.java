@@ -137,6 +137,8 @@ class ExpectationsTest {
         "share(vm0/x) > 1                | 10 | a vCPU number after '/'",
         "slice.p99 < 1ms * 2ms           | 16 | a time times a time",
         "slice.p99 < 2 / 1ms             | 14 | a number divided by a time",
+        "fairness >= 1/0                 | 13 | division by zero",
+        "slice.p99 < 4ms / 0.0           | 16 | division by zero",
         "ratio(vm0, vm1) > 3:0           | 20 | other than 0",
         "ratio(vm0, vm1) > 3:            | 20 | a number after ':'",
     })

@@ -276,6 +276,51 @@ class RecordingAnalysisTest {
         assertEquals(2, cli(out, "analyze", "--format", "xml", bogus.toString()));
     }
 
+    /**
+     * Two runs' recordings joined into one file (`cat a.jfr b.jfr`, a valid JFR file the JDK's tools
+     * read as one) are refused: their vCPUs of the same names would make one schedule of both, with
+     * a window over both runs. `jfr summary` counts both runs' summaries in it.
+     */
+    @Test
+    void recordingsOfTwoRunsJoinedIntoOneFileAreRefused(@TempDir Path dir) throws Exception {
+        byte[] one = Files.readAllBytes(record(dir));
+        Path joined = dir.resolve("joined.jfr");
+        Files.write(joined, one);
+        Files.write(joined, one, java.nio.file.StandardOpenOption.APPEND);
+        assertTrue(dev.jkvm.jfr.timeline.Readers.jfr("summary", joined.toString()).matches("(?s).*jkvm\\.RecorderSummary\\s+2\\s.*"),
+                "the JDK's tool reads both runs' summaries");
+        BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(joined));
+        assertTrue(e.getMessage().startsWith(joined + " holds the records of more than one run"), e.getMessage());
+        assertEquals(1, RecordingAnalysis.analyze(dir.resolve("synthetic.jfr")).vcpus().size(), "each alone is analyzed");
+    }
+
+    /**
+     * Damage that stops the JDK's parser before the first chunk's metadata leaves the stream no event
+     * at all: that is a corrupt file, as the JDK's own parser says, not "not a jkvm recording".
+     */
+    @Test
+    void damageBeforeAnyMetadataIsCorruptNotForeign(@TempDir Path dir) throws Exception {
+        byte[] bytes = Files.readAllBytes(varied().write(dir.resolve("whole.jfr"), 1));
+        int metadata = (int) java.nio.ByteBuffer.wrap(bytes).getLong(24); // the chunk header's offset of its metadata event
+        int corrupted = 0;
+        for (int at = metadata + 8; at < Math.min(bytes.length, metadata + 400) && corrupted < 8; at += 13) {
+            byte[] damaged = bytes.clone();
+            damaged[at] = (byte) 0x61;
+            Path f = Files.write(dir.resolve("damaged" + at + ".jfr"), damaged);
+            String parser;
+            try (jdk.jfr.consumer.RecordingFile in = new jdk.jfr.consumer.RecordingFile(f)) {
+                while (in.hasMoreEvents()) in.readEvent();
+                continue; // this byte did not matter to the parser
+            } catch (Exception | InternalError ex) {
+                parser = ex.getMessage();
+            }
+            corrupted++;
+            BadRecordingException e = assertThrows(BadRecordingException.class, () -> RecordingAnalysis.analyze(f));
+            assertTrue(e.getMessage().contains("is corrupt"), "byte " + at + " (the JDK's parser: " + parser + "): " + e.getMessage());
+        }
+        assertTrue(corrupted > 0, "no damage the JDK's parser noticed: the test proves nothing");
+    }
+
     /** Offsets of the chunks in a .jfr file's bytes (each header: "FLR\0", versions, then its size). */
     private static java.util.List<Integer> chunkStarts(byte[] bytes) {
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);

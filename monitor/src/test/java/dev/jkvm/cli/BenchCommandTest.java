@@ -19,7 +19,7 @@ class BenchCommandTest {
     void badCountsAreUsageErrors() {
         for (String[] args : new String[][] {{"bench", "--scale", "8,0"}, {"bench", "--start", "0"}, {"bench", "--exits", "0"},
             {"bench", "--record", "--pings", "0"}, {"bench", "--rounds", "0"}, {"bench", "--scale", "2", "--duration", "0s"},
-            {"bench", "--json", "/no/such/dir/x.json"}, {"bench", "--analyze", "/no/such/recording.jfr"}}) {
+            {"bench", "--json", "/dev/null/x.json"}, {"bench", "--json", "/proc/x.json"}, {"bench", "--analyze", "/no/such/recording.jfr"}}) {
             String[] r = run(args);
             assertEquals("2", r[0], String.join(" ", args) + ": " + r[1]);
             assertEquals(1, r[1].strip().lines().count(), String.join(" ", args) + ": " + r[1]);

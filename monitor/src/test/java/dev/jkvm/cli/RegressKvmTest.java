@@ -189,6 +189,34 @@ class RegressKvmTest {
         assertTrue(Files.readString(out.resolve("pair/timeline.html")).contains("vm1/0"));
     }
 
+    /**
+     * A signal during the second experiment stops the suite, and what ran before it is still reported
+     * where CI looks: the table, summary.txt and junit.xml (before, a SIGTERM left neither file).
+     */
+    @Test
+    void aSuiteStoppedByASignalReportsWhatRan(@TempDir Path dir) throws Exception {
+        Path suite = Files.createDirectories(dir.resolve("suite"));
+        Files.writeString(suite.resolve("a.args"), "--guest spin\n--vms 2\n--cpu " + CPU + "\n--duration 1s\n--expect \"lost == 0\"\n");
+        Files.writeString(suite.resolve("b.args"), "--guest spin\n--vms 2\n--cpu " + CPU + "\n--duration 60s\n--expect \"lost == 0\"\n");
+        Path out = dir.resolve("out");
+        try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.start(dir, "regress", suite.toString(), "--out", out.toString(),
+                "--no-sandbox")) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Files.exists(out.resolve("b/output.txt")) && System.nanoTime() < deadline) Thread.sleep(50);
+            Thread.sleep(1500); // b is running
+            p.signal("TERM");
+            int code = p.waitFor(30_000);
+            assertEquals(128 + 15, code, p.out() + p.err());
+            assertTrue(p.out().contains("regress: [2/2] b: stopped by a signal"), p.out());
+            assertTrue(p.out().contains("stopped by a signal: 1 of 2 experiments did not run to the end"), p.out());
+            String summary = Files.readString(out.resolve("summary.txt"));
+            assertTrue(summary.matches("(?s).*\\na\\s+1\\s+0\\s.*PASS.*"), summary);
+            Document all = xml(out.resolve("junit.xml"));
+            assertEquals(1, all.getElementsByTagName("testsuite").getLength(), "the experiment that ran");
+            assertEquals("a", ((Element) all.getElementsByTagName("testsuite").item(0)).getAttribute("name"));
+        }
+    }
+
     @Test
     void aBaselineOfAFairRunCatchesAnUnfairOne(@TempDir Path dir) throws Exception {
         String common = String.join("\n", "--guest spin", "--vms 2", "--cpu " + CPU, "--duration 2s", "--expect \"lost == 0\"", "");

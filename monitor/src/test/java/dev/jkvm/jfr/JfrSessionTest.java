@@ -60,8 +60,40 @@ class JfrSessionTest {
         StringWriter out = new StringWriter();
         JfrSession.NotWritten e = assertThrows(JfrSession.NotWritten.class,
                 () -> JfrSession.write(busyRecording(file), null, file, new PrintWriter(out)));
-        assertEquals("the recording was not written to /dev/full: No space left on device", e.getMessage());
+        assertTrue(e.getMessage().startsWith("the recording was not written to /dev/full: No space left on device; the whole recording is in "),
+                e.getMessage());
+        Path kept = Path.of(e.getMessage().substring(e.getMessage().lastIndexOf(" in ") + 4));
+        try {
+            assertFalse(RecordingFile.readAllEvents(kept).isEmpty(), "the kept copy is a whole recording");
+        } catch (java.io.IOException io) {
+            throw new AssertionError(io);
+        } finally {
+            try {
+                Files.deleteIfExists(kept);
+            } catch (java.io.IOException ignored) {
+                // a leftover in java.io.tmpdir only
+            }
+        }
         assertEquals("", out.toString(), "nothing claims success");
+    }
+
+    /**
+     * A FIFO takes the whole recording, as `cat` on its other end reads it. JFR's own dump cannot
+     * write into one (it seeks: "Illegal seek"), and the writability check used to open it, which a
+     * reader took for the end of the data.
+     */
+    @Test
+    void aFifoGetsTheWholeRecording(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("rec.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        JfrSession.requireWritable(fifo); // must neither block nor reach a reader
+        Path copy = dir.resolve("copy.jfr");
+        Process cat = new ProcessBuilder("sh", "-c", "cat < '" + fifo + "' > '" + copy + "'").start();
+        StringWriter out = new StringWriter();
+        JfrSession.write(busyRecording(fifo), null, fifo, new PrintWriter(out));
+        assertEquals(0, cat.waitFor());
+        assertTrue(out.toString().startsWith("jkvm: recording written to " + fifo), out.toString());
+        assertFalse(RecordingFile.readAllEvents(copy).isEmpty(), "what came out of the FIFO is a recording the JDK reads");
     }
 
     @Test

@@ -97,6 +97,8 @@ final class Parser {
             boolean divide = op.kind() == Token.Kind.SLASH;
             if (q.isTime() && right.isTime() && !divide) throw error(op, "a time times a time is not a time");
             if (!q.isTime() && right.isTime() && divide) throw error(op, "a number divided by a time is a rate, which no metric is");
+            // Only literals are known now (N is at least 1): a bound that divides by zero could never be judged.
+            if (divide && right instanceof Quantity.Literal l && l.number() == 0) throw error(op, "division by zero");
             q = new Quantity.Product(q, divide, right, op.position());
         }
         depth--;
