@@ -118,9 +118,13 @@ public record GuestManifest(
                 default -> throw new InvalidGuestException(source + ": 'irqchip' must be none or kernel, not '" + kv.get("irqchip") + "'");
             };
             String expectExit = kv.getOrDefault("expect-exit", "halt");
+            if (!expectExit.matches("halt|shutdown|never|status:\\d{1,10}")) {
+                throw new InvalidGuestException(source + ": 'expect-exit' must be halt, shutdown, status:N or never, not '" + expectExit + "'");
+            }
             if (irqchip == Irqchip.KERNEL && expectExit.equals("halt")) {
                 // KVM's in-kernel LAPIC handles HLT itself (the vCPU sleeps), so jkvm never sees it.
-                throw new InvalidGuestException(source + ": a guest with 'irqchip = kernel' cannot end with halt (HLT sleeps in KVM); use status:N or never");
+                throw new InvalidGuestException(source + ": a guest with 'irqchip = kernel' cannot end with halt (HLT sleeps in KVM)"
+                        + (kv.containsKey("expect-exit") ? "" : ", which 'expect-exit' means when left out") + "; set expect-exit = status:N or never");
             }
             long vcpus = kv.containsKey("vcpus") ? number(kv.get("vcpus"), "vcpus", source) : 1;
             if (vcpus < 1 || vcpus > MAX_VCPUS) {

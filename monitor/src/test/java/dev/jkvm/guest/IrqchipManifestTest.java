@@ -1,6 +1,7 @@
 package dev.jkvm.guest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +39,22 @@ class IrqchipManifestTest {
         InvalidGuestException e = assertThrows(InvalidGuestException.class,
                 () -> GuestManifest.parse(BASE + "irqchip = kernel\n", "t.manifest"));
         assertTrue(e.getMessage().contains("cannot end with halt"), e.getMessage());
+        assertTrue(e.getMessage().contains("which 'expect-exit' means when left out"), "the user wrote no halt: " + e.getMessage());
+        InvalidGuestException written = assertThrows(InvalidGuestException.class,
+                () -> GuestManifest.parse(BASE + "irqchip = kernel\nexpect-exit = halt\n", "t.manifest"));
+        assertFalse(written.getMessage().contains("left out"), written.getMessage());
+    }
+
+    @Test
+    void expectExitIsOneOfItsForms() {
+        for (String good : new String[] {"halt", "shutdown", "never", "status:0", "status:15"}) {
+            assertEquals(good, GuestManifest.parse(BASE + "expect-exit = " + good + "\n", "t.manifest").expectExit());
+        }
+        for (String bad : new String[] {"garbage", "status:", "status:x", "Halt"}) {
+            InvalidGuestException e = assertThrows(InvalidGuestException.class,
+                    () -> GuestManifest.parse(BASE + "expect-exit = " + bad + "\n", "t.manifest"));
+            assertEquals("t.manifest: 'expect-exit' must be halt, shutdown, status:N or never, not '" + bad + "'", e.getMessage());
+        }
     }
 
     @Test
