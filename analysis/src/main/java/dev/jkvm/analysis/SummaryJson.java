@@ -29,6 +29,8 @@ public final class SummaryJson {
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new BadRecordingException("no such file: " + file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadRecordingException(file + " is not an analysis.json: it is not UTF-8 text");
         } catch (IOException e) {
             throw BadRecordingException.unreadable(file, e);
         }

@@ -131,6 +131,9 @@ final class RegressCommand implements Callable<Integer> {
 
     /** Reads every experiment file and baseline; any mistake is a usage error before anything runs. */
     List<Planned> plan() {
+        if (Files.isRegularFile(dir)) {
+            throw new UsageException(dir + " is a file; regress takes the directory of *.args files (one experiment alone: jkvm run @" + dir + ")");
+        }
         if (!Files.isDirectory(dir)) throw new UsageException("no such directory of experiments: " + dir + " (give a directory of *.args files)");
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
@@ -164,6 +167,9 @@ final class RegressCommand implements Callable<Integer> {
             } catch (CommandLine.ParameterException e) {
                 throw new UsageException(f + ": " + e.getMessage());
             }
+            if (run.sandbox.force || run.sandbox.forbid) {
+                throw new UsageException(f + ": --sandbox and --no-sandbox choose where the whole suite runs; give them to regress, not to one experiment");
+            }
             List<Expectation> expectations = new ArrayList<>();
             for (String t : run.expect.texts) expectations.add(ExpectOptions.parseOne(t, f.toString()));
             run.quiet = true;
@@ -177,6 +183,9 @@ final class RegressCommand implements Callable<Integer> {
             String note = null;
             if (baseline != null) {
                 Path json = baseline.resolve(name).resolve("analysis.json");
+                if (Files.exists(json) && !Files.isRegularFile(json)) {
+                    throw new UsageException("--baseline: " + json + " is not a file (an earlier --out directory has analysis.json files)");
+                }
                 if (!Files.isRegularFile(json)) {
                     note = "no baseline (" + json + " not found)";
                 } else {

@@ -146,6 +146,25 @@ class OutputFilesTest {
     }
 
     @Test
+    void regressSaysWhatIsWrongWithItsDirectoriesAndFiles() throws Exception {
+        Path suite = Files.createDirectories(dir.resolve("suite"));
+        Path args = Files.writeString(suite.resolve("a.args"), "--guest hello\n--sandbox\n");
+        Path out = dir.resolve("out");
+        assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--no-sandbox").err(),
+                "a.args: --sandbox and --no-sandbox choose where the whole suite runs; give them to regress");
+        Files.writeString(args, "--guest hello\n");
+        assertContains(usageError("regress", args.toString(), "--no-sandbox").err(), "is a file; regress takes the directory of *.args files");
+        Path base = Files.createDirectories(dir.resolve("base/a"));
+        Files.write(base.resolve("analysis.json"), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1});
+        assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--baseline", base.getParent().toString(),
+                "--no-sandbox").err(), "is not an analysis.json: it is not UTF-8 text");
+        Files.delete(base.resolve("analysis.json"));
+        Files.createDirectory(base.resolve("analysis.json"));
+        assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--baseline", base.getParent().toString(),
+                "--no-sandbox").err(), "analysis.json is not a file");
+    }
+
+    @Test
     void theHostMemoryCheckCountsTheGuestRamWrittenIn() throws Exception {
         long available = HostLimits.memAvailable().orElseThrow();
         long perVm = (64L << 20) + HostLimits.BYTES_PER_VM;
