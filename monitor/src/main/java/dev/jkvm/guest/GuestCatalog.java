@@ -105,6 +105,9 @@ public final class GuestCatalog {
     /** Reads a file the user named, refusing one larger than {@code limit} before reading it. */
     public static byte[] readBounded(Path file, String what, long limit) {
         if (Files.isDirectory(file)) throw new UsageException(what + " " + file + " is a directory; give a file");
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new UsageException(what + " " + file + " is not a regular file (a device, pipe or socket); give a file");
+        }
         if (!Files.isRegularFile(file)) throw new UsageException(what + " file not found: " + file);
         try {
             long size = Files.size(file);

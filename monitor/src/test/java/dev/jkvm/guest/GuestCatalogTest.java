@@ -101,4 +101,14 @@ class GuestCatalogTest {
         assertEquals(0x10001b, g.entry());
         assertEquals(2, g.segments().size());
     }
+
+    @Test
+    void aDeviceOrPipeGivenAsAFileIsSaidToBeOneNotMissing() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.jkvm.util.UsageException.class,
+                () -> GuestCatalog.readBounded(java.nio.file.Path.of("/dev/zero"), "--initrd", 1 << 20));
+        org.junit.jupiter.api.Assertions.assertEquals("--initrd /dev/zero is not a regular file (a device, pipe or socket); give a file", e.getMessage());
+        var missing = org.junit.jupiter.api.Assertions.assertThrows(dev.jkvm.util.UsageException.class,
+                () -> GuestCatalog.readBounded(java.nio.file.Path.of("/no/such/initrd"), "--initrd", 1 << 20));
+        org.junit.jupiter.api.Assertions.assertEquals("--initrd file not found: /no/such/initrd", missing.getMessage());
+    }
 }
