@@ -1,6 +1,7 @@
 package dev.jkvm.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jkvm.analysis.jmc.JmcRecording;
@@ -39,6 +40,29 @@ class SmpAndWakeupAnalysisTest {
             });
         }
         return s;
+    }
+
+    /**
+     * An SMP VM's vCPU is named in an expectation as the tables name it (vm0/cpu1) or as vm0/1; before,
+     * the first was a syntax error and the second "not in the recording", so no per-vCPU metric of
+     * an SMP VM could be judged at all.
+     */
+    @Test
+    void expectationsNameAnSmpVmsVcpuAsTheTablesDo(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = schedule();
+        RunSummary r = RecordingAnalysis.analyze(s.write(dir.resolve("smp.jfr"), 1));
+        for (String name : List.of("vm0/cpu1", "vm0/1")) {
+            var v = dev.jkvm.analysis.expect.Expectation.parse(String.format(java.util.Locale.ROOT, "share(%s) within %.6f ± 0.001%%", name,
+                    s.shareOf("vm0/cpu1"))).evaluate(r);
+            assertTrue(v.passed(), v.line());
+            var count = dev.jkvm.analysis.expect.Expectation.parse("slice.count(" + name + ") == 4").evaluate(r);
+            assertTrue(count.passed(), count.line());
+        }
+        var whole = dev.jkvm.analysis.expect.Expectation.parse("slice.count(vm0) == 8").evaluate(r);
+        assertFalse(whole.passed(), "a VM of two vCPUs has no one slice count: " + whole.line());
+        assertTrue(whole.line().contains("name one (vm0/cpu0)"), whole.line());
+        var single = dev.jkvm.analysis.expect.Expectation.parse("slice.count(vm1/0) == 4").evaluate(r);
+        assertTrue(single.passed(), single.line());
     }
 
     @Test

@@ -179,7 +179,8 @@ public final class Metrics {
     }
 
     private static Object select(RunSummary r, String vm) {
-        List<RunSummary.VcpuSummary> out = r.vcpus().stream().filter(v -> v.vm().equals(vm) || v.name().equals(vm)).toList();
+        // A VM, or one vCPU as vm1/2: the parser writes vm1/cpu2 that way too (the tables' name of an SMP VM's vCPU).
+        List<RunSummary.VcpuSummary> out = r.vcpus().stream().filter(v -> v.vm().equals(vm) || (v.vm() + "/" + v.vcpu()).equals(vm)).toList();
         return out.isEmpty() ? null : new Selected(out);
     }
 

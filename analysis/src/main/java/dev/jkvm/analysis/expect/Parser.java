@@ -81,7 +81,11 @@ final class Parser {
         Token a = take(Token.Kind.NAME, "a VM name (vm0, vm1/0) or an exit reason (IO, HLT)");
         if (peek().kind() == Token.Kind.SLASH) {
             next++;
-            Token vcpu = take(Token.Kind.NUMBER, "a vCPU number after '/' (vm1/0)");
+            // vm1/cpu2 as the tables name a vCPU of an SMP VM, or vm1/2.
+            if (peek().kind() == Token.Kind.NAME && peek().text().matches("cpu\\d{1,9}")) {
+                return a.text() + "/" + Integer.parseInt(tokens.get(next++).text().substring(3));
+            }
+            Token vcpu = take(Token.Kind.NUMBER, "a vCPU number after '/' (vm1/0 or vm1/cpu0)");
             if (!vcpu.text().chars().allMatch(Character::isDigit) || vcpu.text().length() > 9) throw error(vcpu, "a vCPU number is a whole number");
             return a.text() + "/" + Integer.parseInt(vcpu.text());
         }
