@@ -332,11 +332,20 @@ public final class KvmSuite {
     static final class SandboxRunner {
         private SandboxRunner() {}
 
+        /**
+         * The sandbox's memory for the KVM suite: ThousandVmsStopKvmTest's 1,024 guests hold 4 GiB of RAM
+         * (written in before the start), so in the 4 GiB default the kernel's OOM killer ended the test
+         * JVM 38 minutes into the suite, and no result of any test came back (2026-11-27). QEMU maps
+         * guest memory on demand: the host gives only what the tests touch.
+         */
+        static final int SUITE_SANDBOX_MEMORY_MIB = 8192;
+
         static int run(List<String> command, Arguments a, Pass pass, PrintStream out) throws SandboxException {
             // The module's target/ is shared read-write so tests can write next to their classes;
             // the reports directory inside it doubles as the sandbox's output directory.
             Path target = a.testClasses().getParent();
             SandboxConfig cfg = SandboxConfig.defaults()
+                    .withMemoryMiB(SUITE_SANDBOX_MEMORY_MIB)
                     .withOutputDir(pass.reports())
                     .withShares(target == null ? List.of() : List.of(target))
                     .withTimeout(a.timeout())
