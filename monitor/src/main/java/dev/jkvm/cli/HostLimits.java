@@ -52,16 +52,20 @@ final class HostLimits {
                         option, vms, vms * FDS_PER_VM + FDS_RESERVED, FDS_PER_VM, files.getAsLong(), Math.max(0, max)));
             }
         }
-        OptionalLong available = memAvailable();
+        OptionalLong host = memAvailable();
+        java.util.Optional<dev.jkvm.host.CgroupMemory.Room> cgroup = dev.jkvm.host.CgroupMemory.live();
+        boolean byCgroup = cgroup.isPresent() && (host.isEmpty() || cgroup.get().bytes() < host.getAsLong());
+        OptionalLong available = byCgroup ? OptionalLong.of(cgroup.get().bytes()) : host;
         if (available.isPresent()) {
             long needed = vms * BYTES_PER_VM + guestRam;
             if (needed > available.getAsLong()) {
                 long perVm = needed / Math.max(1, vms);
                 throw new UsageException(String.format(
                         "%s %d needs about %d MiB of host memory (%d KiB per VM: its guest RAM, written in before the start up to %d MiB,"
-                                + " and %d KiB besides) but %d MiB is available: at most %d such VMs here; run fewer or give them less --memory",
+                                + " and %d KiB besides) but %d MiB is available%s: at most %d such VMs here; run fewer or give them less --memory",
                         option, vms, needed >> 20, perVm >> 10, dev.jkvm.kvm.GuestMemory.PREFAULT_LIMIT >> 20, BYTES_PER_VM >> 10,
-                        available.getAsLong() >> 20, available.getAsLong() / Math.max(1, perVm)));
+                        available.getAsLong() >> 20, byCgroup ? " within the memory cgroup " + cgroup.get().cgroup() + "'s limit" : "",
+                        available.getAsLong() / Math.max(1, perVm)));
             }
         }
     }
