@@ -79,23 +79,11 @@ public final class BenchSuites {
         for (String l : lines) out.println("bench: " + l);
         out.flush();
         if (plan.json() != null) {
-            try {
-                Files.writeString(plan.json(), Json.write(results));
-            } catch (IOException e) {
-                throw new JsonNotWritten("cannot write --json " + plan.json() + ": " + dev.jkvm.util.IoErrors.reason(e)
-                        + " (the results are printed above)");
-            }
+            dev.jkvm.util.OutputFile.write(plan.json(), Json.write(results), "--json");
             out.println("bench: results written to " + plan.json());
             out.flush();
         }
         return results;
-    }
-
-    /** The results ran and were printed but --json could not be written (checked before the run: the disk filled or failed since). */
-    public static final class JsonNotWritten extends RuntimeException {
-        JsonNotWritten(String message) {
-            super(message);
-        }
     }
 
     private static Map<String, Object> host() {

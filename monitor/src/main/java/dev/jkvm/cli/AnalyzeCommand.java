@@ -14,6 +14,7 @@ import dev.jkvm.analysis.picture.Timeline;
 import dev.jkvm.analysis.picture.TimelineHtml;
 import dev.jkvm.analysis.picture.TimelineSvg;
 import dev.jkvm.util.DistinctFiles;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,8 +76,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (html != null) distinct.output(html, "--html");
         if (svg != null) distinct.output(svg, "--svg");
         if (expect.junit != null) distinct.output(expect.junit, "--junit");
-        if (html != null) OutputFiles.requireWritable(html, "--html");
-        if (svg != null) OutputFiles.requireWritable(svg, "--svg");
+        if (html != null) OutputFile.requireWritable(html, "--html");
+        if (svg != null) OutputFile.requireWritable(svg, "--svg");
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         try {
@@ -85,8 +86,8 @@ final class AnalyzeCommand implements Callable<Integer> {
                 Timeline timeline = html != null || svg != null ? new Timeline(Timeline.DEFAULT_MAX_SEGMENTS) : null;
                 RunSummary r = RecordingAnalysis.analyze(f, timeline);
                 runs.add(r);
-                if (html != null) write(html, TimelineHtml.render(r, timeline), "--html");
-                if (svg != null) write(svg, TimelineSvg.render(r, timeline), "--svg");
+                if (html != null) OutputFile.write(html, TimelineHtml.render(r, timeline), "--html");
+                if (svg != null) OutputFile.write(svg, TimelineSvg.render(r, timeline), "--svg");
             }
             out.print(switch (format) {
                 case table -> TableReport.render(runs);
@@ -115,7 +116,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             return written(out, err, failed ? ExitCodes.EXPECTATION_FAILED : ExitCodes.OK);
         } catch (BadRecordingException e) {
             throw new UsageException(e.getMessage());
-        } catch (OutputFiles.OutputNotWritten e) {
+        } catch (OutputFile.NotWritten e) {
             out.flush();
             err.println("jkvm: " + e.getMessage());
             err.flush();
@@ -133,9 +134,5 @@ final class AnalyzeCommand implements Callable<Integer> {
         err.println("jkvm: analyze: could not write the whole report to standard output");
         err.flush();
         return ExitCodes.INTERNAL;
-    }
-
-    private static void write(Path file, String text, String option) throws OutputFiles.OutputNotWritten {
-        OutputFiles.write(file, text, option);
     }
 }

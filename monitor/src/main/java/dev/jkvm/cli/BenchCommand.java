@@ -2,6 +2,7 @@ package dev.jkvm.cli;
 
 import dev.jkvm.bench.BenchSuites;
 import dev.jkvm.util.Durations;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchSuites.Plan plan = new BenchSuites.Plan(
                 exits == null && start == null && !record && scale == null && analyze == null ? Long.valueOf(100_000) : exits,
                 start, record, pings, scale == null ? List.of() : scale, analyze, Durations.parse(duration), cpu, rounds, compiler, json);
-        if (plan.json() != null) OutputFiles.requireWritable(plan.json(), "--json"); // now, not after the benchmarks ran
+        if (plan.json() != null) OutputFile.requireWritable(plan.json(), "--json"); // now, not after the benchmarks ran
         // Each --scale and --start count is as many VMs at once as a run's --vms: refused here, not after minutes of creation.
         long spinRam = HostLimits.residentRam(dev.jkvm.guest.GuestCatalog.builtInManifest("spin").memory());
         for (int n : plan.scale()) {
@@ -83,8 +84,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         try {
             BenchSuites.run(plan, out);
-        } catch (BenchSuites.JsonNotWritten e) {
-            spec.commandLine().getErr().println("jkvm: " + e.getMessage());
+        } catch (OutputFile.NotWritten e) { // checked before the run: the disk filled or failed since
+            spec.commandLine().getErr().println("jkvm: " + e.getMessage() + " (the results are printed above)");
             spec.commandLine().getErr().flush();
             return ExitCodes.INTERNAL;
         }

@@ -5,6 +5,7 @@ import dev.jkvm.analysis.expect.Expectation;
 import dev.jkvm.analysis.expect.ExpectationSyntaxException;
 import dev.jkvm.analysis.expect.JunitXml;
 import dev.jkvm.analysis.expect.Verdict;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,7 +34,7 @@ final class ExpectOptions {
         for (String t : texts) out.add(parseOne(t));
         if (junit != null) {
             if (texts.isEmpty()) throw new UsageException("--junit writes the verdicts of --expect: give at least one --expect");
-            OutputFiles.requireWritable(junit, "--junit");
+            OutputFile.requireWritable(junit, "--junit");
         }
         return out;
     }
@@ -73,8 +74,8 @@ final class ExpectOptions {
         return verdicts.stream().anyMatch(v -> !v.passed());
     }
 
-    static void writeJunit(Path file, List<JunitXml.Suite> suites) throws OutputFiles.OutputNotWritten {
-        OutputFiles.write(file, JunitXml.render(suites), "--junit");
+    static void writeJunit(Path file, List<JunitXml.Suite> suites) throws OutputFile.NotWritten {
+        OutputFile.write(file, JunitXml.render(suites), "--junit");
     }
 
     /** An expectation's syntax error as a usage error: one line with the reason and column, then the text and a caret. */

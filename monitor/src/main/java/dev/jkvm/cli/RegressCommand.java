@@ -13,6 +13,7 @@ import dev.jkvm.analysis.picture.Timeline;
 import dev.jkvm.analysis.picture.TimelineHtml;
 import dev.jkvm.analysis.picture.TimelineSvg;
 import dev.jkvm.experiment.ExperimentSpec;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -115,8 +116,8 @@ final class RegressCommand implements Callable<Integer> {
             String table = table(results, (System.nanoTime() - t0) / 1e9);
             if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size()) + " of " + plan.size() + " experiments did not run to the end\n";
             term.print(table);
-            OutputFiles.write(out.resolve("summary.txt"), table, "regress's summary");
-        } catch (OutputFiles.OutputNotWritten e) {
+            OutputFile.write(out.resolve("summary.txt"), table, "regress's summary");
+        } catch (OutputFile.NotWritten e) {
             term.flush();
             err.println("jkvm: " + e.getMessage());
             err.flush();
@@ -200,7 +201,7 @@ final class RegressCommand implements Callable<Integer> {
             }
             plan.add(new Planned(name, f, run, expectations, s, base, note));
         }
-        OutputFiles.requireWritable(out.resolve("summary.txt"), "--out");
+        OutputFile.requireWritable(out.resolve("summary.txt"), "--out");
         return plan;
     }
 
@@ -291,7 +292,7 @@ final class RegressCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    private static void write(Path file, String text) throws OutputFiles.OutputNotWritten {
-        OutputFiles.write(file, text, "regress's evidence");
+    private static void write(Path file, String text) throws OutputFile.NotWritten {
+        OutputFile.write(file, text, "regress's evidence");
     }
 }

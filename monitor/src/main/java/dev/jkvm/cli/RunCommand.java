@@ -19,6 +19,7 @@ import dev.jkvm.util.Durations;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.SuddenExit;
 import dev.jkvm.util.DistinctFiles;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -173,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
                     String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
                     try {
                         ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
-                    } catch (OutputFiles.OutputNotWritten e) {
+                    } catch (OutputFile.NotWritten e) {
                         // Checked before the run, so the disk filled or failed since: said, and a clean
                         // run fails; a guest's fault or a failed expectation keeps its own code.
                         err.println("jkvm: " + e.getMessage());

@@ -102,12 +102,8 @@ public final class SandboxCommand implements Callable<Integer> {
         if (dir == null) return;
         if (dir.toString().isEmpty()) throw new UsageException(option + " needs a directory");
         if (Files.exists(dir) && !Files.isDirectory(dir)) throw new UsageException(option + " " + dir + " is not a directory");
-        try {
-            Files.createDirectories(dir);
-            Files.delete(Files.createTempFile(dir, ".jkvm-probe-", ""));
-        } catch (java.io.IOException e) {
-            throw new UsageException("cannot write into " + option + " " + dir + ": " + dev.jkvm.util.IoErrors.reason(e));
-        }
+        String why = dev.jkvm.util.OutputFile.directoryProblem(dir);
+        if (why != null) throw new UsageException("cannot write into " + option + " " + dir + ": " + why);
     }
 
     @Override

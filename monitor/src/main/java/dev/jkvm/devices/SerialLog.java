@@ -1,6 +1,7 @@
 package dev.jkvm.devices;
 
 import dev.jkvm.util.IoErrors;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.Sizes;
 import dev.jkvm.util.UsageException;
 import java.io.BufferedOutputStream;
@@ -68,14 +69,8 @@ public final class SerialLog implements AutoCloseable {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new UsageException("--serial-out " + dir + " is not a directory; give a directory for the files vm0.serial, vm1.serial, …");
         }
-        Path probe = dir.resolve(".jkvm-serial-probe-" + ProcessHandle.current().pid());
-        try {
-            Files.createDirectories(dir);
-            Files.newOutputStream(probe).close();
-            Files.delete(probe);
-        } catch (IOException e) {
-            throw new UsageException("cannot write serial output into " + dir + ": " + IoErrors.reason(e) + "; choose another --serial-out directory");
-        }
+        String why = OutputFile.directoryProblem(dir);
+        if (why != null) throw new UsageException("cannot write serial output into " + dir + ": " + why + "; choose another --serial-out directory");
         for (int i = 0; i < vms; i++) {
             Path file = fileOf(dir, "vm" + i);
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) continue;

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * container or a CI job's systemd slice may allow far less than the host's MemAvailable, and going
  * past it brings the OOM killer, which ends jkvm without its recording.
  *
- * <p>Decoding only: the files are read through the function given ({@link #live} reads the real ones).
+ * <p>Decoding only: the files come from {@link HostFiles} ({@link #live} reads this machine's).
  */
 public final class CgroupMemory {
     private CgroupMemory() {}
@@ -23,17 +23,12 @@ public final class CgroupMemory {
 
     /** The room in this process's memory cgroup, from the live files; empty when no limit applies or nothing can be read. */
     public static Optional<Room> live() {
-        return room(path -> {
-            try {
-                return java.nio.file.Files.readString(path);
-            } catch (java.io.IOException | RuntimeException e) {
-                return null;
-            }
-        });
+        return room(HostFiles.live());
     }
 
-    /** As {@link #live}, with {@code read} giving a file's text (null when it cannot be read). */
-    public static Optional<Room> room(Function<Path, String> read) {
+    /** As {@link #live}, from {@code files}. */
+    public static Optional<Room> room(HostFiles files) {
+        Function<Path, String> read = p -> files.read(p.toString()).orElse(null);
         String cgroups = read.apply(Path.of("/proc/self/cgroup"));
         String mounts = read.apply(Path.of("/proc/self/mountinfo"));
         if (cgroups == null || mounts == null) return Optional.empty();

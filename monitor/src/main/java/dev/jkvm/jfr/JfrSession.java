@@ -1,6 +1,7 @@
 package dev.jkvm.jfr;
 
 import dev.jkvm.util.IoErrors;
+import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.SuddenExit;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
@@ -56,40 +57,20 @@ public final class JfrSession {
      */
     public static void requireWritable(Path file) {
         if (file.toString().isEmpty()) throw new UsageException("--jfr needs a file name, e.g. --jfr run.jfr");
-        Path parent = file.toAbsolutePath().getParent();
-        for (Path p = parent; p != null; p = p.getParent()) {
-            if (Files.exists(p) && !Files.isDirectory(p)) {
-                throw new UsageException("cannot write the recording to " + file + ": " + p + " is not a directory; choose another --jfr path");
-            }
-        }
         if (Files.isDirectory(file)) {
             throw new UsageException("cannot write the recording to " + file + ": it is a directory; give a file name such as " + file.resolve("run.jfr"));
         }
+        String why = OutputFile.problem(file);
+        if (why != null) throw new UsageException("cannot write the recording to " + file + ": " + why + "; choose another --jfr path");
+        // The recording is written under a hidden name beside it and the timeline spills there too:
+        // a file that may be rewritten in a directory that takes no new files fails here, not after the run.
+        Path spill = JkvmTimeline.spillFile(file);
         try {
-            if (parent != null) Files.createDirectories(parent);
-            if (Files.exists(file) && !Files.isRegularFile(file)) {
-                // A FIFO or a device is written in place at the end. Not opened now: opening a FIFO
-                // waits for a reader, and the reader would see this open's close as the end.
-                if (!Files.isWritable(file)) throw new java.nio.file.AccessDeniedException(file.toString());
-            } else {
-                boolean existed = Files.exists(file);
-                try (OutputStream o = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                    // Opened for writing without changing it: the place is writable.
-                }
-                if (!existed) Files.deleteIfExists(file);
-            }
-            // The recording is written under a hidden name beside it and the timeline spills there too:
-            // a file that may be rewritten in a directory that takes no new files fails here, not after the run.
-            Path spill = JkvmTimeline.spillFile(file);
-            try {
-                Files.newOutputStream(spill, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-                Files.delete(spill);
-            } catch (IOException e) {
-                throw new UsageException("cannot write the recording to " + file + ": cannot create files in " + spill.getParent() + " ("
-                        + IoErrors.reason(e) + "), where the recording is put together before it takes its name; choose another --jfr path");
-            }
+            Files.newOutputStream(spill, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            Files.delete(spill);
         } catch (IOException e) {
-            throw new UsageException("cannot write the recording to " + file + ": " + IoErrors.reason(e) + "; choose another --jfr path");
+            throw new UsageException("cannot write the recording to " + file + ": cannot create files in " + spill.getParent() + " ("
+                    + IoErrors.reason(e) + "), where the recording is put together before it takes its name; choose another --jfr path");
         }
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CgroupMemoryTest {
     private static Optional<CgroupMemory.Room> room(Map<String, String> files) {
-        return CgroupMemory.room(p -> files.get(p.toString()));
+        return CgroupMemory.room(HostFiles.of(files));
     }
 
     @Test
