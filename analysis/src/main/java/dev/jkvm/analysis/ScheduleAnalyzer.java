@@ -69,7 +69,17 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private static final class Vcpu {
         final String vm;
         final int vcpu;
-        int tid = -1, cpu = -1;
+        int tid = -1;
+        /** The CPU of its latest switch: where it waits while runnable. */
+        int cpu = -1;
+        /**
+         * Its run time on each CPU it ran on ({@code ranOn[i]} for {@code runOn[i]}, {@code cpusRun} of
+         * them; as many as its lanes, which are bounded): the report's CPU is the one it ran on
+         * longest, not the last one, which in a pinned run is where its thread went to end.
+         */
+        int[] ranOn = new int[1];
+        long[] runOn = new long[1];
+        int cpusRun;
         int state = UNKNOWN;
         /** The spool lane of this vCPU on the CPU it was last seen on. */
         int lane, laneCpu = Integer.MIN_VALUE;
@@ -470,6 +480,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 else v.voluntaryOuts++;
                 if (v.state == ON_CPU) {
                     v.run += t - v.since;
+                    addRun(v, lane.cpu, t - v.since);
                     v.slices.record(t - v.since);
                     if (sink != null) sink.segment(id, ON_CPU, v.since, t);
                 } else if (v.state != UNKNOWN) {
@@ -515,6 +526,30 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         }
     }
 
+    private static void addRun(Vcpu v, int cpu, long nanos) {
+        for (int i = 0; i < v.cpusRun; i++) {
+            if (v.ranOn[i] == cpu) {
+                v.runOn[i] += nanos;
+                return;
+            }
+        }
+        if (v.cpusRun == v.ranOn.length) {
+            v.ranOn = java.util.Arrays.copyOf(v.ranOn, v.cpusRun * 2);
+            v.runOn = java.util.Arrays.copyOf(v.runOn, v.cpusRun * 2);
+        }
+        v.ranOn[v.cpusRun] = cpu;
+        v.runOn[v.cpusRun++] = nanos;
+    }
+
+    /** The CPU {@code v} ran on longest (the lowest of equals); the CPU of its latest switch if it never completed a slice. */
+    private static int mainCpu(Vcpu v) {
+        int best = -1;
+        for (int i = 0; i < v.cpusRun; i++) {
+            if (best < 0 || v.runOn[i] > v.runOn[best] || v.runOn[i] == v.runOn[best] && v.ranOn[i] < v.ranOn[best]) best = i;
+        }
+        return best >= 0 ? v.ranOn[best] : v.cpu;
+    }
+
     private RunSummary summarize(long start, long end, long span, long ins, long anomalies, LogHistogram gap, Map<Integer, Long> foreign,
             long idle) {
         List<RunSummary.VcpuSummary> out = new ArrayList<>();
@@ -538,7 +573,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 guest = new RunSummary.GuestView(gaps ? vm.gaps : -1, gaps ? vm.gapTotal : -1, gaps ? vm.gapMax : -1, v.steal,
                         v.linuxGuestSteal, v.linuxHostWait);
             }
-            out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, v.cpu, vm.nice, span > 0 ? (double) v.run / span : 0,
+            out.add(new RunSummary.VcpuSummary(v.vm, v.vcpu, v.tid, mainCpu(v), vm.nice, span > 0 ? (double) v.run / span : 0,
                     v.run, v.wait, v.sleep, v.slices.dist(), v.waits.dist(), v.schedIns, v.preemptedOuts, v.voluntaryOuts,
                     v.classes[FIRST_RUN], v.classes[SAME_VCPU], v.classes[OTHER_VCPU], v.classes[UNKNOWN_CLASS], v.foreignWhileRunnable, exits, guest,
                     vm.result, vm.progress, (int) sorted.stream().filter(o -> o.vm.equals(v.vm)).count(), v.wakeups.dist(), v.missedTicks));

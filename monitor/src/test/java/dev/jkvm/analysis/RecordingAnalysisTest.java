@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -142,6 +143,24 @@ class RecordingAnalysisTest {
         assertEquals(json(RecordingAnalysis.analyze(now)), json(jdk));
         assertEquals(json(jdk), json(JmcRecording.summary(RuleReport.load(before))));
         assertEquals(json(jdk), json(JmcRecording.summary(RuleReport.load(now))));
+    }
+
+    /**
+     * A vCPU's CPU in the report (JSON `vcpus[].cpu`, the csv column) is the one it ran on longest. In a
+     * pinned run each vCPU thread's last slices are on another CPU, where it goes to end after the stop;
+     * the report named that CPU (0) for every vCPU of a run pinned to CPU 1. Both parsers.
+     */
+    @Test
+    void aVcpusCpuIsTheOneItRanOnLongestNotTheLast(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        for (int i = 0; i < 5; i++) s.run("vm0", 1_000_000).run("vm1", 1_000_000);
+        s.runOn(0, "vm0", 50_000, false).runOn(0, "vm1", 6_000_000, false); // vm1 then runs longer on CPU 0 than its 5 ms on CPU 1
+        Path file = s.write(dir.resolve("leaving.jfr"), 1);
+        for (RunSummary r : List.of(RecordingAnalysis.analyze(file), JmcRecording.summary(RuleReport.load(file)))) {
+            Map<String, Integer> cpus = new java.util.TreeMap<>();
+            for (RunSummary.VcpuSummary v : r.vcpus()) cpus.put(v.vm(), v.cpu());
+            assertEquals(Map.of("vm0", 1, "vm1", 0), cpus);
+        }
     }
 
     /** A recorder summary listing failed helper threads: each is a missing source for both parsers, and the health is not complete. */

@@ -32,7 +32,7 @@ final class SyntheticSchedule {
     static final long T0 = 5_000_000_000L;
     static final long GAP = 10_000;
 
-    record Slice(String vm, long in, long out, boolean preempted, String switchClass) {}
+    record Slice(String vm, long in, long out, boolean preempted, String switchClass, int cpu) {}
 
     final List<Slice> slices = new ArrayList<>();
     final Map<String, Integer> nice = new LinkedHashMap<>();
@@ -56,9 +56,14 @@ final class SyntheticSchedule {
 
     /** The vCPU of vm runs for len ns starting GAP after the previous slice, then is preempted (or blocks). */
     SyntheticSchedule run(String vm, long len, boolean preempted) {
+        return runOn(CPU, vm, len, preempted);
+    }
+
+    /** As {@link #run(String, long, boolean)}, on {@code cpu}. */
+    SyntheticSchedule runOn(int cpu, String vm, long len, boolean preempted) {
         String c = !seen.containsKey(vm) ? "first run" : vm.equals(last) ? "same vCPU resumed" : "switched from another vCPU";
         seen.put(vm, true);
-        slices.add(new Slice(vm, t, t + len, preempted, c));
+        slices.add(new Slice(vm, t, t + len, preempted, c, cpu));
         t += len + GAP;
         last = vm;
         return this;
@@ -121,7 +126,7 @@ final class SyntheticSchedule {
         for (Slice s : slices) {
             commits.add(() -> {
                 VcpuSchedIn in = new VcpuSchedIn();
-                in.vm = vmOf(s.vm); in.vcpu = vcpuOf(s.vm); in.tid = tid(s.vm); in.cpu = CPU; in.inKvmRun = true;
+                in.vm = vmOf(s.vm); in.vcpu = vcpuOf(s.vm); in.tid = tid(s.vm); in.cpu = s.cpu; in.inKvmRun = true;
                 if (!legacySwitchEvents) in.switchClass = s.switchClass;
                 at(in, s.in);
                 in.commit();
@@ -129,14 +134,14 @@ final class SyntheticSchedule {
             if (legacySwitchEvents) {
                 commits.add(() -> {
                     LegacyVcpuSwitch sw = new LegacyVcpuSwitch();
-                    sw.vm = vmOf(s.vm); sw.vcpu = vcpuOf(s.vm); sw.cpu = CPU; sw.switchClass = s.switchClass;
+                    sw.vm = vmOf(s.vm); sw.vcpu = vcpuOf(s.vm); sw.cpu = s.cpu; sw.switchClass = s.switchClass;
                     at(sw, s.in);
                     sw.commit();
                 });
             }
             commits.add(() -> {
                 VcpuSchedOut out = new VcpuSchedOut();
-                out.vm = vmOf(s.vm); out.vcpu = vcpuOf(s.vm); out.tid = tid(s.vm); out.cpu = CPU; out.preempted = s.preempted;
+                out.vm = vmOf(s.vm); out.vcpu = vcpuOf(s.vm); out.tid = tid(s.vm); out.cpu = s.cpu; out.preempted = s.preempted;
                 at(out, s.out);
                 out.inKvmRun = true;
                 out.commit();
