@@ -65,6 +65,8 @@ class AnalyzeRealRunKvmTest {
             assertEquals(1.0, sum, 0.01, "vCPU shares do not fill the window (no sched_switch copy to account for other tasks)");
         }
         assertEquals(0.5, a, 0.05, "2 spin VMs did not split 50/50");
+        // Each vCPU thread ends on another CPU after the stop; its CPU in the report is still the one it ran on.
+        for (RunSummary.VcpuSummary v : r.vcpus()) assertEquals(CpuPlacement.allowed().length() - 1, v.cpu(), v.vm() + "'s CPU");
         assertTrue(r.health().complete(), r.health().toString());
         IResult fair = rules(equal).get("jkvm.Fairness");
         assertEquals(Severity.OK, fair.getSeverity(), fair.getSummary());
