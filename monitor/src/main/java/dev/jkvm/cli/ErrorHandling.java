@@ -60,7 +60,8 @@ final class ErrorHandling {
     static int handleParameterException(ParameterException e, String[] args) {
         CommandLine cli = e.getCommandLine();
         PrintWriter err = cli.getErr();
-        err.println("jkvm: " + e.getMessage());
+        // picocli 4.7 words a map option's bad value "Value for option option '--nice' …": one "option" is enough.
+        err.println("jkvm: " + String.valueOf(e.getMessage()).replace("option option '", "option '"));
         err.println("Try 'jkvm " + (cli.getParent() == null ? "" : cli.getCommandName() + " ") + "--help' for more information.");
         err.flush();
         return ExitCodes.USAGE;

@@ -75,6 +75,15 @@ class MainUsageTest {
     }
 
     /** The names the lazy command line dispatches on are the commands' own (picocli's @Command name). */
+    /** A map option's bad value: one line naming the option once (picocli's own words said "option option"). */
+    @Test
+    void aBadMapOptionValueNamesTheOptionOnce() {
+        Result r = jkvm("run", "--guest", "spin", "--nice", "abc");
+        assertEquals(2, r.code(), r.err());
+        assertContains(r.err(), "jkvm: Value for option '--nice' (vmI=K) should be in KEY=VALUE");
+        assertTrue(!r.err().contains("option option"), r.err());
+    }
+
     @Test
     void subcommandNamesAreTheCommandsOwn() {
         for (var e : Main.SUBCOMMANDS.entrySet()) {
