@@ -564,7 +564,8 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 boolean events = a.handling.count() > 0;
                 long count = events ? a.handling.count() : a.statsCount;
                 exits.add(new RunSummary.ExitSummary(e.getKey(), count, seconds > 0 ? count / seconds : 0,
-                        events ? a.handling.percentile(50) : -1, events ? a.handling.percentile(99) : a.statsP99,
+                        // Recordings before 2026-11-28 could hold a bucket bound above the maximum: no quantile is.
+                        events ? a.handling.percentile(50) : -1, events ? a.handling.percentile(99) : Math.min(a.statsP99, a.statsMax),
                         events ? a.handling.max() : a.statsMax, events ? "events" : "stats"));
             }
             RunSummary.GuestView guest = RunSummary.GuestView.NONE;

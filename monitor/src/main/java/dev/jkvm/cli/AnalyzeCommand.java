@@ -29,9 +29,10 @@ import picocli.CommandLine.Spec;
 
 /** `jkvm analyze FILE…`: each vCPU's schedule from one or more recordings (needs no KVM). */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
-        description = {"Summarize jkvm recordings: per vCPU its CPU share, time slices, runnable waits, switch-outs and",
-            "switch classes, exits by reason; per run Jain's fairness index, switches/s, vCPU-to-vCPU gap and the",
-            "recording's health. Several files give one table with a column per recording. Streams the file.",
+        description = {"Summarize jkvm recordings: each vCPU's share, slices, waits and exits; the run's fairness and health.",
+            "Per vCPU its CPU share, time slices, runnable waits, switch-outs and switch classes, exits by reason; per run "
+                    + "Jain's fairness index, switches/s, vCPU-to-vCPU gap and the recording's health. Several files give one "
+                    + "table with a column per recording. Streams the file.",
             "With --expect, each expectation is judged on each recording (exit code 5 when one fails)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -50,7 +51,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     List<Path> files;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or csv (default: ${DEFAULT-VALUE}); the JSON schema is in the README.")
+            description = "table, json or csv (default: ${DEFAULT-VALUE}); the JSON schema ships in jkvm-analysis.jar as dev/jkvm/analysis/analyze.schema.json.")
     Format format;
 
     @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained interactive timeline page (one recording).")

@@ -16,13 +16,21 @@ import picocli.CommandLine.Spec;
 
 /** `jkvm bench`: suites that each measure jkvm against a reference in the same run and print the ratio. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Benchmarks, each against a reference measured in the same run (rounds alternate so noise hits both):",
+        description = {"Benchmarks, each against a reference measured in the same run.",
+            "Rounds alternate between jkvm and its reference, so noise hits both. Suites:",
             "  --exits N    one port-I/O exit round trip: the Java KVM_RUN loop vs a C reference monitor (built here)",
             "  --start N    create N VMs and run each to its first exit: Java vs the C reference; memory per VM",
             "  --record     exit round trip unrecorded vs each JFR profile; recording sizes",
             "  --scale N,…  N spin VMs on one CPU for --duration: wall time, start and run-time spreads, RSS, recorder lag, bytes/switch",
             "  --analyze F  jkvm analyze on recording F vs the JDK's JFR parser alone on F: events/s (needs no KVM)",
-            "Without a suite, --exits 100000 runs. Numbers are reported, never judged: the exit code is 0 unless a run broke."})
+            "Without a suite, --exits 100000 runs. Numbers are reported, never judged: the exit code is 0 unless a run broke."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:every suite ran (whatever its numbers)",
+            "1:internal error (a run broke, or --json could not be written after the run)",
+            "2:usage error (nothing was started)",
+            "3:KVM unavailable (and the sandbox could not be used)"
+        })
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cpu", paramLabel = "C", description = "The CPU --record and --scale pin their VMs to (default: the last CPU this process may use).")
     Integer cpu;
 
-    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "Rounds of --exits, --start and --record (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", paramLabel = "R", defaultValue = "5", description = "Rounds of --exits, --start, --record and --analyze (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write every suite's results as JSON to FILE.")

@@ -39,12 +39,11 @@ import picocli.CommandLine.Spec;
  * Every file is read and every expectation parsed before the first experiment starts.
  */
 @Command(name = "regress", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a suite of experiments as regression tests: every *.args file of DIR",
-            "(default: experiments), as 'jkvm run @FILE' would, judged by its --expect lines.",
-            "Writes per experiment into OUT/NAME/: recording.jfr, analysis.json,",
-            "timeline.html, timeline.svg, junit.xml and output.txt (what the run printed);",
-            "OUT/junit.xml and OUT/summary.txt for all. With --baseline, each experiment's",
-            "metrics are compared with an earlier output's analysis.json (rules: README)."},
+        description = {"Run every *.args experiment of DIR as a regression test, judged by its --expect lines.",
+            "Each file of DIR (default: experiments) runs as 'jkvm run @FILE' would. Writes per experiment into OUT/NAME/: "
+                    + "recording.jfr, analysis.json, timeline.html, timeline.svg, junit.xml and output.txt (what the run "
+                    + "printed); OUT/junit.xml and OUT/summary.txt for all. With --baseline, each experiment's metrics are "
+                    + "compared with an earlier output's analysis.json (rules: README)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every experiment ran cleanly and every expectation held (and nothing regressed)",

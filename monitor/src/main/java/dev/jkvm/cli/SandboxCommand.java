@@ -25,11 +25,11 @@ import picocli.CommandLine.Spec;
 /** `jkvm sandbox`: runs a command (or a shell) as root inside the nested-KVM sandbox. */
 @Command(name = "sandbox", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Run COMMAND as root inside the nested-KVM sandbox: a Debian kernel under QEMU (TCG) whose CPU has SVM,",
-            "so /dev/kvm, KVM tracepoints and kprobes work even where this machine has no /dev/kvm.",
-            "The host's file system is visible read-only at the same paths, /tmp is a fresh tmpfs, the output",
-            "directory and each --share are read-write. COMMAND runs in the current directory with this",
-            "environment and no standard input; its stdout, stderr and exit status are passed through unchanged.",
+            "Run COMMAND as root inside the nested-KVM sandbox, where /dev/kvm, KVM tracepoints and kprobes work.",
+            "The sandbox is a Debian kernel under QEMU (TCG) whose CPU has SVM, so it works even where this machine has no /dev/kvm. "
+                    + "The host's file system is visible read-only at the same paths, /tmp is a fresh tmpfs, the output "
+                    + "directory and each --share are read-write. COMMAND runs in the current directory with this "
+                    + "environment and no standard input; its stdout, stderr and exit status are passed through unchanged.",
             "Without COMMAND: an interactive shell on the console.",
             "The first run downloads the Debian kernel package into the cache (never into /boot)."
         },

@@ -109,13 +109,17 @@ public final class ExitStats {
             return count == 0 ? 0 : totalHandlingNanos / count;
         }
 
-        /** Upper bound of the bucket holding quantile {@code q} (0..1) of handling times, in ns. */
+        /**
+         * Upper bound of the bucket holding quantile {@code q} (0..1) of handling times, in ns; never
+         * above the maximum, which bounds every quantile more tightly when the top bucket holds it (a
+         * p99 of 262,144 ns beside a max of 158,145 ns was reported before).
+         */
         public long quantileUpperBoundNanos(double q) {
             long target = (long) Math.ceil(q * count);
             long seen = 0;
             for (int b = 0; b < histogram.length; b++) {
                 seen += histogram[b];
-                if (seen >= target && seen > 0) return 1L << (b + 1);
+                if (seen >= target && seen > 0) return Math.min(1L << (b + 1), maxHandlingNanos);
             }
             return 0;
         }

@@ -43,7 +43,7 @@ public final class VcpuExitStats extends jdk.jfr.Event {
     @Timespan(Timespan.NANOSECONDS) @Label("Mean Handling Time") @Description("Mean time from KVM_RUN's return to the next KVM_RUN")
     public long mean;
 
-    @Timespan(Timespan.NANOSECONDS) @Label("p99 Handling Time") @Description("Upper bound of the power-of-two bucket holding the 99th percentile")
+    @Timespan(Timespan.NANOSECONDS) @Label("p99 Handling Time") @Description("Upper bound of the power-of-two bucket holding the 99th percentile, at most the maximum")
     public long p99;
 
     @Timespan(Timespan.NANOSECONDS) @Label("Max Handling Time") @Description("Longest handling time")

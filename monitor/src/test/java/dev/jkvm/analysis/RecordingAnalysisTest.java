@@ -97,6 +97,11 @@ class RecordingAnalysisTest {
         assertEquals(new RunSummary.GuestView(2, 5_500_000, 3_000_000, -1), vcpu(r, "vm1").guest());
         assertEquals(RunSummary.GuestView.NONE, vcpu(r, "vm0").guest());
         assertEquals(5_000_000, vcpu(r, "vm0").slices().p50());
+        // An older recording's p99 (a bucket bound, 262,144 ns) above the maximum it was sampled with: reported as the maximum.
+        s.also(() -> SyntheticSchedule.exitStats("vm1", "HLT", 1, 262_144, 158_145));
+        RunSummary.ExitSummary hlt = vcpu(RecordingAnalysis.analyze(s.write(dir.resolve("bucket.jfr"), 1)), "vm1").exits().get(0);
+        assertEquals(158_145, hlt.p99Nanos());
+        assertEquals(158_145, hlt.maxNanos());
         assertEquals(9_000_000, vcpu(r, "vm0").slices().p90());
         assertTrue(r.health().complete(), r.health().toString());
         assertEquals(0, r.health().inconsistentSwitches());
