@@ -330,7 +330,7 @@ public final class Experiment {
         int tid = thread.tid();
         recorder.attach(new VcpuId(vm.name(), vcpu.index(), tid), vcpu.trace(),
                 vcpu.index() == 0 && vm.guest().manifest().tscRing().isPresent(),
-                new TimelineThread(thread.javaThreadId(), tid, thread.name()));
+                thread.timelineThread());
         spec.cpu().ifPresent(cpu -> {
             BitSet only = new BitSet();
             only.set(cpu);

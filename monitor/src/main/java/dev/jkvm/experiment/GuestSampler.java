@@ -31,6 +31,8 @@ final class GuestSampler implements AutoCloseable {
     /** One VM's ring, what has been read of it, and its clock samples. */
     private static final class Ring {
         final PublishedRing ring;
+        /** The thread of the vCPU that runs the probe (vCPU 0), whose lane its gaps are drawn on; null before the threads exist. */
+        final dev.jkvm.jfr.timeline.TimelineThread thread;
         final long tscHz;
         final GapStore gaps;
         final List<TscClock.Sample> clock = new ArrayList<>();
@@ -38,8 +40,9 @@ final class GuestSampler implements AutoCloseable {
         long polls;
         String failure;
 
-        Ring(PublishedRing ring, long tscHz, int gapLimit) {
+        Ring(PublishedRing ring, dev.jkvm.jfr.timeline.TimelineThread thread, long tscHz, int gapLimit) {
             this.ring = ring;
+            this.thread = thread;
             this.tscHz = tscHz;
             this.gaps = new GapStore(gapLimit);
         }
@@ -65,6 +68,7 @@ final class GuestSampler implements AutoCloseable {
     GuestSampler(List<VmInstance> vms, HelperFailures failures) {
         this.failures = failures;
         List<PublishedRing> found = new ArrayList<>();
+        List<dev.jkvm.jfr.timeline.TimelineThread> threads = new ArrayList<>();
         List<Long> hz = new ArrayList<>();
         for (VmInstance vm : vms) {
             GuestManifest m = vm.guest().manifest();
@@ -75,10 +79,11 @@ final class GuestSampler implements AutoCloseable {
                 continue;
             }
             found.add(new PublishedRing(vm.name(), vm.memory().segment(), m.tscRing().getAsLong()));
+            threads.add(vm.threads().isEmpty() ? null : vm.threads().get(0).timelineThread());
             hz.add(vm.tscHz());
         }
         int perRing = found.isEmpty() ? 0 : GAP_BUDGET / found.size();
-        for (int i = 0; i < found.size(); i++) rings.add(new Ring(found.get(i), hz.get(i), perRing));
+        for (int i = 0; i < found.size(); i++) rings.add(new Ring(found.get(i), threads.get(i), hz.get(i), perRing));
         thread = new SamplerThread("guest-sampler", this::poll, this::pollingFailed);
     }
 
@@ -157,7 +162,7 @@ final class GuestSampler implements AutoCloseable {
             long readAt = System.nanoTime();
             for (int i = 0; timeline != null && i < gaps.size(); i++) {
                 long tsc = gaps.tsc(i), cycles = gaps.cycles(i);
-                timeline.guestGap(r.ring.vm(), tsc, cycles, clock.isPresent() ? clock.get().nanos(cycles) : toNanos(cycles, r.tscHz), r.tscHz,
+                timeline.guestGap(r.ring.vm(), r.thread, tsc, cycles, clock.isPresent() ? clock.get().nanos(cycles) : toNanos(cycles, r.tscHz), r.tscHz,
                         clock.isPresent() ? Math.round(1e9 / clock.get().nanosPerCycle()) : -1,
                         clock.isPresent() ? clock.get().hostNanos(tsc) : -1, gaps.sequence(i), readAt);
             }

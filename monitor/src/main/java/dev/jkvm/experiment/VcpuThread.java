@@ -112,6 +112,11 @@ final class VcpuThread {
         return thread.threadId();
     }
 
+    /** This thread as the timeline's events name it (after {@link #awaitReady}, which publishes the TID). */
+    dev.jkvm.jfr.timeline.TimelineThread timelineThread() {
+        return new dev.jkvm.jfr.timeline.TimelineThread(javaThreadId(), tid(), name());
+    }
+
     void start() {
         thread.start();
     }
@@ -272,9 +277,15 @@ final class VcpuThread {
     private GuestResult loop(ErrnoCapture capture) {
         while (true) {
             if (stopReason != null) return new GuestResult.Stopped(stopReason);
+            // The per-exit event is off by default: only built when the recording asks for it. Built
+            // before KVM_RUN and begun as it returns, so that its duration spans what the exit
+            // statistics time (KVM_RUN's return to the end of handling): the two sources analyze
+            // reads give one meaning of "handling time" (the event began after the decoding before).
+            VmExitEvent event = exitEvent != null && exitEvent.isEnabled() ? new VmExitEvent() : null;
             long enter = System.nanoTime();
             trace.enter(enter);
             int rc = vcpu.run(capture);
+            if (event != null) event.begin();
             long exitAt = System.nanoTime();
             trace.leave(exitAt);
             VmExit exit = decoder.decode(rc);
@@ -282,12 +293,6 @@ final class VcpuThread {
             if (exit instanceof VmExit.Interrupted) {
                 stats.recordInterrupted();
                 continue;
-            }
-            // The per-exit event is off by default: only build it when the recording asked for it.
-            VmExitEvent event = null;
-            if (exitEvent != null && exitEvent.isEnabled()) {
-                event = new VmExitEvent();
-                event.begin();
             }
             GuestResult end;
             if (deviceLock == null) {
@@ -298,6 +303,7 @@ final class VcpuThread {
                 }
             }
             long handled = System.nanoTime();
+            if (event != null) event.end();
             stats.record(decoder.reasonCode(), handled - exitAt);
             if (event != null) commitExitEvent(event, exit, decoder.reasonCode(), exitAt - enter);
             if (end != null) return end;
@@ -305,7 +311,6 @@ final class VcpuThread {
     }
 
     private void commitExitEvent(VmExitEvent event, VmExit exit, int reason, long guestNanos) {
-        event.end();
         if (!event.shouldCommit()) return;
         event.vm = vmName;
         event.vcpu = vcpu.id();

@@ -168,9 +168,15 @@ public final class JkvmTimeline implements AutoCloseable {
      * A gap the guest saw. {@code start} is its host CLOCK_MONOTONIC start, or -1 when no mapping was
      * measured; then the event sits at {@code readAt}, when the gap was read.
      */
-    public void guestGap(String vm, long guestTsc, long gapCycles, long gap, long tscHz, long measuredTscHz, long start,
+    /**
+     * A gap the guest saw on {@code thread} (its vCPU's; null when not known), from its estimated host
+     * start for as long as it lasted, so that JMC draws it on the vCPU's lane beside the slices that
+     * explain it; at {@code readAt} and without a duration when no start could be estimated.
+     */
+    public void guestGap(String vm, TimelineThread thread, long guestTsc, long gapCycles, long gap, long tscHz, long measuredTscHz, long start,
                          long sequence, long readAt) {
-        event(GUEST_GAP, start >= 0 ? start : readAt, 0, null).putString("vm", vm).putLong("guestTsc", guestTsc)
+        boolean placed = start >= 0;
+        event(GUEST_GAP, placed ? start : readAt, placed ? Math.max(0, gap) : 0, thread).putString("vm", vm).putLong("guestTsc", guestTsc)
                 .putLong("gapCycles", gapCycles).putLong("gap", gap).putLong("tscHz", tscHz).putLong("measuredTscHz", measuredTscHz)
                 .putLong("estimatedStart", start).putLong("monotonicNanos", start).putLong("sequence", sequence).commit();
     }

@@ -12,7 +12,7 @@ import jdk.jfr.Unsigned;
 /** One VM exit; off by default (it can fire 100 000 times a second). Enable with the jkvm-full profile. */
 @Name("jkvm.VmExit")
 @Label("VM Exit")
-@Description("One return from KVM_RUN to the monitor; the event's duration is the time the monitor took to handle it")
+@Description("One return from KVM_RUN to the monitor; the event's duration is the time from KVM_RUN's return to the end of its handling, the interval jkvm.VcpuExitStats times")
 @Category({"jkvm", "Exits"})
 @StackTrace(false)
 @Enabled(false)

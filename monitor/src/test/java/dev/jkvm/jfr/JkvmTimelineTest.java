@@ -65,8 +65,8 @@ class JkvmTimelineTest {
             t.kvmSched(false, null, 99, 1, t0 + 2);
             t.vcpuLoad("svm_vcpu_load", ref, 4242, 1, t0 + 3);
             t.kernelSchedSwitch(1, t0 + 4, 99, "hog", "R", null, 4242, "vm0-vcpu0", ref);
-            t.guestGap("vm0", 123, 456, 789, 2_000_000_000L, -1, t0 + 5, 1, t0 + 30 * MS);
-            t.guestGap("vm0", 124, 456, 789, 2_000_000_000L, -1, -1, 2, t0 + 30 * MS);
+            t.guestGap("vm0", vcpuThread, 123, 456, 789, 2_000_000_000L, -1, t0 + 5, 1, t0 + 30 * MS);
+            t.guestGap("vm0", vcpuThread, 124, 456, 789, 2_000_000_000L, -1, -1, 2, t0 + 30 * MS);
             t.kvmStat(t0 + 6, "vm0", "vcpu0", "exits", 1234, 34, "none", "cumulative");
             t.beforeRecordingStops();
             r.stop();
@@ -128,9 +128,13 @@ class JkvmTimelineTest {
                     assertEquals(Instant.MIN, e.getInstant("estimatedStart"), "an unknown kernel time reads as no instant");
                     assertEquals(-1, e.getLong("monotonicNanos"));
                     assertEquals(instant(t0 + 30 * MS), e.getStartTime(), "an unmapped gap sits where it was read");
+                    assertEquals(0, e.getDuration().toNanos(), "an unmapped gap has no extent on the lane");
                     continue;
                 }
                 assertEquals(e.getStartTime(), e.getInstant("estimatedStart"), type);
+                // On the probe's vCPU lane, as long as the gap lasted.
+                assertEquals("vm0-vcpu0", e.getThread().getJavaName());
+                assertEquals(789, e.getDuration().toNanos());
             } else {
                 // The start time is the kernel moment; a second timestamp equal to it would only cost bytes.
                 assertNull(e.getEventType().getField("kernelTime"), type + " repeats its start time in kernelTime");
