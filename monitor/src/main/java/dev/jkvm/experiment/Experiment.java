@@ -10,7 +10,6 @@ import dev.jkvm.kvm.KvmAvailability;
 import dev.jkvm.sched.CpuPlacement;
 import dev.jkvm.jfr.JfrSession;
 import dev.jkvm.jfr.JkvmTimeline;
-import dev.jkvm.jfr.timeline.TimelineThread;
 import dev.jkvm.sched.KernelProbes;
 import dev.jkvm.sched.MonitorThreads;
 import dev.jkvm.sched.PerfLockBudget;
@@ -148,7 +147,7 @@ public final class Experiment {
                 GuestSampler sampler = new GuestSampler(vms, failures);
                 StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
                         vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
-                TickSampler ticks = new TickSampler(vms, failures);
+                TickSampler ticks = new TickSampler(vms, failures, timeline != null);
                 LockSampler locks = new LockSampler(vms, failures);
                 // periodic is null without JFR (try-with-resources skips a null resource)
                 try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures, timeline); sampler; ticks; locks) {
@@ -186,7 +185,7 @@ public final class Experiment {
                 noteReloadLatency(recorder);
                 sampler.finish(recorder::offCpuIntervals, timeline);
                 for (String w : sampler.warnings()) out.println(w);
-                ticks.finish(out);
+                ticks.finish(out, timeline);
                 locks.finish(out);
                 ExperimentReport report = report(vms).withHelperFailures(failures.all()).withSetUp(setUp);
                 printSerialLogs(vms);

@@ -11,10 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads the tick rings of timer guests (tick, duty) while they run and commits one
- * {@link WakeupLatency} event per tick; at the end prints per VM the ticks received and missed and
- * the latency's p50/p99/max. Memory is bounded: a ring's entries are turned into events as they are
- * read, and the latencies go into a fixed histogram.
+ * Reads the tick rings of timer guests (tick, duty) while they run, and at the end writes one
+ * {@link WakeupLatency} event per tick and prints per VM the ticks received and missed and the
+ * latency's p50/p99/max. Each event lies on the vCPU's own thread from the timer expiry to the tick's
+ * handler, in host time: the guest's TSC is mapped to CLOCK_MONOTONIC from what the polls saw (a tick
+ * read at a poll ran before it), which is known only at the end, so the ticks are kept until then.
+ * (Committed as they were read, the events sat at the poll, on this sampler's thread: up to 19 ticks in
+ * one millisecond, 75 ms off.) Memory is bounded: {@link #KEPT_BUDGET} ticks in all, the latencies in a
+ * fixed histogram, the clock samples thinned.
  *
  * <p>Ring layout (guests/src/lapic-timer-64.s, guests/README.md): u64 magic "TICKRING", hz,
  * capacity, ticks, period (APIC counts, 1 ns each), latest_tsc, work, duty; then 16-byte entries
@@ -26,20 +30,35 @@ final class TickSampler implements AutoCloseable {
     /** Entries read per ring and poll: a 1000 Hz guest writes 10 per poll; a guest claiming more only loses ticks. */
     static final long READ_PER_POLL = 4096;
     /**
-     * WakeupLatency events per ring and run (17 minutes of a 1000 Hz guest): a guest that claims
-     * ticks without end must not fill the disk with the recording. Past it, ticks are still counted
-     * and go into the latency histogram.
+     * Ticks kept for their WakeupLatency events over all rings until the end: 48 bytes each, so at
+     * most 24 MiB (one ring: 8¾ minutes of a 1000 Hz guest). A guest that claims ticks without end
+     * must not fill the memory or the disk; past it, ticks are still counted and go into the latency
+     * histogram.
      */
-    static final long EVENT_BUDGET = 1L << 20;
+    static final int KEPT_BUDGET = 1 << 19;
+    /** Clock samples kept per ring; one a poll, thinned (every other one dropped) when full. */
+    static final int MAX_CLOCK_SAMPLES = 1 << 14;
+    /** Longs per kept tick: sequence, guest TSC, latency, since the latest expiry, missed ticks, period. */
+    private static final int TICK_LONGS = 6;
     /** Histogram: 1 µs buckets up to 20 ms; longer latencies share the last bucket (the max is kept exactly). */
     private static final int BUCKETS = 20_000;
 
     /** One guest's ring and what has been read of it. */
     private static final class Ring {
         final String vm;
+        /** The thread of the vCPU taking the ticks (vCPU 0), whose lane the events lie on; null before the threads exist. */
+        final dev.jkvm.jfr.timeline.TimelineThread thread;
         final GuestMemory memory;
         final long base;
         final double nanosPerCycle;
+        /** Ticks kept for their events, {@link #TICK_LONGS} longs each, grown up to {@code keepLimit} ticks. */
+        long[] kept = new long[0];
+        int keptCount;
+        int keepLimit;
+        /** (host time after a poll read the tick count, the newest tick's TSC) pairs: each tick ran before its poll. */
+        final List<TscClock.Sample> clock = new ArrayList<>();
+        int clockStride = 1;
+        long clockPolls;
         long read;
         long overwritten;
         long prevTsc = -1;
@@ -53,11 +72,38 @@ final class TickSampler implements AutoCloseable {
         String failure;
         final long[] histogram = new long[BUCKETS];
 
-        Ring(String vm, GuestMemory memory, long base, long tscHz) {
+        Ring(String vm, dev.jkvm.jfr.timeline.TimelineThread thread, GuestMemory memory, long base, long tscHz) {
             this.vm = vm;
+            this.thread = thread;
             this.memory = memory;
             this.base = base;
             this.nanosPerCycle = 1e9 / tscHz;
+        }
+
+        void keep(long sequence, long tsc, long latency, long since, long missed, long period) {
+            if (keptCount >= keepLimit) return;
+            if ((keptCount + 1) * TICK_LONGS > kept.length) {
+                kept = java.util.Arrays.copyOf(kept, Math.min(keepLimit, Math.max(1024, keptCount * 2)) * TICK_LONGS);
+            }
+            int at = keptCount++ * TICK_LONGS;
+            kept[at] = sequence;
+            kept[at + 1] = tsc;
+            kept[at + 2] = latency;
+            kept[at + 3] = since;
+            kept[at + 4] = missed;
+            kept[at + 5] = period;
+        }
+
+        void addClockSample(TscClock.Sample s) {
+            if (clockPolls++ % clockStride != 0) return;
+            if (clock.size() >= MAX_CLOCK_SAMPLES) { // keep every other sample: the fit still spans the whole run
+                List<TscClock.Sample> thinned = new ArrayList<>(MAX_CLOCK_SAMPLES);
+                for (int i = 0; i < clock.size(); i += 2) thinned.add(clock.get(i));
+                clock.clear();
+                clock.addAll(thinned);
+                clockStride *= 2;
+            }
+            clock.add(s);
         }
 
         long received() {
@@ -86,12 +132,17 @@ final class TickSampler implements AutoCloseable {
     private final SamplerThread thread;
     private final HelperFailures failures;
 
-    TickSampler(List<VmInstance> vms, HelperFailures failures) {
+    /** {@code keepEvents}: whether the ticks are kept for a recording's events (no recording, no need). */
+    TickSampler(List<VmInstance> vms, HelperFailures failures, boolean keepEvents) {
         this.failures = failures;
         for (VmInstance vm : vms) {
             GuestManifest m = vm.guest().manifest();
-            if (m.tickRing().isPresent()) rings.add(new Ring(vm.name(), vm.memory(), m.tickRing().getAsLong(), vm.tscHz()));
+            if (m.tickRing().isPresent()) {
+                rings.add(new Ring(vm.name(), vm.threads().isEmpty() ? null : vm.threads().get(0).timelineThread(), vm.memory(),
+                        m.tickRing().getAsLong(), vm.tscHz()));
+            }
         }
+        for (Ring r : rings) r.keepLimit = keepEvents ? KEPT_BUDGET / rings.size() : 0;
         thread = new SamplerThread("tick-sampler", this::poll, this::pollingFailed);
     }
 
@@ -143,6 +194,7 @@ final class TickSampler implements AutoCloseable {
         long capacity = r.memory.readLong(r.base + 16);
         long period = r.memory.readLong(r.base + 32);
         long written = r.memory.readLong(r.base + 24);
+        long readAt = System.nanoTime(); // after the count: every tick it counts ran before this
         String bad = capacity <= 0 || capacity > MAX_CAPACITY ? "capacity " + capacity + " (1.." + MAX_CAPACITY + ")"
                 : r.base + 0x40 + capacity * 16 > r.memory.size() ? "a ring of " + capacity + " entries at 0x" + Long.toHexString(r.base)
                         + " ends beyond guest memory"
@@ -175,37 +227,48 @@ final class TickSampler implements AutoCloseable {
                 long latency = Math.max(0, w.latencyNanos());
                 r.histogram[(int) Math.min(BUCKETS - 1, latency / 1000)]++;
                 r.max = Math.max(r.max, latency);
-                if (r.events >= EVENT_BUDGET) continue;
+                if (r.events >= r.keepLimit) continue;
                 r.events++;
-                WakeupLatency e = new WakeupLatency();
-                e.vm = r.vm;
-                e.vcpu = 0;
-                e.sequence = r.read;
-                e.guestTsc = tsc;
-                e.latency = w.latencyNanos();
-                e.sinceExpiry = since;
-                e.missedTicks = w.missedTicks();
-                e.period = period;
-                e.commit();
+                r.keep(r.read, tsc, w.latencyNanos(), since, w.missedTicks(), period);
+                if (r.read + 1 == written) r.addClockSample(new TscClock.Sample(readAt, 0, tsc));
             }
         }
     }
 
     /**
-     * Reads what is left and prints per VM: ticks received and missed, wake-up latency p50/p99/max.
-     * Joins the thread before taking the lock: holding it, the join could wait for ever on a thread
-     * that is waiting for the lock to poll once more. A failure here is reported, not thrown: the
-     * run's summaries come after it.
+     * Reads what is left, prints per VM: ticks received and missed, wake-up latency p50/p99/max, and
+     * writes the kept ticks' events into {@code timeline} (null: none). Joins the thread before taking
+     * the lock: holding it, the join could wait for ever on a thread that is waiting for the lock to
+     * poll once more. A failure here is reported, not thrown: the run's summaries come after it.
      */
-    void finish(PrintWriter out) throws InterruptedException {
+    void finish(PrintWriter out, dev.jkvm.jfr.JkvmTimeline timeline) throws InterruptedException {
         thread.stopAndJoin();
         try {
             synchronized (this) {
                 report(out);
+                if (timeline != null) for (Ring r : rings) writeEvents(r, timeline);
             }
         } catch (Throwable t) {
             failures.failed("tick sampler", t, "tick summaries");
         }
+    }
+
+    /**
+     * One event per kept tick, from the expiry that was due to wake the vCPU to the handler, on the
+     * vCPU's thread. Without a mapping (too few polls saw a tick) the events sit at the end of the run,
+     * with no extent and an unknown handler time, as an unmapped guest gap does.
+     */
+    private static void writeEvents(Ring r, dev.jkvm.jfr.JkvmTimeline timeline) {
+        java.util.Optional<TscClock> clock = TscClock.fitBelow(r.clock);
+        long end = System.nanoTime();
+        for (int i = 0; i < r.keptCount; i++) {
+            int at = i * TICK_LONGS;
+            long tsc = r.kept[at + 1], latency = r.kept[at + 2];
+            long handler = clock.isPresent() ? clock.get().hostNanos(tsc) : -1;
+            timeline.wakeupLatency(r.thread, r.vm, 0, r.kept[at], tsc, latency, r.kept[at + 3], r.kept[at + 4], r.kept[at + 5], handler, end);
+        }
+        r.kept = new long[0];
+        r.keptCount = 0;
     }
 
     private void report(PrintWriter out) {
@@ -217,9 +280,9 @@ final class TickSampler implements AutoCloseable {
         for (Ring r : rings) {
             if (r.failure != null) out.printf("jkvm: %s tick ring no longer read: %s%n", r.vm, r.failure);
             if (r.badHeaders > 0) out.printf("jkvm: %s tick ring header ignored %d time(s): %s%n", r.vm, r.badHeaders, r.problem);
-            if (r.skipped > 0 || r.events >= EVENT_BUDGET) {
+            if (r.skipped > 0 || r.keepLimit > 0 && r.events >= r.keepLimit) {
                 out.printf("jkvm: %s tick ring: %d ticks not read (over %d a poll), %d not recorded as events (limit %d per VM)%n",
-                        r.vm, r.skipped, READ_PER_POLL, Math.max(0, r.received() - r.events), EVENT_BUDGET);
+                        r.vm, r.skipped, READ_PER_POLL, Math.max(0, r.received() - r.events), r.keepLimit);
             }
             long received = r.received();
             if (received == 0) {

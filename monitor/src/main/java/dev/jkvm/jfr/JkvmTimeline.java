@@ -25,12 +25,13 @@ public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType VCPU_LOAD = TimelineType.of(VcpuLoad.class);
     static final TimelineType KERNEL_SCHED_SWITCH = TimelineType.of(KernelSchedSwitch.class);
     static final TimelineType GUEST_GAP = TimelineType.of(GuestGap.class);
+    static final TimelineType WAKEUP = TimelineType.of(WakeupLatency.class);
     static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
     static final TimelineType KVM_STATS = TimelineType.of(KvmStats.class);
     /** The event classes written to the timeline (registered with the JVM by the types above). */
     static final java.util.List<Class<? extends jdk.jfr.Event>> EVENT_CLASSES = java.util.List.of(VcpuSchedIn.class, VcpuSchedOut.class,
             VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
-            KernelSchedSwitch.class, GuestGap.class, VcpuReload.class, KvmStats.class);
+            KernelSchedSwitch.class, GuestGap.class, WakeupLatency.class, VcpuReload.class, KvmStats.class);
 
     private final TimelineChunk chunk;
 
@@ -179,6 +180,22 @@ public final class JkvmTimeline implements AutoCloseable {
         event(GUEST_GAP, placed ? start : readAt, placed ? Math.max(0, gap) : 0, thread).putString("vm", vm).putLong("guestTsc", guestTsc)
                 .putLong("gapCycles", gapCycles).putLong("gap", gap).putLong("tscHz", tscHz).putLong("measuredTscHz", measuredTscHz)
                 .putLong("estimatedStart", start).putLong("monotonicNanos", start).putLong("sequence", sequence).commit();
+    }
+
+    /**
+     * A timer guest's tick on {@code thread} (its vCPU's; null when not known): from the expiry that was
+     * due to wake the vCPU ({@code handler} − the latency) to the handler, at host time {@code handler}
+     * (CLOCK_MONOTONIC mapped from the guest TSC); at {@code readAt} and without a duration when no
+     * mapping could be measured ({@code handler} negative).
+     */
+    public void wakeupLatency(TimelineThread thread, String vm, int vcpu, long sequence, long guestTsc, long latency, long sinceExpiry,
+                              long missedTicks, long period, long handler, long readAt) {
+        boolean placed = handler >= 0;
+        long extent = placed ? Math.max(0, latency) : 0;
+        event(WAKEUP, placed ? handler - extent : readAt, extent, thread).putString("vm", vm).putInt("vcpu", vcpu)
+                .putLong("sequence", sequence).putLong("guestTsc", guestTsc).putLong("latency", latency).putLong("sinceExpiry", sinceExpiry)
+                .putLong("missedTicks", missedTicks).putLong("period", period).putLong("handlerTime", handler)
+                .putLong("monotonicNanos", handler).commit();
     }
 
     /**

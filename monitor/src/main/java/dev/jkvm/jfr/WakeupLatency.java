@@ -6,10 +6,12 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
+import jdk.jfr.Timestamp;
 
 @Name("jkvm.WakeupLatency")
 @Label("Wake-up Latency")
-@Description("One tick of a timer guest: the time from the LAPIC timer expiry that was due to wake its vCPU to the vCPU running the tick's handler, from the guest's tick ring")
+@Description("One tick of a timer guest: the time from the LAPIC timer expiry that was due to wake its vCPU to the vCPU running the tick's handler, from the guest's tick ring;"
+        + " on the vCPU's thread from the expiry to the handler, in host time mapped from the guest TSC")
 @Category({"jkvm", "Guest View"})
 @StackTrace(false)
 public final class WakeupLatency extends jdk.jfr.Event {
@@ -38,4 +40,12 @@ public final class WakeupLatency extends jdk.jfr.Event {
 
     @Timespan(Timespan.NANOSECONDS) @Label("Period") @Description("The timer period the guest programmed")
     public long period;
+
+    @KernelTime @Timestamp(Timestamp.TICKS)
+    @Label("Handler Time") @Description("Host time of the tick's handler, mapped from the guest TSC; the event ends here"
+            + " (none, and the event at the end of the run, when no mapping could be measured)")
+    public long handlerTime;
+
+    @Label("Monotonic Nanoseconds") @Description("Handler Time as raw CLOCK_MONOTONIC nanoseconds (System.nanoTime's clock), -1 when unknown")
+    public long monotonicNanos;
 }

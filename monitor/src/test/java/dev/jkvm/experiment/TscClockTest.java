@@ -36,6 +36,38 @@ class TscClockTest {
         assertEquals(4_000_000, c.nanos(10_000_000));
     }
 
+    /**
+     * Ticks every 1 ms (plus jitter), each seen at the next poll every 10.3 ms: the samples (poll time,
+     * the newest tick's TSC) lie above the truth by a delay that beats between the two periods. The
+     * lower-hull fit recovers the rate and puts every tick within microseconds; a least-squares
+     * line through the same samples is off by hundreds of them.
+     */
+    @Test
+    void samplesSeenAfterTheirTicksBoundTheMappingFromBelow() {
+        java.util.Random random = new java.util.Random(7);
+        List<Long> ticks = new ArrayList<>();
+        for (long t = 0; t < 3_000_000_000L; t += 1_000_000 + random.nextInt(20_000)) ticks.add(t);
+        List<TscClock.Sample> samples = new ArrayList<>();
+        int k = 0;
+        for (long poll = 500_000; poll < 3_000_000_000L; poll += 10_300_000) {
+            while (k + 1 < ticks.size() && ticks.get(k + 1) <= poll) k++;
+            long tsc = Math.round(ticks.get(k) / RATE); // the newest tick before the poll
+            samples.add(new TscClock.Sample(Math.round(OFFSET) + poll, 0, tsc));
+        }
+        TscClock below = TscClock.fitBelow(samples).orElseThrow();
+        long worst = 0;
+        for (long t : ticks) {
+            long tsc = Math.round(t / RATE);
+            worst = Math.max(worst, Math.abs(below.hostNanos(tsc) - host(tsc)));
+        }
+        assertTrue(worst < 20_000, "a tick mapped " + worst + " ns off");
+        assertEquals(RATE, below.nanosPerCycle(), RATE * 10e-6);
+        TscClock squares = TscClock.fit(samples, List.of()).orElseThrow();
+        long squaresWorst = 0;
+        for (long t : ticks) squaresWorst = Math.max(squaresWorst, Math.abs(squares.hostNanos(Math.round(t / RATE)) - host(Math.round(t / RATE))));
+        assertTrue(squaresWorst > 5 * worst, "least squares did as well: " + squaresWorst + " vs " + worst + " ns");
+    }
+
     @Test
     void tooFewSamplesGiveNoMapping() {
         List<TscClock.Sample> samples = List.of(new TscClock.Sample(host(1), 10, 1), new TscClock.Sample(host(2), 10, 2));

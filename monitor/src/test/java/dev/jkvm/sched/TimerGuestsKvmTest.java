@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jkvm.exits.GuestResult;
 import dev.jkvm.experiment.VmReport;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -156,6 +157,48 @@ class TimerGuestsKvmTest {
                     vm + ": p99 " + t.latencyQuantile(0.99) + " ns beyond the lone p99 plus a spin slice (" + spinSliceMax + " ns)");
         }
         assertTrue(spin.preempted() > 0.9 * (spin.voluntary() + spin.preempted()), "spin left the CPU voluntarily");
+        ticksLieOnTheirVcpusLaneWhileItRan(run.jfr());
+    }
+
+    /**
+     * Each tick's event lies on its vCPU's thread and ends at the handler's host time, mapped from the
+     * guest TSC; a handler runs only while its vCPU is on the CPU, so that time must fall inside one of
+     * the vCPU's slices as jkvm's switch records give them (checked against the kernel's sched_switch
+     * elsewhere). Committed as they were read, the events sat at the sampler's polls, on its thread.
+     * A handler runs at the end of its slice (the vCPU halts right after it), so the bound of 50 µs
+     * is on either side. At least 95 % must be within it (all were in 2026-11-28's runs).
+     */
+    private static void ticksLieOnTheirVcpusLaneWhileItRan(Path jfr) throws Exception {
+        for (String vm : new String[] {"vm0", "vm1"}) {
+            List<long[]> slices = TimerRuns.onCpu(jfr, vm);
+            List<jdk.jfr.consumer.RecordedEvent> ticks = Recordings.events(jfr, "jkvm.WakeupLatency").stream()
+                    .filter(e -> vm.equals(e.getString("vm"))).toList();
+            long thread = Recordings.events(jfr, "jkvm.VcpuSchedIn").stream().filter(e -> vm.equals(e.getString("vm"))).findFirst()
+                    .orElseThrow().getThread().getJavaThreadId();
+            int inside = 0, k = 0;
+            long worst = 0;
+            List<String> outside = new java.util.ArrayList<>();
+            for (jdk.jfr.consumer.RecordedEvent e : ticks.stream().sorted(java.util.Comparator.comparingLong(e -> e.getLong("monotonicNanos"))).toList()) {
+                long h = e.getLong("monotonicNanos");
+                assertTrue(h > 0, vm + ": a tick without a host time: " + e);
+                assertEquals(thread, e.getThread().getJavaThreadId(), vm + ": a tick not on its vCPU's thread");
+                assertEquals(Math.max(0, e.getLong("latency")), e.getDuration().toNanos(), vm + ": a tick's extent is its latency");
+                while (k < slices.size() && slices.get(k)[1] < h) k++;
+                // How far outside the nearest slice: before the next one's start or after the previous one's end.
+                long off = Math.min(k >= slices.size() ? Long.MAX_VALUE : Math.max(0, slices.get(k)[0] - h),
+                        k == 0 ? Long.MAX_VALUE : h - slices.get(k - 1)[1]);
+                if (off <= 50_000) {
+                    inside++;
+                } else {
+                    worst = Math.max(worst, off);
+                    if (outside.size() < 8) outside.add("#" + e.getLong("sequence") + " at +" + (h - slices.get(0)[0]) / 1000 + " µs, " + off / 1000 + " µs off");
+                }
+            }
+            System.out.printf("  %s: %d of %d tick handlers within 50 µs of one of its slices (%d slices)%n", vm, inside, ticks.size(), slices.size());
+            assertTrue(ticks.size() > 100, vm + ": only " + ticks.size() + " ticks");
+            assertTrue(inside >= 0.95 * ticks.size(), vm + ": " + (ticks.size() - inside) + " of " + ticks.size()
+                    + " tick handlers outside its slices (farthest " + worst + " ns from one): " + outside);
+        }
     }
 
     @Test

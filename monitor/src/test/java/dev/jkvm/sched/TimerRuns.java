@@ -101,6 +101,25 @@ final class TimerRuns {
         return new Schedule(s, Arrays.stream(s).sum(), preempted, voluntary);
     }
 
+    /** A VM's on-CPU intervals ({in, out} CLOCK_MONOTONIC ns, in order) from jkvm's switch records. */
+    static List<long[]> onCpu(Path jfr, String vm) throws Exception {
+        List<RecordedEvent> all = new ArrayList<>();
+        all.addAll(Recordings.events(jfr, "jkvm.VcpuSchedIn"));
+        all.addAll(Recordings.events(jfr, "jkvm.VcpuSchedOut"));
+        List<long[]> slices = new ArrayList<>();
+        long in = -1;
+        for (RecordedEvent e : all.stream().filter(e -> vm.equals(e.getString("vm")))
+                .sorted((a, b) -> Long.compare(a.getLong("monotonicNanos"), b.getLong("monotonicNanos"))).toList()) {
+            if (e.getEventType().getName().equals("jkvm.VcpuSchedIn")) {
+                in = e.getLong("monotonicNanos");
+            } else if (in >= 0) {
+                slices.add(new long[] {in, e.getLong("monotonicNanos")});
+                in = -1;
+            }
+        }
+        return slices;
+    }
+
     /** The latest value of a vCPU's KVM binary statistic in the recording (jkvm.KvmStats), or -1. */
     static long kvmStat(Path jfr, String vm, String name) throws Exception {
         long v = -1;
