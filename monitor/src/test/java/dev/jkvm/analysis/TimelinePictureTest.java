@@ -121,6 +121,27 @@ class TimelinePictureTest {
         assertEquals(List.of(expected[0], expected[1], expected[2]), List.of(onCpu[0], onCpu[1], onCpu[2]), "on-CPU rects in the SVG");
     }
 
+    /** The SVG's time axis over a 2 s window: plain milliseconds ("1.50e+03 ms" before), the last label kept inside the picture. */
+    @Test
+    void theSvgAxisOfASecondsLongRunReadsInPlainMilliseconds(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        for (int i = 0; i < 4; i++) s.run("vm0", 250_000_000L).run("vm1", 250_000_000L);
+        Path jfr = s.write(dir.resolve("long.jfr"), 1), svg = dir.resolve("long.svg");
+        String[] cli = new String[1];
+        assertEquals(0, RecordingAnalysisTest.cli(cli, "analyze", "--svg", svg.toString(), jfr.toString()), cli[0]);
+        var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile());
+        NodeList texts = doc.getElementsByTagName("text");
+        List<Element> labels = new java.util.ArrayList<>();
+        for (int i = 0; i < texts.getLength(); i++) {
+            Element t = (Element) texts.item(i);
+            if (t.getTextContent().endsWith(" ms")) labels.add(t);
+        }
+        assertTrue(labels.size() >= 4, "axis labels: " + labels.size());
+        for (Element t : labels) assertTrue(t.getTextContent().matches("\\d+ ms"), "axis label '" + t.getTextContent() + "'");
+        assertEquals("2000 ms", labels.get(labels.size() - 1).getTextContent().replace(",", ""));
+        assertEquals("end", labels.get(labels.size() - 1).getAttribute("text-anchor"), "the last label would be cut off at the edge");
+    }
+
     @Test
     void aLargeRunIsBinnedSoThePageStaysSmall(@TempDir Path dir) throws Exception {
         SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);

@@ -84,11 +84,16 @@ public final class TimelineSvg {
         else if (span / step > 8) step *= 2;
         sb.append("<line x1=\"").append(LEFT).append("\" y1=\"").append(AXIS - 4).append("\" x2=\"").append(WIDTH - RIGHT)
                 .append("\" y2=\"").append(AXIS - 4).append("\" stroke=\"#555\"/>\n");
+        // As many decimals as the step needs, never an exponent ("1.50e+03 ms" before).
+        int decimals = (int) Math.max(0, -Math.floor(Math.log10(step / 1e6)));
         for (double v = 0; v <= span; v += step) {
             double x = LEFT + v * scale;
+            // A label near the right edge ends at its tick, so that it is not cut off.
+            String anchor = x > WIDTH - RIGHT - 40 ? "end" : "middle";
             sb.append("<line x1=\"").append(f(x)).append("\" y1=\"").append(AXIS - 8).append("\" x2=\"").append(f(x)).append("\" y2=\"")
                     .append(AXIS - 4).append("\" stroke=\"#555\"/><text x=\"").append(f(x)).append("\" y=\"").append(AXIS - 11)
-                    .append("\" text-anchor=\"middle\">").append(String.format(Locale.ROOT, "%.3g ms", v / 1e6)).append("</text>\n");
+                    .append("\" text-anchor=\"").append(anchor).append("\">")
+                    .append(String.format(Locale.ROOT, "%." + decimals + "f ms", v / 1e6)).append("</text>\n");
         }
     }
 

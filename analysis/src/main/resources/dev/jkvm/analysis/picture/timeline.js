@@ -26,11 +26,14 @@
   function axis() {
     var span = view[1] - view[0], step = Math.pow(10, Math.floor(Math.log10(span / 8)));
     if (span / step > 16) step *= 5; else if (span / step > 8) step *= 2;
-    ctx.fillStyle = '#555'; ctx.font = '11px sans-serif'; ctx.textAlign = 'center';
+    // As many decimals as the step needs; a label near the right edge ends at its tick (it was cut off).
+    var decimals = Math.max(0, -Math.floor(Math.log10(step / 1e6)));
+    ctx.fillStyle = '#555'; ctx.font = '11px sans-serif';
     for (var t = Math.ceil(view[0] / step) * step; t <= view[1]; t += step) {
       var px = Math.round(x(t)) + 0.5;
       ctx.fillRect(px, AXIS - 6, 1, 5);
-      ctx.fillText(ms(t) + ' ms', px, AXIS - 10);
+      ctx.textAlign = px > canvas.width - 40 ? 'right' : 'center';
+      ctx.fillText((t / 1e6).toFixed(decimals) + ' ms', px, AXIS - 10);
     }
   }
 
