@@ -10,7 +10,7 @@ public final class CsvReport {
             + "slice_p99_ns,slice_max_ns,waits,wait_p50_ns,wait_p99_ns,wait_max_ns,sched_ins,preempted_outs,voluntary_outs,"
             + "first_runs,same_vcpu_resumed,from_other_vcpu,unclassified,exits,exits_by_reason,guest_gaps,steal_ns,result,"
             + "jain_index,weighted_jain_index,switches_per_s,gap_p50_ns,gap_p99_ns,lost_records,late_records,missing_sources,"
-            + "name,vm_vcpus,voluntary_share,wakeups,wakeup_p50_ns,wakeup_p99_ns,wakeup_max_ns,missed_ticks";
+            + "name,vm_vcpus,voluntary_share,wakeups,wakeup_p50_ns,wakeup_p99_ns,wakeup_max_ns,missed_ticks,foreign_while_runnable_ns";
 
     private CsvReport() {}
 
@@ -28,7 +28,8 @@ public final class CsvReport {
                     f(r.switchesPerSecond()), r.vcpuToVcpuGap().p50(), r.vcpuToVcpuGap().p99(), r.health().lostRecords(),
                     r.health().lateRecords(), String.join("; ", r.health().missingSources()), v.name(), v.vmVcpus(),
                     v.voluntaryShare() < 0 ? "-1" : f(v.voluntaryShare()), v.wakeupLatency().count(), v.wakeupLatency().p50(),
-                    v.wakeupLatency().p99(), v.wakeupLatency().max(), v.missedTicks()};
+                    v.wakeupLatency().p99(), v.wakeupLatency().max(), v.missedTicks(),
+                    r.health().kernelSwitches() ? v.foreignWhileRunnableNanos() : -1};
                 for (int i = 0; i < cells.length; i++) sb.append(i == 0 ? "" : ",").append(cell(String.valueOf(cells[i])));
                 sb.append('\n');
             }

@@ -418,7 +418,12 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 picture.end(windowStart, windowEnd, clockOffset);
             }
         };
-        if (sink != null) sink.start(byName.stream().map(i -> vcpus.get(i).vm + "/" + vcpus.get(i).vcpu).toList(), spool.count(), spool.firstTime(), spool.lastTime());
+        if (sink != null) {
+            // Named as the tables name them (VcpuSummary.name): an SMP VM's vCPUs are vm1/cpu0, vm1/cpu1.
+            Map<String, Long> perVm = vcpus.stream().collect(java.util.stream.Collectors.groupingBy(v -> v.vm, java.util.stream.Collectors.counting()));
+            sink.start(byName.stream().map(i -> vcpus.get(i).vm + (perVm.get(vcpus.get(i).vm) > 1 ? "/cpu" : "/") + vcpus.get(i).vcpu).toList(),
+                    spool.count(), spool.firstTime(), spool.lastTime());
+        }
         spool.drain(record -> {
             long t = spool.time(record);
             int kind = TimeSpool.kind(record);
@@ -476,6 +481,12 @@ public final class ScheduleAnalyzer implements AutoCloseable {
                 v.since = t;
             } else {
                 boolean preempted = kind == K_OUT_PREEMPTED;
+                // The next task's time on this CPU starts no earlier than the vCPU left it: the copy's
+                // sched_switch line for this switch can carry an earlier time than the vCPU's own
+                // sched-out record (another probe, microseconds apart), and the overlap counted twice
+                // (shares + foreign + idle came to 100.014-100.018 % of the window).
+                if (cpu.foreignLane >= 0 && cpu.foreignSince < t) cpu.foreignSince = t;
+                if (cpu.idleSince >= 0 && cpu.idleSince < t) cpu.idleSince = t;
                 if (preempted) v.preemptedOuts++;
                 else v.voluntaryOuts++;
                 if (v.state == ON_CPU) {

@@ -62,9 +62,13 @@ public final class TableReport {
                         + (v.voluntaryShare() < 0 ? "" : fmt(" (%.1f %% vol.)", 100 * v.voluntaryShare())));
                 put(rows, runs.size(), i, p + "in first/same/other/unclass.", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
                         + "/" + v.unclassified());
+                if (h.kernelSwitches()) {
+                    put(rows, runs.size(), i, p + "foreign while runnable", millis(v.foreignWhileRunnableNanos()) + " ms");
+                }
                 for (RunSummary.ExitSummary e : v.exits()) {
-                    String lat = e.p50Nanos() < 0 ? "p99≤" + micros(e.p99Nanos()) : micros(e.p50Nanos()) + "/" + micros(e.p99Nanos());
-                    put(rows, runs.size(), i, p + "exits " + e.reason(), e.count() + " " + fmt("%.0f/s", e.perSecond()) + " " + lat
+                    // Labelled in the cell: the exit statistics give a bucket bound for p99 and no p50.
+                    String lat = e.p50Nanos() < 0 ? "p99≤/max " + micros(e.p99Nanos()) : "p50/p99/max " + micros(e.p50Nanos()) + "/" + micros(e.p99Nanos());
+                    put(rows, runs.size(), i, p + "exits " + e.reason(), e.count() + " " + fmt("(%.0f/s)", e.perSecond()) + " " + lat
                             + "/" + micros(e.maxNanos()) + " µs");
                 }
                 Dist wk = v.wakeupLatency();
@@ -126,7 +130,8 @@ public final class TableReport {
     }
 
     private static String layout(Map<String, String[]> rows, int columns) {
-        int labelWidth = Math.min(34, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
+        // 40: an SMP vCPU's longest label ("vm10/cpu12 in first/same/other/unclass.") whole.
+        int labelWidth = Math.min(40, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
         int[] widths = new int[columns];
         for (String[] cells : rows.values()) {
             for (int c = 0; c < columns; c++) widths[c] = Math.max(widths[c], cells[c].length());

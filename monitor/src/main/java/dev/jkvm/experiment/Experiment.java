@@ -148,7 +148,7 @@ public final class Experiment {
                 StrayTasks strays = new StrayTasks(spec.cpu(), elsewhere,
                         vms.stream().flatMap(v -> v.threads().stream()).mapToInt(VcpuThread::tid).toArray());
                 TickSampler ticks = new TickSampler(vms, failures, timeline != null);
-                LockSampler locks = new LockSampler(vms, failures);
+                LockSampler locks = new LockSampler(vms, failures, timeline != null);
                 // periodic is null without JFR (try-with-resources skips a null resource)
                 try (PeriodicEvents periodic = PeriodicEvents.register(vms, failures, timeline); sampler; ticks; locks) {
                     sampler.start();
@@ -158,9 +158,10 @@ public final class Experiment {
                     // A timed run starts with an empty young generation: the set-up leaves it half full
                     // at 256 VMs (52-56 MiB of Serial GC's 101 MiB eden), and the young collection that
                     // then came within the run (26-65 ms, once 4.7 s into a 5 s run) stops the recorder and
-                    // holds every vCPU thread that returns from KVM_RUN meanwhile. Collecting here took
-                    // 22-68 ms of the set-up (hello to 256 VMs); a 256-VM run then allocates a few MB/s.
-                    if (spec.duration() != null) System.gc();
+                    // holds every vCPU thread that returns from KVM_RUN meanwhile. A 256-VM run then
+                    // allocates a few MB/s. (System.gc() did it in 22-68 ms, and put JMC's System.gc()
+                    // warning into every timed recording.)
+                    if (spec.duration() != null) YoungGeneration.empty();
                     hygiene = spec.cpu().isPresent() ? HygieneMeter.begin(spec.cpu().getAsInt(), runTimeAtGate(vms), elsewhere) : null;
                     synchronized (stopLock) {
                         running = vms;
@@ -186,7 +187,7 @@ public final class Experiment {
                 sampler.finish(recorder::offCpuIntervals, timeline);
                 for (String w : sampler.warnings()) out.println(w);
                 ticks.finish(out, timeline);
-                locks.finish(out);
+                locks.finish(out, timeline);
                 ExperimentReport report = report(vms).withHelperFailures(failures.all()).withSetUp(setUp);
                 printSerialLogs(vms);
                 LifecycleEvents.vmEnds(report);

@@ -26,7 +26,7 @@ final class GuestSampler implements AutoCloseable {
     /** Gaps kept in total over all rings: 24 bytes each, so at most 24 MiB. */
     static final int GAP_BUDGET = 1 << 20;
     /** Clock samples kept per ring; at 100 a second, 2¾ minutes before thinning starts. */
-    static final int MAX_CLOCK_SAMPLES = 1 << 14;
+    static final int MAX_CLOCK_SAMPLES = ClockSamples.DEFAULT_LIMIT;
 
     /** One VM's ring, what has been read of it, and its clock samples. */
     private static final class Ring {
@@ -35,9 +35,7 @@ final class GuestSampler implements AutoCloseable {
         final dev.jkvm.jfr.timeline.TimelineThread thread;
         final long tscHz;
         final GapStore gaps;
-        final List<TscClock.Sample> clock = new ArrayList<>();
-        int clockStride = 1;
-        long polls;
+        final ClockSamples clock = new ClockSamples(MAX_CLOCK_SAMPLES);
         String failure;
 
         Ring(PublishedRing ring, dev.jkvm.jfr.timeline.TimelineThread thread, long tscHz, int gapLimit) {
@@ -45,18 +43,6 @@ final class GuestSampler implements AutoCloseable {
             this.thread = thread;
             this.tscHz = tscHz;
             this.gaps = new GapStore(gapLimit);
-        }
-
-        void addClockSample(TscClock.Sample s) {
-            if (polls++ % clockStride != 0) return;
-            if (clock.size() >= MAX_CLOCK_SAMPLES) { // keep every other sample: the fit still spans the whole run
-                List<TscClock.Sample> kept = new ArrayList<>(MAX_CLOCK_SAMPLES);
-                for (int i = 0; i < clock.size(); i += 2) kept.add(clock.get(i));
-                clock.clear();
-                clock.addAll(kept);
-                clockStride *= 2;
-            }
-            clock.add(s);
         }
     }
 
@@ -107,7 +93,7 @@ final class GuestSampler implements AutoCloseable {
                 long before = System.nanoTime();
                 long latest = r.ring.latestTsc();
                 long after = System.nanoTime();
-                r.addClockSample(new TscClock.Sample((before + after) >>> 1, after - before, latest));
+                r.clock.add(new TscClock.Sample((before + after) >>> 1, after - before, latest));
                 r.ring.poll(r.gaps);
             } catch (RuntimeException e) {
                 r.failure = String.valueOf(e.getMessage());
@@ -158,7 +144,7 @@ final class GuestSampler implements AutoCloseable {
         for (Ring r : rings) {
             List<long[]> offCpu = offCpuOfVm.apply(r.ring.vm());
             GapStore gaps = r.gaps;
-            Optional<TscClock> clock = TscClock.fit(r.clock, offCpu).map(c -> c.snappedTo(gaps.asPairs(), offCpu));
+            Optional<TscClock> clock = TscClock.fit(r.clock.all(), offCpu).map(c -> c.snappedTo(gaps.asPairs(), offCpu));
             long readAt = System.nanoTime();
             for (int i = 0; timeline != null && i < gaps.size(); i++) {
                 long tsc = gaps.tsc(i), cycles = gaps.cycles(i);

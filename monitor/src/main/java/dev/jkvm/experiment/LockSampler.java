@@ -12,34 +12,46 @@ import java.util.List;
 
 /**
  * Reads what lock guests publish (manifest {@code lock-stats}; layout in guests/src/lock.s): while
- * they run, their ring of contended acquisitions becomes {@link LockWait} events; at the end each
- * vCPU's counters and histograms become a {@link LockStats} event and one line per VM gives hold
- * and wait p50/p99. Bounded: at most one ringful is read per poll, and at most
- * {@link #MAX_EVENTS} LockWait events per run (the rest are counted, not kept).
+ * they run, their ring of contended acquisitions is read and kept; at the end each acquisition
+ * becomes a {@link LockWait} event on its vCPU's thread, from the first try to the acquisition in host
+ * time (the guest TSC mapped from what the polls saw, {@link TscClock#fitBelow}; committed as they
+ * were read, the events sat at the polls on this sampler's thread), each vCPU's counters and
+ * histograms a {@link LockStats} event, and one line per VM gives hold and wait p50/p99. Bounded: at
+ * most one ringful is read per poll, and at most {@link #MAX_EVENTS} acquisitions are kept per run
+ * (the rest are counted, not kept).
  */
 final class LockSampler implements AutoCloseable {
     static final long MAGIC = 0x5441545354434f4cL; // "LOCKSTAT" read as a little-endian u64
     private static final long OFF_WRITTEN = 24, BLOCKS = 0x1000, BLOCK_BYTES = 0x1000, RING = 0x41000;
     private static final long B_ACQ = 0, B_CONT = 8, B_MAXHOLD = 32, B_MAXWAIT = 40, B_HOLDHIST = 64, B_WAITHIST = 0x440;
     private static final int RING_CAP = 4096;
-    static final long MAX_EVENTS = 1 << 20;
+    /** Acquisitions kept for their events over all lock guests: 40 bytes each, so at most 20 MiB. */
+    static final int MAX_EVENTS = 1 << 19;
+    /** Longs per kept acquisition: sequence, vCPU, guest TSC at the acquisition, wait, hold (ns). */
+    private static final int ENTRY_LONGS = 5;
 
     private static final class Guest {
         final String vm;
         final GuestMemory memory;
         final long base;
         final int vcpus;
+        /** Each vCPU's thread, whose lane its waits lie on (empty before the threads exist). */
+        final List<dev.jkvm.jfr.timeline.TimelineThread> threads;
         final double nanosPerCycle;
         long read;
         long overwritten;
-        long notKept;
-        long events;
+        /** Contended acquisitions read from the ring (kept or not). */
+        long entries;
+        KeptEntries kept;
+        /** (host time after a poll read the count, the newest acquisition's TSC): each acquisition came before its poll. */
+        final ClockSamples clock = new ClockSamples();
 
-        Guest(String vm, GuestMemory memory, long base, int vcpus, long tscHz) {
+        Guest(String vm, GuestMemory memory, long base, int vcpus, List<dev.jkvm.jfr.timeline.TimelineThread> threads, long tscHz) {
             this.vm = vm;
             this.memory = memory;
             this.base = base;
             this.vcpus = vcpus;
+            this.threads = threads;
             this.nanosPerCycle = 1e9 / tscHz;
         }
 
@@ -50,17 +62,21 @@ final class LockSampler implements AutoCloseable {
 
     private final List<Guest> guests = new ArrayList<>();
     private final SamplerThread thread;
-    private long events;
     private final HelperFailures failures;
     /** Set when the sampler thread failed: the ring is no longer read, the end-of-run statistics still are. */
     private volatile boolean failed;
 
-    LockSampler(List<VmInstance> vms, HelperFailures failures) {
+    /** {@code keepEvents}: whether the acquisitions are kept for a recording's events (no recording, no need). */
+    LockSampler(List<VmInstance> vms, HelperFailures failures, boolean keepEvents) {
         this.failures = failures;
         for (VmInstance vm : vms) {
             var at = vm.guest().manifest().lockStats();
-            if (at.isPresent()) guests.add(new Guest(vm.name(), vm.memory(), at.getAsLong(), vm.vcpus().size(), vm.tscHz()));
+            if (at.isPresent()) {
+                guests.add(new Guest(vm.name(), vm.memory(), at.getAsLong(), vm.vcpus().size(),
+                        vm.threads().stream().map(VcpuThread::timelineThread).toList(), vm.tscHz()));
+            }
         }
+        for (Guest g : guests) g.kept = new KeptEntries(ENTRY_LONGS, keepEvents ? MAX_EVENTS / guests.size() : 0);
         thread = new SamplerThread("lock-sampler", this::poll, this::pollingFailed);
     }
 
@@ -78,6 +94,7 @@ final class LockSampler implements AutoCloseable {
         for (Guest g : guests) {
             if (g.memory.readLong(g.base) != MAGIC) continue; // the guest has not written its header yet
             long written = g.memory.readLong(g.base + OFF_WRITTEN);
+            long readAt = System.nanoTime(); // after the count: every acquisition it counts came before this
             if (written < g.read) continue; // a count that went back: nothing to trust this time
             if (written - g.read > RING_CAP) {
                 g.overwritten += written - g.read - RING_CAP;
@@ -87,20 +104,10 @@ final class LockSampler implements AutoCloseable {
                 long at = g.base + RING + (g.read % RING_CAP) * 32;
                 long vcpu = g.memory.readLong(at + 24);
                 if (vcpu < 0 || vcpu >= g.vcpus) continue; // not an entry the guest could have written
-                if (events >= MAX_EVENTS) {
-                    g.notKept++;
-                    continue;
-                }
-                events++;
-                g.events++;
-                LockWait e = new LockWait();
-                e.vm = g.vm;
-                e.vcpu = (int) vcpu;
-                e.sequence = g.read;
-                e.guestTsc = g.memory.readLong(at);
-                e.waitTime = g.nanos(g.memory.readLong(at + 8));
-                e.holdTime = g.nanos(g.memory.readLong(at + 16));
-                e.commit();
+                long tsc = g.memory.readLong(at);
+                g.entries++;
+                g.kept.add(g.read, vcpu, tsc, g.nanos(g.memory.readLong(at + 8)), g.nanos(g.memory.readLong(at + 16)));
+                if (g.read + 1 == written) g.clock.add(new TscClock.Sample(readAt, 0, tsc));
             }
         }
     }
@@ -110,15 +117,33 @@ final class LockSampler implements AutoCloseable {
      * vCPUs have stopped. Joins the thread before taking the lock (the thread may be waiting for it
      * to poll once more); a failure here is reported, not thrown: the run's summaries come after it.
      */
-    void finish(PrintWriter out) throws InterruptedException {
+    void finish(PrintWriter out, dev.jkvm.jfr.JkvmTimeline timeline) throws InterruptedException {
         thread.stopAndJoin();
         try {
             synchronized (this) {
                 report(out);
+                if (timeline != null) for (Guest g : guests) writeEvents(g, timeline);
             }
         } catch (Throwable t) {
             failures.failed("lock sampler", t, "lock statistics");
         }
+    }
+
+    /**
+     * One event per kept acquisition on its vCPU's thread, from the first try to the acquisition;
+     * without a mapping (too few polls saw one) at the end of the run, with no extent.
+     */
+    private static void writeEvents(Guest g, dev.jkvm.jfr.JkvmTimeline timeline) {
+        java.util.Optional<TscClock> clock = TscClock.fitBelow(g.clock.all());
+        long end = System.nanoTime();
+        KeptEntries k = g.kept;
+        for (int i = 0; i < k.size(); i++) {
+            int vcpu = (int) k.get(i, 1);
+            long acquired = clock.isPresent() ? clock.get().hostNanos(k.get(i, 2)) : -1;
+            timeline.lockWait(vcpu < g.threads.size() ? g.threads.get(vcpu) : null, g.vm, vcpu, k.get(i, 0), k.get(i, 2), k.get(i, 3),
+                    k.get(i, 4), acquired, end);
+        }
+        k.clear();
     }
 
     private void report(PrintWriter out) {
@@ -160,10 +185,15 @@ final class LockSampler implements AutoCloseable {
                     + "; %d lock-wait events%s%n", g.vm, acquisitions, contended,
                     format(g.nanos(LockHistogram.quantile(hold, 0.5, maxHold))), format(g.nanos(LockHistogram.quantile(hold, 0.99, maxHold))),
                     format(g.nanos(maxHold)), format(g.nanos(LockHistogram.quantile(wait, 0.5, maxWait))),
-                    format(g.nanos(LockHistogram.quantile(wait, 0.99, maxWait))), contended == 0 ? "-" : format(g.nanos(maxWait)), g.events,
-                    g.overwritten + g.notKept == 0 ? "" : " (" + g.overwritten + " overwritten before read, " + g.notKept + " beyond the run's bound)");
+                    format(g.nanos(LockHistogram.quantile(wait, 0.99, maxWait))), contended == 0 ? "-" : format(g.nanos(maxWait)),
+                    g.kept.limit() == 0 ? g.entries : g.kept.size(), // without a recording, what it would hold
+                    g.overwritten + notKept(g) == 0 ? "" : " (" + g.overwritten + " overwritten before read, " + notKept(g) + " beyond the run's bound)");
         }
         out.flush();
+    }
+
+    private static long notKept(Guest g) {
+        return g.kept.limit() == 0 ? 0 : g.kept.refused();
     }
 
     private static long[] histogram(Guest g, long at) {

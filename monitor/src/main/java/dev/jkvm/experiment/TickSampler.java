@@ -36,8 +36,6 @@ final class TickSampler implements AutoCloseable {
      * histogram.
      */
     static final int KEPT_BUDGET = 1 << 19;
-    /** Clock samples kept per ring; one a poll, thinned (every other one dropped) when full. */
-    static final int MAX_CLOCK_SAMPLES = 1 << 14;
     /** Longs per kept tick: sequence, guest TSC, latency, since the latest expiry, missed ticks, period. */
     private static final int TICK_LONGS = 6;
     /** Histogram: 1 µs buckets up to 20 ms; longer latencies share the last bucket (the max is kept exactly). */
@@ -51,21 +49,16 @@ final class TickSampler implements AutoCloseable {
         final GuestMemory memory;
         final long base;
         final double nanosPerCycle;
-        /** Ticks kept for their events, {@link #TICK_LONGS} longs each, grown up to {@code keepLimit} ticks. */
-        long[] kept = new long[0];
-        int keptCount;
-        int keepLimit;
+        /** Ticks kept for their events (none without a recording). */
+        KeptEntries kept;
         /** (host time after a poll read the tick count, the newest tick's TSC) pairs: each tick ran before its poll. */
-        final List<TscClock.Sample> clock = new ArrayList<>();
-        int clockStride = 1;
-        long clockPolls;
+        final ClockSamples clock = new ClockSamples();
         long read;
         long overwritten;
         long prevTsc = -1;
         long prevSince;
         long missed;
         long max;
-        long events;
         long skipped; // entries not read: more than READ_PER_POLL at once
         long badHeaders;
         String problem;
@@ -78,32 +71,6 @@ final class TickSampler implements AutoCloseable {
             this.memory = memory;
             this.base = base;
             this.nanosPerCycle = 1e9 / tscHz;
-        }
-
-        void keep(long sequence, long tsc, long latency, long since, long missed, long period) {
-            if (keptCount >= keepLimit) return;
-            if ((keptCount + 1) * TICK_LONGS > kept.length) {
-                kept = java.util.Arrays.copyOf(kept, Math.min(keepLimit, Math.max(1024, keptCount * 2)) * TICK_LONGS);
-            }
-            int at = keptCount++ * TICK_LONGS;
-            kept[at] = sequence;
-            kept[at + 1] = tsc;
-            kept[at + 2] = latency;
-            kept[at + 3] = since;
-            kept[at + 4] = missed;
-            kept[at + 5] = period;
-        }
-
-        void addClockSample(TscClock.Sample s) {
-            if (clockPolls++ % clockStride != 0) return;
-            if (clock.size() >= MAX_CLOCK_SAMPLES) { // keep every other sample: the fit still spans the whole run
-                List<TscClock.Sample> thinned = new ArrayList<>(MAX_CLOCK_SAMPLES);
-                for (int i = 0; i < clock.size(); i += 2) thinned.add(clock.get(i));
-                clock.clear();
-                clock.addAll(thinned);
-                clockStride *= 2;
-            }
-            clock.add(s);
         }
 
         long received() {
@@ -142,7 +109,7 @@ final class TickSampler implements AutoCloseable {
                         m.tickRing().getAsLong(), vm.tscHz()));
             }
         }
-        for (Ring r : rings) r.keepLimit = keepEvents ? KEPT_BUDGET / rings.size() : 0;
+        for (Ring r : rings) r.kept = new KeptEntries(TICK_LONGS, keepEvents ? KEPT_BUDGET / rings.size() : 0);
         thread = new SamplerThread("tick-sampler", this::poll, this::pollingFailed);
     }
 
@@ -227,10 +194,8 @@ final class TickSampler implements AutoCloseable {
                 long latency = Math.max(0, w.latencyNanos());
                 r.histogram[(int) Math.min(BUCKETS - 1, latency / 1000)]++;
                 r.max = Math.max(r.max, latency);
-                if (r.events >= r.keepLimit) continue;
-                r.events++;
-                r.keep(r.read, tsc, w.latencyNanos(), since, w.missedTicks(), period);
-                if (r.read + 1 == written) r.addClockSample(new TscClock.Sample(readAt, 0, tsc));
+                r.kept.add(r.read, tsc, w.latencyNanos(), since, w.missedTicks(), period);
+                if (r.read + 1 == written) r.clock.add(new TscClock.Sample(readAt, 0, tsc));
             }
         }
     }
@@ -259,16 +224,14 @@ final class TickSampler implements AutoCloseable {
      * with no extent and an unknown handler time, as an unmapped guest gap does.
      */
     private static void writeEvents(Ring r, dev.jkvm.jfr.JkvmTimeline timeline) {
-        java.util.Optional<TscClock> clock = TscClock.fitBelow(r.clock);
+        java.util.Optional<TscClock> clock = TscClock.fitBelow(r.clock.all());
         long end = System.nanoTime();
-        for (int i = 0; i < r.keptCount; i++) {
-            int at = i * TICK_LONGS;
-            long tsc = r.kept[at + 1], latency = r.kept[at + 2];
-            long handler = clock.isPresent() ? clock.get().hostNanos(tsc) : -1;
-            timeline.wakeupLatency(r.thread, r.vm, 0, r.kept[at], tsc, latency, r.kept[at + 3], r.kept[at + 4], r.kept[at + 5], handler, end);
+        KeptEntries k = r.kept;
+        for (int i = 0; i < k.size(); i++) {
+            long handler = clock.isPresent() ? clock.get().hostNanos(k.get(i, 1)) : -1;
+            timeline.wakeupLatency(r.thread, r.vm, 0, k.get(i, 0), k.get(i, 1), k.get(i, 2), k.get(i, 3), k.get(i, 4), k.get(i, 5), handler, end);
         }
-        r.kept = new long[0];
-        r.keptCount = 0;
+        k.clear();
     }
 
     private void report(PrintWriter out) {
@@ -280,9 +243,9 @@ final class TickSampler implements AutoCloseable {
         for (Ring r : rings) {
             if (r.failure != null) out.printf("jkvm: %s tick ring no longer read: %s%n", r.vm, r.failure);
             if (r.badHeaders > 0) out.printf("jkvm: %s tick ring header ignored %d time(s): %s%n", r.vm, r.badHeaders, r.problem);
-            if (r.skipped > 0 || r.keepLimit > 0 && r.events >= r.keepLimit) {
+            if (r.skipped > 0 || r.kept.limit() > 0 && r.kept.refused() > 0) {
                 out.printf("jkvm: %s tick ring: %d ticks not read (over %d a poll), %d not recorded as events (limit %d per VM)%n",
-                        r.vm, r.skipped, READ_PER_POLL, Math.max(0, r.received() - r.events), r.keepLimit);
+                        r.vm, r.skipped, READ_PER_POLL, r.kept.refused(), r.kept.limit());
             }
             long received = r.received();
             if (received == 0) {

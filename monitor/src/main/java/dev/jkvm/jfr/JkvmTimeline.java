@@ -26,12 +26,13 @@ public final class JkvmTimeline implements AutoCloseable {
     static final TimelineType KERNEL_SCHED_SWITCH = TimelineType.of(KernelSchedSwitch.class);
     static final TimelineType GUEST_GAP = TimelineType.of(GuestGap.class);
     static final TimelineType WAKEUP = TimelineType.of(WakeupLatency.class);
+    static final TimelineType LOCK_WAIT = TimelineType.of(LockWait.class);
     static final TimelineType RELOAD = TimelineType.of(VcpuReload.class);
     static final TimelineType KVM_STATS = TimelineType.of(KvmStats.class);
     /** The event classes written to the timeline (registered with the JVM by the types above). */
     static final java.util.List<Class<? extends jdk.jfr.Event>> EVENT_CLASSES = java.util.List.of(VcpuSchedIn.class, VcpuSchedOut.class,
             VcpuOnCpu.class, VcpuRunnable.class, KvmSchedIn.class, KvmSchedOut.class, VcpuLoad.class,
-            KernelSchedSwitch.class, GuestGap.class, WakeupLatency.class, VcpuReload.class, KvmStats.class);
+            KernelSchedSwitch.class, GuestGap.class, WakeupLatency.class, LockWait.class, VcpuReload.class, KvmStats.class);
 
     private final TimelineChunk chunk;
 
@@ -196,6 +197,20 @@ public final class JkvmTimeline implements AutoCloseable {
                 .putLong("sequence", sequence).putLong("guestTsc", guestTsc).putLong("latency", latency).putLong("sinceExpiry", sinceExpiry)
                 .putLong("missedTicks", missedTicks).putLong("period", period).putLong("handlerTime", handler)
                 .putLong("monotonicNanos", handler).commit();
+    }
+
+    /**
+     * A lock guest's contended acquisition on {@code thread} (its vCPU's; null when not known): from the
+     * first try ({@code acquired} − the wait) to the acquisition at host time {@code acquired}; at
+     * {@code readAt} and without a duration when no mapping could be measured ({@code acquired} negative).
+     */
+    public void lockWait(TimelineThread thread, String vm, int vcpu, long sequence, long guestTsc, long waitTime, long holdTime,
+                         long acquired, long readAt) {
+        boolean placed = acquired >= 0;
+        long extent = placed ? Math.max(0, waitTime) : 0;
+        event(LOCK_WAIT, placed ? acquired - extent : readAt, extent, thread).putString("vm", vm).putInt("vcpu", vcpu)
+                .putLong("sequence", sequence).putLong("guestTsc", guestTsc).putLong("waitTime", waitTime).putLong("holdTime", holdTime)
+                .putLong("acquiredTime", acquired).putLong("monotonicNanos", acquired).commit();
     }
 
     /**

@@ -29,7 +29,7 @@ public final class VmExitEvent extends jdk.jfr.Event {
     @Label("Port") @Description("The I/O port for IO exits, else -1")
     public int port;
 
-    @Unsigned @Label("Address") @Description("The guest physical address for MMIO exits, else 0")
+    @Unsigned @jdk.jfr.MemoryAddress @Label("Address") @Description("The guest physical address for MMIO exits, else 0")
     public long address;
 
     @Timespan(Timespan.NANOSECONDS) @Label("Guest Time") @Description("Time inside KVM_RUN before this exit")

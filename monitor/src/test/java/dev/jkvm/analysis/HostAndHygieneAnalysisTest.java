@@ -71,6 +71,29 @@ public class HostAndHygieneAnalysisTest {
         assertEquals(r.windowNanos(), run + foreign + r.idleNanos(), "shares, foreign and idle tile the window");
     }
 
+    /**
+     * The copy's line into the next task can come a few microseconds before the vCPU's own sched-out
+     * record of the same switch: the task's time starts at the sched-out, not at the line, so shares,
+     * foreign and idle time still tile the window (they overlapped by those microseconds: 100.018 %).
+     */
+    @Test
+    void theNextTasksTimeStartsNoEarlierThanTheVcpusSchedOut(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        s.run("vm0", 4_000_000);
+        long out0 = s.now() - SyntheticSchedule.GAP;
+        s.also(() -> SyntheticSchedule.kernelSwitch(out0 - 5_000, 4242, "cpu-hog", "")); // 5 µs before vm0's sched-out
+        s.run("vm1", 3_000_000, false);
+        long out1 = s.now() - SyntheticSchedule.GAP;
+        s.also(() -> SyntheticSchedule.kernelSwitch(out1 - 3_000, 0, "swapper/1", "")); // idle, 3 µs before vm1's
+        s.run("vm0", 5_000_000);
+        RunSummary r = RecordingAnalysis.analyze(s.write(dir.resolve("early-lines.jfr"), 1));
+        long run = r.vcpus().stream().mapToLong(RunSummary.VcpuSummary::runNanos).sum();
+        long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
+        assertEquals(SyntheticSchedule.GAP, foreign, "the hog from vm0's sched-out to vm1's sched-in");
+        assertEquals(SyntheticSchedule.GAP, r.idleNanos(), "idle from vm1's sched-out to vm0's sched-in");
+        assertEquals(r.windowNanos(), run + foreign + r.idleNanos(), "shares, foreign and idle tile the window");
+    }
+
     @Test
     void foreignTimeComesFromTheSchedSwitchCopyWhenRecorded(@TempDir Path dir) throws Exception {
         SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
@@ -102,6 +125,14 @@ public class HostAndHygieneAnalysisTest {
         String expected = String.format(java.util.Locale.ROOT, "WARN foreign tasks %.1f %% > 1 %%; SMT sibling load 7.0 %% > 5 %%",
                 100 * 30_000_000.0 / s.window());
         assertTrue(table.lines().anyMatch(l -> l.startsWith("hygiene") && l.endsWith(expected)), expected + "\n" + table);
+        // vm0 waited runnable through the hog's 30 ms; vm1 had not run yet (its state unknown): in all three formats.
+        assertEquals(30_000_000, r.vcpus().get(0).foreignWhileRunnableNanos());
+        assertEquals(0, r.vcpus().get(1).foreignWhileRunnableNanos());
+        assertTrue(table.lines().anyMatch(l -> l.matches("vm0/0 foreign while runnable\\s+30\\.000 ms")), table);
+        assertTrue(json.contains("\"foreignWhileRunnableNanos\": 30000000"), json);
+        List<String> csv = CsvReport.render(List.of(r)).lines().toList();
+        int col = List.of(CsvReport.HEADER.split(",")).indexOf("foreign_while_runnable_ns");
+        assertEquals(List.of("30000000", "0"), List.of(csv.get(1).split(",")[col], csv.get(2).split(",")[col]), String.join("\n", csv));
     }
 
     @Test

@@ -81,7 +81,9 @@ class TimelinePictureTest {
 
         int[] expected = {s.slicesOf("vm0").size(), s.slicesOf("vm1").size(), s.slicesOf("vm2").size()};
         String[] err = new String[1];
-        String dom = browse(chromium, dir, err, "--dump-dom", page.toUri().toString());
+        // The window the screenshot below has: the page reports where it drew, and that depends on the
+        // width (a narrower window wraps the legend onto a second line and moves the lanes down).
+        String dom = browse(chromium, dir, err, "--window-size=1300,700", "--dump-dom", page.toUri().toString());
         List<String> console = err[0].lines().filter(l -> l.contains(":CONSOLE")).toList();
         assertTrue(console.isEmpty(), "the page wrote to the console: " + console);
         Matcher m = Pattern.compile("<pre id=\"drawn\" hidden=\"\">(.*?)</pre>").matcher(dom);
@@ -140,6 +142,24 @@ class TimelinePictureTest {
         for (Element t : labels) assertTrue(t.getTextContent().matches("\\d+ ms"), "axis label '" + t.getTextContent() + "'");
         assertEquals("2000 ms", labels.get(labels.size() - 1).getTextContent().replace(",", ""));
         assertEquals("end", labels.get(labels.size() - 1).getAttribute("text-anchor"), "the last label would be cut off at the edge");
+    }
+
+    /**
+     * The pictures name lanes and marks as the tables do: an SMP VM's vCPUs vm1/cpu0 and vm1/cpu1 (the
+     * lanes said vm1/0), a one-vCPU VM vm0/0; the grey sched-in mark has its legend entry (it had none).
+     */
+    @Test
+    void lanesAndMarksAreNamedAsTheTablesNameThem(@TempDir Path dir) throws Exception {
+        SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
+        for (int i = 0; i < 3; i++) s.run("vm0", 1_000_000).run("vm1/cpu0", 1_000_000).run("vm1/cpu1", 1_000_000);
+        Path jfr = s.write(dir.resolve("smp.jfr"), 1), svg = dir.resolve("smp.svg"), page = dir.resolve("smp.html");
+        String[] cli = new String[1];
+        assertEquals(0, RecordingAnalysisTest.cli(cli, "analyze", "--svg", svg.toString(), "--html", page.toString(), jfr.toString()), cli[0]);
+        String picture = Files.readString(svg), html = Files.readString(page);
+        for (String lane : List.of(">vm0/0<", ">vm1/cpu0<", ">vm1/cpu1<")) assertTrue(picture.contains(lane), lane + " in\n" + picture);
+        assertTrue(!picture.contains(">vm1/0<"), picture);
+        assertTrue(picture.contains("unclassified (outside KVM_RUN)") && html.contains("unclassified (outside KVM_RUN)"), "the grey mark's legend");
+        assertTrue(html.contains("\"vm1/cpu1\""), "the page's lanes");
     }
 
     @Test

@@ -110,12 +110,13 @@ class RecordingContentsKvmTest {
 
     /**
      * The per-exit events and the exit statistics time one interval (KVM_RUN's return to the end of
-     * handling), so analyze reports the same handling times under either profile: the events'
-     * durations fall into the statistics' buckets alike (under 1 µs, under 8 µs), up to the exits a
-     * preemption caught between the two clocks' reads and those the clocks' own reads (tens of ns,
-     * JFR's ticks around System.nanoTime's) carry across the 1 µs bound: 3.1 % there in the first run.
-     * When the event began after the decoding, 18,203 IO exits were under 1 µs by the events and
-     * 13,563 by the statistics (23 %).
+     * handling), so analyze reports the same handling times under either profile. Each event's
+     * interval holds the statistics' one (it begins just before System.nanoTime is read at the return
+     * and ends just after it is read at the end), so the events' longest exit is no shorter than the
+     * statistics' longest: when the event began after the decoding and its own allocation, a 20 ms
+     * stall there was in the statistics' max and in no event (4 ms). The two agree on the exits handled
+     * within 8 µs too; the 1 µs bucket is not compared: the clocks' own reads (tens of ns each) move
+     * many of this host's 1 µs exits across it (10,106 against 13,616 in one CI run).
      */
     @Test
     void exitEventsAndExitStatisticsTimeTheSameInterval() {
@@ -123,12 +124,13 @@ class RecordingContentsKvmTest {
         RecordedEvent stats = of("jkvm.VcpuExitStats").stream().filter(e -> e.getString("vm").equals("vm2") && e.getString("reason").equals("IO"))
                 .max(java.util.Comparator.comparingLong(e -> e.getLong("count"))).orElseThrow();
         assertEquals(stats.getLong("count"), io.size(), "IO exits: statistics vs events");
-        for (long limit : new long[] {1L << 10, 1L << 13}) {
-            long byEvents = io.stream().filter(e -> e.getDuration().toNanos() < limit).count();
-            long byStats = stats.getLong(limit == 1L << 10 ? "under1us" : "under8us");
-            System.out.printf("exit handling under %d ns: %d by the events, %d by the statistics, of %d%n", limit, byEvents, byStats, io.size());
-            assertEquals(byStats, byEvents, (limit == 1L << 10 ? 0.08 : 0.02) * io.size(), "IO exits handled in under " + limit + " ns");
-        }
+        long byEvents = io.stream().filter(e -> e.getDuration().toNanos() < 1L << 13).count();
+        long eventsMax = io.stream().mapToLong(e -> e.getDuration().toNanos()).max().orElseThrow();
+        System.out.printf("exit handling under 8192 ns: %d by the events, %d by the statistics, of %d; max %d ns by the events, %d by the statistics%n",
+                byEvents, stats.getLong("under8us"), io.size(), eventsMax, stats.getLong("max"));
+        assertEquals(stats.getLong("under8us"), byEvents, 0.02 * io.size(), "IO exits handled in under 8 µs");
+        assertTrue(eventsMax >= stats.getLong("max") - 1_000, "the longest exit by the events (" + eventsMax
+                + " ns) is shorter than by the statistics (" + stats.getLong("max") + " ns): they time different intervals");
     }
 
     @Test
@@ -139,8 +141,9 @@ class RecordingContentsKvmTest {
         java.time.Instant last = ins.stream().map(RecordedEvent::getStartTime).max(java.util.Comparator.naturalOrder()).orElseThrow();
         List<RecordedEvent> gcs = of("jdk.GarbageCollection");
         // The JVM's own event, on the JVM's clock, and jkvm's sched-ins at their kernel times, on the same axis.
-        assertTrue(gcs.stream().anyMatch(g -> g.getString("cause").equals("System.gc()") && !g.getEndTime().isAfter(first)),
-                "no collection before the first sched-in " + first + ": " + gcs);
+        assertTrue(gcs.stream().anyMatch(g -> !g.getEndTime().isAfter(first)), "no collection before the first sched-in " + first + ": " + gcs);
+        // Not System.gc(), which JMC's rules warn about: the young generation is filled until it is collected.
+        assertTrue(gcs.stream().noneMatch(g -> g.getString("cause").equals("System.gc()")), "a collection by System.gc(): " + gcs);
         // None while they run: under Serial GC, the launcher's and this suite's collector (jkvm.jvmFlags), whose
         // young generation (about 100 MiB here) the run's few MB/s do not fill in 3 s. G1 sizes its young
         // generation by its pause goal and collects every second or so whatever was collected before.

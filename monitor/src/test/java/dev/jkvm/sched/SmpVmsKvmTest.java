@@ -175,6 +175,7 @@ class SmpVmsKvmTest {
         long waits = 0;
         for (IItemIterable it : items.apply(ItemFilters.type("jkvm.LockWait"))) waits += it.getItemCount();
         assertEquals(contended, waits, "one jkvm.LockWait event per contended acquisition (none overwritten at this rate)");
+        waitsLieOnTheirVcpusLaneWhileItRan(jfr);
 
         // What this host shows of pause-loop exiting and directed yields.
         long yields = 0;
@@ -183,6 +184,41 @@ class SmpVmsKvmTest {
         }
         System.out.printf("[smp] lock: exits to jkvm %d; directed_yield_* KVM stats changed by %d; kvm_ple_window_update %s%n",
                 vm.exits().total(), yields, missing.isEmpty() ? ple.size() + " lines" : "not in tracefs");
+    }
+
+    /**
+     * Each contended acquisition's event lies on its vCPU's thread and ends at the acquisition's host
+     * time, mapped from the guest TSC; a vCPU acquires only while on the CPU, so that time must fall
+     * within 50 µs of one of that vCPU's slices as jkvm's switch records give them, for 95 % at least.
+     * (Committed as they were read, the events sat at the sampler's polls, on its thread.)
+     */
+    private static void waitsLieOnTheirVcpusLaneWhileItRan(Path jfr) throws Exception {
+        List<RecordedEvent> switches = new ArrayList<>(Recordings.events(jfr, "jkvm.VcpuSchedIn"));
+        switches.addAll(Recordings.events(jfr, "jkvm.VcpuSchedOut"));
+        switches.sort(java.util.Comparator.comparingLong(e -> e.getLong("monotonicNanos")));
+        Map<Integer, List<long[]>> slices = new java.util.HashMap<>();
+        Map<Integer, Long> threads = new java.util.HashMap<>(), in = new java.util.HashMap<>();
+        for (RecordedEvent e : switches) {
+            if (!e.getString("vm").equals("vm0")) continue;
+            int v = e.getInt("vcpu");
+            threads.put(v, e.getThread().getJavaThreadId());
+            if (e.getEventType().getName().equals("jkvm.VcpuSchedIn")) in.put(v, e.getLong("monotonicNanos"));
+            else if (in.containsKey(v)) slices.computeIfAbsent(v, k -> new ArrayList<>()).add(new long[] {in.remove(v), e.getLong("monotonicNanos")});
+        }
+        List<RecordedEvent> waits = Recordings.events(jfr, "jkvm.LockWait");
+        int near = 0;
+        for (RecordedEvent w : waits) {
+            int v = w.getInt("vcpu");
+            long at = w.getLong("monotonicNanos");
+            assertTrue(at > 0, "a wait without a host time: " + w);
+            assertEquals(threads.get(v), w.getThread().getJavaThreadId(), "a wait of vCPU " + v + " not on its thread");
+            assertEquals(Math.max(0, w.getLong("waitTime")), w.getDuration().toNanos(), "a wait's extent");
+            long off = Long.MAX_VALUE;
+            for (long[] s : slices.getOrDefault(v, List.of())) off = Math.min(off, at < s[0] ? s[0] - at : at > s[1] ? at - s[1] : 0);
+            if (off <= 50_000) near++;
+        }
+        System.out.printf("[smp] lock: %d of %d acquisitions within 50 µs of one of their vCPU's slices%n", near, waits.size());
+        assertTrue(near >= 0.95 * waits.size(), near + " of " + waits.size() + " acquisitions near their vCPU's slices");
     }
 
     private static long number(IItemIterable it, IItem item, String field) {

@@ -36,6 +36,7 @@ public final class TimelineHtml {
                 .append("<span style=\"background:#2e7d32\"></span>on CPU<span style=\"background:#f9a825\"></span>runnable")
                 .append("<span style=\"background:#cfd8dc\"></span>blocked<span style=\"background:#1565c0\"></span>first run")
                 .append("<span style=\"background:#8e24aa\"></span>same vCPU resumed<span style=\"background:#d32f2f\"></span>from another vCPU")
+                .append("<span style=\"background:#757575\"></span>unclassified (outside KVM_RUN)")
                 .append("<span style=\"background:#000\"></span>exit</div>\n");
         sb.append("<p id=\"mode\"></p>\n<div id=\"view\"><canvas id=\"lanes\" width=\"1200\" height=\"100\"></canvas><div id=\"tip\"></div></div>\n");
         sb.append("<p>Wheel: zoom · drag: pan · double-click: whole run · hover: details</p>\n");

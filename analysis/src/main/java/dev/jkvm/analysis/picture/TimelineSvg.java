@@ -68,7 +68,7 @@ public final class TimelineSvg {
         }
         int y = AXIS + n * LANE + 20;
         String[][] legend = {{"on", "on CPU"}, {"runnable", "runnable"}, {"blocked", "blocked"}, {"first", "first run"},
-            {"same", "same vCPU resumed"}, {"other", "from another vCPU"}, {"exit", "exit"}};
+            {"same", "same vCPU resumed"}, {"other", "from another vCPU"}, {"unknown", "unclassified (outside KVM_RUN)"}, {"exit", "exit"}};
         int x = LEFT;
         for (String[] k : legend) {
             sb.append("<rect class=\"").append(k[0]).append("\" x=\"").append(x).append("\" y=\"").append(y - 9).append("\" width=\"10\" height=\"10\"/>");

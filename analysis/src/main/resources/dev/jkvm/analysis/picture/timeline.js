@@ -9,7 +9,7 @@
   var COLORS = ['#2e7d32', '#f9a825', '#cfd8dc'];
   var STATES = ['on CPU', 'runnable', 'blocked'];
   var CLASS_COLORS = ['#1565c0', '#8e24aa', '#d32f2f', '#757575'];
-  var CLASSES = ['first run', 'same vCPU resumed', 'from another vCPU', 'unknown'];
+  var CLASSES = ['first run', 'same vCPU resumed', 'from another vCPU', 'unclassified (outside KVM_RUN)'];
   var n = data.lanes.length;
   canvas.height = AXIS + n * LANE + 8;
   var end = Math.max(1, data.t1);
