@@ -43,6 +43,12 @@ public final class SummaryJson {
 
     public static List<RunSummary> parse(String json) {
         Object doc = new Parser(json).document();
+        // Another version of the format would be read field by field as if it were this one: refused.
+        Object schema = obj(doc, "document").get("$schema");
+        if (schema != null && !JsonReport.SCHEMA_ID.equals(schema)) {
+            throw new BadRecordingException("written in the format " + schema + ", not " + JsonReport.SCHEMA_ID
+                    + " that this jkvm reads (analyze the baseline's recordings again with this version)");
+        }
         List<RunSummary> out = new ArrayList<>();
         for (Object r : list(obj(doc, "document").get("recordings"), "recordings")) out.add(run(obj(r, "recording")));
         return out;

@@ -22,9 +22,10 @@ public final class TableReport {
 
     public static String render(List<RunSummary> runs) {
         Map<String, String[]> rows = new LinkedHashMap<>();
+        List<String> names = columnNames(runs.stream().map(RunSummary::source).toList());
         for (int i = 0; i < runs.size(); i++) {
             RunSummary r = runs.get(i);
-            put(rows, runs.size(), i, "recording", shortName(r.source()));
+            put(rows, runs.size(), i, "recording", names.get(i));
             put(rows, runs.size(), i, "window", fmt("%.3f s", r.windowNanos() / 1e9));
             put(rows, runs.size(), i, "Jain's fairness index", fmt("%.4f", r.jainIndex()));
             put(rows, runs.size(), i, "  against nice weights", fmt("%.4f", r.weightedJainIndex()));
@@ -60,7 +61,7 @@ public final class TableReport {
                         : millis(w.p50()) + "/" + millis(w.p99()) + "/" + millis(w.max()) + " ms");
                 put(rows, runs.size(), i, p + "out preempted/voluntary", v.preemptedOuts() + "/" + v.voluntaryOuts()
                         + (v.voluntaryShare() < 0 ? "" : fmt(" (%.1f %% vol.)", 100 * v.voluntaryShare())));
-                put(rows, runs.size(), i, p + "in first/same/other/unclass.", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
+                put(rows, runs.size(), i, p + "in 1st/same/other/unclass", v.firstRuns() + "/" + v.sameVcpuResumed() + "/" + v.fromOtherVcpu()
                         + "/" + v.unclassified());
                 if (h.kernelSwitches()) {
                     put(rows, runs.size(), i, p + "foreign while runnable", millis(v.foreignWhileRunnableNanos()) + " ms");
@@ -130,8 +131,8 @@ public final class TableReport {
     }
 
     private static String layout(Map<String, String[]> rows, int columns) {
-        // 40: an SMP vCPU's longest label ("vm10/cpu12 in first/same/other/unclass.") whole.
-        int labelWidth = Math.min(40, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
+        // 34 leaves two recordings' columns room side by side; an SMP vCPU's labels fit in it ("vm0/cpu0 in 1st/same/other/unclass").
+        int labelWidth = Math.min(34, rows.keySet().stream().mapToInt(String::length).max().orElse(0));
         int[] widths = new int[columns];
         for (String[] cells : rows.values()) {
             for (int c = 0; c < columns; c++) widths[c] = Math.max(widths[c], cells[c].length());
@@ -172,6 +173,40 @@ public final class TableReport {
 
     private static String padLeft(String s, int width) {
         return " ".repeat(Math.max(0, width - s.length())) + s;
+    }
+
+    /**
+     * The columns' titles: each recording's file name, or, where several share one (regress writes
+     * every experiment's as NAME/recording.jfr, and runners' results are RUNNER/regress/NAME/
+     * recording.jfr), what sets their paths apart: the parts between the paths' common beginning and
+     * common end (the experiment, the runner). The whole path where that leaves nothing.
+     */
+    static List<String> columnNames(List<String> sources) {
+        List<String> names = sources.stream().map(TableReport::shortName).toList();
+        if (new java.util.HashSet<>(names).size() == names.size()) return names;
+        List<String[]> parts = sources.stream().map(s -> s.split("/+")).toList();
+        int shortest = parts.stream().mapToInt(p -> p.length).min().orElse(0);
+        int prefix = 0, suffix = 0;
+        while (prefix < shortest - 1 && same(parts, prefix, true)) prefix++;
+        while (suffix < shortest - 1 - prefix && same(parts, suffix, false)) suffix++;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            String[] p = parts.get(i);
+            String middle = String.join("/", java.util.Arrays.asList(p).subList(prefix, p.length - suffix));
+            out.add(middle.isEmpty() ? sources.get(i) : middle);
+        }
+        return new java.util.HashSet<>(out).size() == out.size() ? out : sources;
+    }
+
+    /** Whether every path has the same part at {@code k} from its beginning (or from its end). */
+    private static boolean same(List<String[]> parts, int k, boolean fromStart) {
+        String first = null;
+        for (String[] p : parts) {
+            String part = fromStart ? p[k] : p[p.length - 1 - k];
+            if (first == null) first = part;
+            else if (!first.equals(part)) return false;
+        }
+        return true;
     }
 
     static String shortName(String source) {

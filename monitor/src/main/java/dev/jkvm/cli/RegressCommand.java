@@ -72,6 +72,10 @@ final class RegressCommand implements Callable<Integer> {
     @Option(names = "--baseline", paramLabel = "DIR", description = "An earlier 'jkvm regress --out' directory to compare with.")
     Path baseline;
 
+    @Option(names = "--cpu", paramLabel = "C",
+            description = "Run every experiment on CPU C, whatever CPU its file names (a runner's isolated CPU, as 'jkvm check --runner' wants).")
+    Integer cpu;
+
     @Mixin
     SandboxChoice sandbox;
 
@@ -92,6 +96,10 @@ final class RegressCommand implements Callable<Integer> {
         List<JunitXml.Suite> suites = new ArrayList<>();
         long t0 = System.nanoTime();
         Result stopped = null;
+        List<String> stale = removeStaleEvidence(plan);
+        if (!stale.isEmpty()) {
+            term.println("regress: removed from " + out + " what an earlier run wrote for experiments not in " + dir + ": " + String.join(", ", stale));
+        }
         try {
             for (int i = 0; i < plan.size() && stopped == null; i++) {
                 Planned p = plan.get(i);
@@ -114,6 +122,8 @@ final class RegressCommand implements Callable<Integer> {
             ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
             String table = table(results, (System.nanoTime() - t0) / 1e9);
             if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size()) + " of " + plan.size() + " experiments did not run to the end\n";
+            List<String> unmatched = baselineOnly(plan);
+            if (!unmatched.isEmpty()) table += "in the baseline, not in this run (not compared): " + String.join(", ", unmatched) + "\n";
             term.print(table);
             OutputFile.write(out.resolve("summary.txt"), table, "regress's summary");
         } catch (OutputFile.NotWritten e) {
@@ -156,6 +166,9 @@ final class RegressCommand implements Callable<Integer> {
                 throw new UsageException("--baseline and --out are the same directory: the run would overwrite its baseline; give another --out");
             }
         }
+        // Before the experiments' own checks, which would word it as their recording's (--jfr) problem.
+        String outProblem = OutputFile.directoryProblem(out);
+        if (outProblem != null) throw new UsageException("--out " + out + " takes no files (" + outProblem + "); give another directory for the evidence");
         List<Planned> plan = new ArrayList<>();
         for (Path f : files) {
             String name = f.getFileName().toString();
@@ -170,6 +183,7 @@ final class RegressCommand implements Callable<Integer> {
             if (run.sandbox.force || run.sandbox.forbid) {
                 throw new UsageException(f + ": --sandbox and --no-sandbox choose where the whole suite runs; give them to regress, not to one experiment");
             }
+            if (cpu != null) run.cpu = cpu;
             List<Expectation> expectations = new ArrayList<>();
             for (String t : run.expect.texts) expectations.add(ExpectOptions.parseOne(t, f.toString()));
             run.quiet = true;
@@ -206,22 +220,83 @@ final class RegressCommand implements Callable<Integer> {
 
     /** What regress writes into --out beside the experiments' directories. */
     private static final java.util.Set<String> OWN_FILES = java.util.Set.of("junit.xml", "summary.txt");
+    /** What regress writes into each experiment's directory: an earlier run's are removed before it runs again. */
+    private static final List<String> EVIDENCE = List.of("recording.jfr", "analysis.json", "timeline.html", "timeline.svg", "junit.xml", "output.txt");
+
+    /**
+     * Removes what an earlier run wrote for experiments this run does not have (renamed or deleted
+     * files): left in --out, their junit.xml and recordings were read as this run's by CI. Only
+     * regress's own files go, and their directory if nothing else is in it. Returns their names.
+     */
+    private List<String> removeStaleEvidence(List<Planned> plan) throws IOException {
+        if (!Files.isDirectory(out)) return List.of();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Planned p : plan) names.add(p.name());
+        List<String> removed = new ArrayList<>();
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(out)) {
+            dirs = s.filter(d -> Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+        }
+        for (Path d : dirs) {
+            String name = d.getFileName().toString();
+            if (names.contains(name) || !wroteByRegress(d)) continue;
+            clearEvidence(d);
+            try (Stream<Path> left = Files.list(d)) {
+                if (left.findAny().isEmpty()) Files.delete(d);
+            }
+            removed.add(name);
+        }
+        return removed;
+    }
+
+    /** The baseline's experiments (directories with an analysis.json) that this run does not have: renamed or removed. */
+    private List<String> baselineOnly(List<Planned> plan) throws IOException {
+        if (baseline == null) return List.of();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Planned p : plan) names.add(p.name());
+        try (Stream<Path> s = Files.list(baseline)) {
+            return s.filter(d -> Files.isRegularFile(d.resolve("analysis.json"))).map(d -> d.getFileName().toString())
+                    .filter(n -> !names.contains(n)).sorted().toList();
+        }
+    }
+
+    /** Whether regress wrote {@code d}: its output.txt starts as runOne starts it. */
+    private static boolean wroteByRegress(Path d) {
+        try (var r = Files.newBufferedReader(d.resolve("output.txt"), StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            return first != null && first.startsWith(OUTPUT_HEADER);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // no such file, or not text: not regress's
+        }
+    }
+
+    private static final String OUTPUT_HEADER = "jkvm regress: ";
+
+    private static void clearEvidence(Path dirOut) throws IOException {
+        for (String f : EVIDENCE) Files.deleteIfExists(dirOut.resolve(f));
+    }
 
     /** Runs one experiment and writes its evidence. */
     private Result runOne(Planned p, PrintWriter term, PrintWriter err, List<JunitXml.Suite> suites) throws Exception {
         Path dirOut = out.resolve(p.name());
         Files.createDirectories(dirOut);
+        clearEvidence(dirOut); // an earlier run's analysis must not outlive a run that writes none
         Path recording = p.spec().jfr();
         List<JunitXml.Case> cases = new ArrayList<>();
         RunCommand.Outcome outcome;
         List<Verdict> verdicts;
         List<Baseline.Finding> regressions = new ArrayList<>();
         try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dirOut.resolve("output.txt"), StandardCharsets.UTF_8))) {
-            log.println("jkvm regress: " + p.file());
+            log.println(OUTPUT_HEADER + p.file());
             outcome = p.run().runHere(p.spec(), log, err, false);
             if (outcome.stopped()) return new Result(p.name(), outcome.code(), 0, 0, 0, outcome.seconds(), null, true);
+            // What ended each VM that did not end cleanly, where CI shows it (it was only in output.txt).
+            List<String> unclean = outcome.report().vms().stream().filter(v -> !v.result().clean())
+                    .map(v -> v.name() + " " + v.result().describe()).toList();
+            String ending = unclean.isEmpty() ? "" : ": " + String.join("; ", unclean);
             cases.add(new JunitXml.Case("guests ended cleanly", outcome.code() == ExitCodes.OK ? null
-                    : "the run ended with exit code " + outcome.code() + " (see output.txt)", "exit code " + outcome.code()));
+                    : "the run ended with exit code " + outcome.code() + ending + " (see output.txt)", "exit code " + outcome.code() + ending));
+            for (String u : unclean) term.println("  " + u);
             RunSummary summary = null;
             if (outcome.report().recordingProblem() == null) {
                 try {

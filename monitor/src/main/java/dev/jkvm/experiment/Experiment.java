@@ -80,6 +80,11 @@ public final class Experiment {
             if (vm.vcpus() < 1 || vm.vcpus() > GuestManifest.MAX_VCPUS) {
                 throw new UsageException("a VM has 1 to " + GuestManifest.MAX_VCPUS + " vCPUs, got " + vm.vcpus());
             }
+            if (vm.vcpus() > 1 && vm.guest().manifest().tickRing().isPresent()) {
+                // Every vCPU would write the one ring, read as vCPU 0's ticks: latencies from other vCPUs' entries.
+                throw new UsageException("guest " + vm.guest().manifest().name() + " keeps one tick ring, for one vCPU; run it with 1 vCPU, not "
+                        + vm.vcpus() + " (more VMs: --vms)");
+            }
         }
     }
 

@@ -134,7 +134,7 @@ final class LockSampler implements AutoCloseable {
      * without a mapping (too few polls saw one) at the end of the run, with no extent.
      */
     private static void writeEvents(Guest g, dev.jkvm.jfr.JkvmTimeline timeline) {
-        java.util.Optional<TscClock> clock = TscClock.fitBelow(g.clock.all());
+        java.util.Optional<TscClock> clock = TscClock.fitBelow(g.clock.all(), g.nanosPerCycle);
         long end = System.nanoTime();
         KeptEntries k = g.kept;
         for (int i = 0; i < k.size(); i++) {

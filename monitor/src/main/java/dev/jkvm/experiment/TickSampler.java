@@ -60,6 +60,8 @@ final class TickSampler implements AutoCloseable {
         long missed;
         long max;
         long skipped; // entries not read: more than READ_PER_POLL at once
+        /** The period the guest programmed when KVM raised it to its minimum (-1: not raised). */
+        long raisedFrom = -1;
         long badHeaders;
         String problem;
         String failure;
@@ -86,7 +88,7 @@ final class TickSampler implements AutoCloseable {
             long seen = 0;
             for (int i = 0; i < BUCKETS; i++) {
                 seen += histogram[i];
-                if (seen >= rank) return i == BUCKETS - 1 ? max : (i + 1) * 1000L; // bucket's upper bound
+                if (seen >= rank) return i == BUCKETS - 1 ? max : Math.min((i + 1) * 1000L, max); // bucket's upper bound, at most the max
             }
             return max;
         }
@@ -98,6 +100,21 @@ final class TickSampler implements AutoCloseable {
     private final List<Ring> rings = new ArrayList<>();
     private final SamplerThread thread;
     private final HelperFailures failures;
+
+    /**
+     * KVM's shortest periodic LAPIC timer period (kvm.min_timer_period_us, 200 µs by default): a guest
+     * that programs less gets this, as dmesg says ("lapic timer period limited"). Computed with the
+     * programmed period, a 10 kHz tick had half its ticks "missed" and negative times since expiry.
+     */
+    private final long minTimerPeriodNanos = minTimerPeriodNanos();
+
+    static long minTimerPeriodNanos() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/module/kvm/parameters/min_timer_period_us")).strip()) * 1000;
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0; // not exposed: the programmed period is taken as it is
+        }
+    }
 
     /** {@code keepEvents}: whether the ticks are kept for a recording's events (no recording, no need). */
     TickSampler(List<VmInstance> vms, HelperFailures failures, boolean keepEvents) {
@@ -172,6 +189,11 @@ final class TickSampler implements AutoCloseable {
             r.problem = bad;
             return;
         }
+        // The period the timer really has; the guest's count since expiry was taken against the one it
+        // programmed, so it is short by the difference.
+        long raise = Math.max(0, minTimerPeriodNanos - period);
+        if (raise > 0) r.raisedFrom = period;
+        period += raise;
         {
             if (written - r.read > capacity) {
                 r.overwritten += written - r.read - capacity;
@@ -186,7 +208,7 @@ final class TickSampler implements AutoCloseable {
             for (; r.read < written; r.read++) {
                 long at = r.base + 0x40 + (r.read % capacity) * 16;
                 long tsc = r.memory.readLong(at);
-                long since = r.memory.readLong(at + 8);
+                long since = r.memory.readLong(at + 8) + raise;
                 Wakeup w = wakeup(r.prevTsc, r.prevSince, tsc, since, period, r.nanosPerCycle);
                 r.prevTsc = tsc;
                 r.prevSince = since;
@@ -224,7 +246,7 @@ final class TickSampler implements AutoCloseable {
      * with no extent and an unknown handler time, as an unmapped guest gap does.
      */
     private static void writeEvents(Ring r, dev.jkvm.jfr.JkvmTimeline timeline) {
-        java.util.Optional<TscClock> clock = TscClock.fitBelow(r.clock.all());
+        java.util.Optional<TscClock> clock = TscClock.fitBelow(r.clock.all(), r.nanosPerCycle);
         long end = System.nanoTime();
         KeptEntries k = r.kept;
         for (int i = 0; i < k.size(); i++) {
@@ -257,6 +279,10 @@ final class TickSampler implements AutoCloseable {
                     r.vm, received, r.missed, delivered,
                     r.overwritten == 0 ? "" : ", " + r.overwritten + " overwritten before read",
                     format(r.quantile(0.5)), format(r.quantile(0.99)), format(r.max));
+            if (r.raisedFrom >= 0) {
+                out.printf("jkvm: %s programmed a timer period of %s; KVM raised it to %s (kvm.min_timer_period_us), the period the ticks are counted with%n",
+                        r.vm, format(r.raisedFrom), format(minTimerPeriodNanos));
+            }
         }
         out.flush();
     }

@@ -80,6 +80,27 @@ public record TscClock(double nanosPerCycle, double offsetNanos, int samplesUsed
         return Optional.of(new TscClock(bestA, y0 + bestB - bestA * x0, n));
     }
 
+    /** Samples below which {@link #fitBelow(List, double)} takes the rate KVM reports rather than fitting one. */
+    static final int DENSE_SAMPLES = 100;
+
+    /**
+     * As {@link #fitBelow(List)} where the samples are many ({@link #DENSE_SAMPLES}); with fewer, a few
+     * points fix the hull's slope badly (a 2 Hz tick's handlers drifted 1,600 ppm, 4 ms in 3 s), so the
+     * rate is {@code nominalNanosPerCycle} (from KVM_GET_TSC_KHZ; 15 ppm off the fitted one here) and
+     * only the offset is fitted: the line at that rate just under every sample. Empty without samples.
+     */
+    public static Optional<TscClock> fitBelow(List<Sample> samples, double nominalNanosPerCycle) {
+        boolean nominal = nominalNanosPerCycle > 0 && Double.isFinite(nominalNanosPerCycle);
+        if (samples.size() >= DENSE_SAMPLES || !nominal) {
+            Optional<TscClock> dense = fitBelow(samples);
+            if (dense.isPresent() || !nominal) return dense;
+        }
+        if (samples.isEmpty()) return Optional.empty();
+        double x0 = samples.get(0).guestTsc(), b = Double.POSITIVE_INFINITY;
+        for (Sample s : samples) b = Math.min(b, s.hostNanos() - nominalNanosPerCycle * (s.guestTsc() - x0));
+        return Optional.of(new TscClock(nominalNanosPerCycle, b - nominalNanosPerCycle * x0, samples.size()));
+    }
+
     /** Twice the signed area of o, a, b: positive when they turn counter-clockwise. */
     private static double cross(double[] o, double[] a, double[] b) {
         return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);

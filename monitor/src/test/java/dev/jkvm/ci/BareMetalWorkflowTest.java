@@ -82,7 +82,7 @@ class BareMetalWorkflowTest {
                 #!/usr/bin/env bash
                 echo "$*" >> '%s'
                 if [[ "$1" == regress ]]; then
-                  out=$4; mkdir -p "$out/two-spins" && cp '%s' "$out/two-spins/two-spins.jfr"; exit %d
+                  out=$4; mkdir -p "$out/two-spins" && cp '%s' "$out/two-spins/recording.jfr"; exit %d
                 fi
                 exec '%s' --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -cp "$(cat '%s')" dev.jkvm.cli.Main "$@"
                 """.formatted(log, recording, regressExit, java, cp));
@@ -91,9 +91,15 @@ class BareMetalWorkflowTest {
     }
 
     private static Result script(Path jkvm, String... args) throws Exception {
+        return script(null, jkvm, args);
+    }
+
+    /** The script run from {@code cwd} (null: this JVM's), where its relative paths are. */
+    private static Result script(Path cwd, Path jkvm, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (cwd != null) pb.directory(cwd.toFile());
         pb.environment().put("JKVM", jkvm.toString());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -124,27 +130,48 @@ class BareMetalWorkflowTest {
         List<String> calls = Files.readAllLines(log);
         assertEquals(List.of("check --runner", "check", "regress experiments --out " + out.resolve("regress")), calls.subList(0, 3));
         String summary = Files.readString(out.resolve("summary.txt"));
-        assertTrue(summary.contains("two-spins.jfr") && summary.contains("6.12.0-test"), summary);
+        assertTrue(summary.contains("recording.jfr") && summary.contains("6.12.0-test"), summary);
         assertTrue(Files.readString(out.resolve("summary.json")).contains("\"kernelRelease\": \"6.12.0-test\""));
         String props = Files.readString(out.resolve("runner.properties"));
         assertTrue(props.contains("label=here") && props.contains("regress.exit=5"), props);
         if (!fit) assertTrue(allowed.output().contains("continuing because of --allow-unfit"), allowed.output());
     }
 
+    /**
+     * Runners' results as the workflow downloads them (RUNNER/regress/NAME/recording.jfr): one table per
+     * experiment, its columns titled by runner. (Since regress named every recording recording.jfr,
+     * all of them had gone into one table of columns all titled "recording.jfr".) Relative paths are
+     * the caller's, and a recording that cannot be analyzed fails the comparison (exit 1, said).
+     */
     @Test
     void compareGivesOneTablePerExperimentWithAColumnPerRunner(@TempDir Path dir) throws Exception {
         Path results = dir.resolve("results");
-        Files.createDirectories(results.resolve("bare-metal-intel/regress/two-spins"));
-        Files.createDirectories(results.resolve("bare-metal-amd/regress/two-spins"));
-        HostAndHygieneAnalysisTest.runnerRecording(results.resolve("bare-metal-intel/regress/two-spins/two-spins.jfr"), "6.12.0-intel", "Xeon");
-        HostAndHygieneAnalysisTest.runnerRecording(results.resolve("bare-metal-amd/regress/two-spins/two-spins.jfr"), "6.12.0-amd", "EPYC");
-        Path out = dir.resolve("comparison");
-        Result r = script(jkvm(dir, dir.resolve("log"), dir.resolve("none"), 0), "--compare", results.toString(), "--out", out.toString());
+        for (String runner : List.of("bare-metal-intel", "bare-metal-amd")) {
+            for (String experiment : List.of("two-spins", "nice-0-vs-5")) {
+                Files.createDirectories(results.resolve(runner + "/regress/" + experiment));
+                HostAndHygieneAnalysisTest.runnerRecording(results.resolve(runner + "/regress/" + experiment + "/recording.jfr"),
+                        "6.12.0-" + runner.substring(11), runner.endsWith("intel") ? "Xeon" : "EPYC");
+            }
+        }
+        Result r = script(dir, jkvm(dir, dir.resolve("log"), dir.resolve("none"), 0), "--compare", "results", "--out", "comparison");
         assertEquals(0, r.code(), r.output());
-        String table = Files.readString(out.resolve("compare-two-spins.txt"));
-        String kernels = String.join(" ", table.lines().filter(l -> l.startsWith("  kernel ")).toList());
-        assertTrue(kernels.indexOf("6.12.0-amd") >= 0 && kernels.indexOf("6.12.0-intel") > kernels.indexOf("6.12.0-amd"),
-                "one column per runner, in path order: " + table);
+        Path out = dir.resolve("comparison");
+        for (String experiment : List.of("two-spins", "nice-0-vs-5")) {
+            String table = Files.readString(out.resolve("compare-" + experiment + ".txt"));
+            String kernels = String.join(" ", table.lines().filter(l -> l.startsWith("  kernel ")).toList());
+            assertTrue(kernels.indexOf("6.12.0-amd") >= 0 && kernels.indexOf("6.12.0-intel") > kernels.indexOf("6.12.0-amd"),
+                    "one column per runner, in path order: " + table);
+            String titles = table.lines().filter(l -> l.startsWith("recording ")).findFirst().orElseThrow();
+            assertTrue(titles.matches("recording\\s+bare-metal-amd\\s+bare-metal-intel"), titles);
+        }
+        assertTrue(Files.readString(out.resolve("compare.txt")).contains("== two-spins: "));
+
+        Path cut = results.resolve("bare-metal-amd/regress/two-spins/recording.jfr");
+        byte[] whole = Files.readAllBytes(cut);
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        Result broken = script(dir, jkvm(dir, dir.resolve("log"), dir.resolve("none"), 0), "--compare", "results", "--out", "comparison");
+        assertEquals(1, broken.code(), broken.output());
+        assertTrue(broken.output().contains("bare-metal: two-spins: jkvm analyze failed"), broken.output());
     }
 
     @Test

@@ -252,4 +252,52 @@ class RegressKvmTest {
         System.out.println(s.out());
         assertFalse(s.out().contains("REGRESSION split") || s.out().contains("REGRESSION fairness"), s.out());
     }
+
+    /**
+     * What a CI engineer met reusing one --out (helper sweep, 2026-11-28): an experiment removed since
+     * left its files there, read by CI as this run's; a guest's fault was only in output.txt; a
+     * baseline experiment not in the run vanished without a word; --cpu of the files could not be
+     * moved to a runner's isolated CPU; an --out that takes no files was worded as a --jfr problem.
+     */
+    @Test
+    void aReusedOutAFaultABaselineGapAndTheCpuAreSaid(@TempDir Path dir) throws Exception {
+        Path suite = Files.createDirectories(dir.resolve("suite"));
+        Files.writeString(suite.resolve("spin.args"), "--guest spin\n--cpu 0\n--duration 300ms\n--expect \"lost == 0\"\n");
+        Files.writeString(suite.resolve("old.args"), "--guest spin\n--cpu 0\n--duration 300ms\n");
+        Path out = dir.resolve("out"), base = dir.resolve("base");
+        Result first = jkvm("regress", suite.toString(), "--out", base.toString(), "--no-sandbox");
+        assertEquals(0, first.code(), first.out() + first.err());
+        Files.createDirectories(out);
+        // An earlier run into the same --out had 'gone'; a user's own directory beside it has no output.txt of regress's.
+        Files.createDirectories(out.resolve("gone"));
+        Files.writeString(out.resolve("gone/output.txt"), "jkvm regress: gone.args\n");
+        Files.writeString(out.resolve("gone/junit.xml"), "<testsuite name=\"gone\"/>");
+        Files.createDirectories(out.resolve("mine"));
+        Files.writeString(out.resolve("mine/output.txt"), "my notes\n");
+        Files.delete(suite.resolve("old.args"));
+        Files.writeString(suite.resolve("fault.args"), "--guest triple-fault\n--cpu 0\n");
+        Result r = jkvm("regress", suite.toString(), "--out", out.toString(), "--baseline", base.toString(), "--cpu", Integer.toString(CPU),
+                "--no-sandbox");
+        System.out.println(r.out());
+        assertEquals(4, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("removed from " + out + " what an earlier run wrote for experiments not in " + suite + ": gone"), r.out());
+        assertFalse(Files.exists(out.resolve("gone")), "the stale experiment's directory");
+        assertTrue(Files.exists(out.resolve("mine/output.txt")), "a directory regress did not write is left alone");
+        assertTrue(r.out().contains("  vm0 faulted: SHUTDOWN"), r.out());
+        String failure = ((Element) xml(out.resolve("fault/junit.xml")).getElementsByTagName("failure").item(0)).getAttribute("message");
+        assertTrue(failure.contains("vm0 faulted: SHUTDOWN"), failure);
+        assertTrue(r.out().contains("in the baseline, not in this run (not compared): old"), r.out());
+        assertTrue(Files.readString(out.resolve("summary.txt")).contains("not in this run (not compared): old"));
+        // --cpu moved every experiment from the files' CPU 0 to CPU: the first switch says where the vCPU ran.
+        List<RecordedEvent> spin = RecordingFile.readAllEvents(out.resolve("spin/recording.jfr"));
+        RecordedEvent firstIn = spin.stream().filter(e -> e.getEventType().getName().equals("jkvm.VcpuSchedIn"))
+                .min(Comparator.comparingLong(e -> e.getLong("monotonicNanos"))).orElseThrow();
+        assertEquals(CPU, firstIn.getInt("cpu"), "the CPU the kernel switched the vCPU in on first");
+        assertTrue(spin.stream().anyMatch(e -> e.getEventType().getName().equals("jkvm.VmStart") && e.getInt("cpu") == CPU), "VmStart's CPU");
+
+        Path noFiles = Path.of("/proc/jkvm-regress-out"); // no directory can be made there, not even by root
+        Result ro = jkvm("regress", suite.toString(), "--out", noFiles.toString(), "--no-sandbox");
+        assertEquals(2, ro.code(), ro.out() + ro.err());
+        assertTrue(ro.err().contains("--out " + noFiles + " takes no files"), ro.err());
+    }
 }

@@ -68,6 +68,31 @@ class TscClockTest {
         assertTrue(squaresWorst > 5 * worst, "least squares did as well: " + squaresWorst + " vs " + worst + " ns");
     }
 
+    /**
+     * A 2 Hz tick seen by six polls: too few points to fit a rate, so KVM's (here 15 ppm off the truth)
+     * is taken and only the offset fitted under the samples: each tick then lies within one poll
+     * interval of the truth, where the hull's slope through six points drifted milliseconds.
+     */
+    @Test
+    void fewSamplesTakeTheNominalRate() {
+        List<TscClock.Sample> samples = new ArrayList<>();
+        List<Long> ticks = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            long t = 500_000_000L * k + 123_456;
+            ticks.add(t);
+            long poll = (t / 10_300_000 + 1) * 10_300_000; // the next poll
+            samples.add(new TscClock.Sample(Math.round(OFFSET) + poll, 0, Math.round(t / RATE)));
+        }
+        double nominal = RATE * (1 + 15e-6);
+        TscClock c = TscClock.fitBelow(samples, nominal).orElseThrow();
+        assertEquals(nominal, c.nanosPerCycle(), 0.0);
+        for (long t : ticks) {
+            long error = c.hostNanos(Math.round(t / RATE)) - host(Math.round(t / RATE));
+            assertTrue(Math.abs(error) <= 10_300_000 + 50_000, "a tick mapped " + error + " ns off");
+        }
+        assertTrue(TscClock.fitBelow(List.of(), nominal).isEmpty());
+    }
+
     @Test
     void tooFewSamplesGiveNoMapping() {
         List<TscClock.Sample> samples = List.of(new TscClock.Sample(host(1), 10, 1), new TscClock.Sample(host(2), 10, 2));
