@@ -10,15 +10,20 @@ import java.util.Map;
 final class VcpuCounts {
     private VcpuCounts() {}
 
-    /** vCPU counts by VM index, for a run of {@code vms} VMs; VMs not named keep their manifest's count. */
+    /**
+     * vCPU counts by VM index, for a run of {@code vms} VMs; VMs not named keep their manifest's count.
+     * One count for all (K) and one per named VM (vmI=K), in any order: a second of either is refused
+     * (`--vcpus 2,3` and `vm0=2,vm0=3` ran the last one's count without a word, and `vm1=4,2` gave vm1 2).
+     */
     static Map<Integer, Integer> parse(List<String> items, int vms) {
         Map<Integer, Integer> byVm = new LinkedHashMap<>();
+        Integer all = null;
         for (String item : items) {
             String it = item.strip();
             int eq = it.indexOf('=');
             if (eq < 0) {
-                int k = count(it, item);
-                for (int i = 0; i < vms; i++) byVm.put(i, k);
+                if (all != null) throw new UsageException("--vcpus gives the count for every VM twice (" + all + " and " + it + "); give it once");
+                all = count(it, item);
                 continue;
             }
             String vm = it.substring(0, eq).strip();
@@ -27,8 +32,11 @@ final class VcpuCounts {
             if (digits.length() > 9 || Integer.parseInt(digits) >= vms) {
                 throw new UsageException("--vcpus names " + vm + " but the run has vm0..vm" + (vms - 1));
             }
-            byVm.put(Integer.parseInt(digits), count(it.substring(eq + 1).strip(), item));
+            if (byVm.put(Integer.parseInt(digits), count(it.substring(eq + 1).strip(), item)) != null) {
+                throw new UsageException("--vcpus names vm" + Integer.parseInt(digits) + " twice; give each VM's count once");
+            }
         }
+        if (all != null) for (int i = 0; i < vms; i++) byVm.putIfAbsent(i, all);
         return byVm;
     }
 

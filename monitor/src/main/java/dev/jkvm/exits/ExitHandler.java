@@ -38,7 +38,7 @@ public final class ExitHandler {
             case VmExit.Shutdown s -> new GuestResult.Faulted("SHUTDOWN", "triple fault or shutdown request");
             case VmExit.FailEntry f -> new GuestResult.Faulted("FAIL_ENTRY",
                     String.format("hardware entry failure reason 0x%x on CPU %d", f.hardwareReason(), f.cpu()));
-            case VmExit.InternalError e -> new GuestResult.Faulted("INTERNAL_ERROR", e.suberrorName());
+            case VmExit.InternalError e -> new GuestResult.Faulted("INTERNAL_ERROR", e.describe());
             case VmExit.SystemEvent e -> new GuestResult.Faulted("SYSTEM_EVENT", "system event type " + e.type());
             case VmExit.Unhandled u -> new GuestResult.Faulted(ExitReason.nameOf(u.reason()), "exit reason jkvm does not serve");
             case VmExit.Malformed m -> new GuestResult.Faulted(ExitReason.nameOf(m.reason()), "malformed exit: " + m.problem());

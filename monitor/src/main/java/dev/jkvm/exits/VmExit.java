@@ -110,6 +110,18 @@ public sealed interface VmExit {
                 default -> "suberror " + suberror;
             };
         }
+
+        /**
+         * The suberror's name and the data words KVM gave with it, in hex (for an emulation failure
+         * they hold the exit's details, e.g. the instruction bytes where KVM provides them): what an
+         * engineer needs to tell one internal error from another, where the name alone said little.
+         */
+        public String describe() {
+            if (data.length == 0) return suberrorName();
+            StringBuilder sb = new StringBuilder(suberrorName()).append("; KVM's data:");
+            for (long d : data) sb.append(" 0x").append(Long.toHexString(d));
+            return sb.toString();
+        }
     }
 
     /** KVM_EXIT_SYSTEM_EVENT: shutdown, reset or crash requested through a firmware interface. */

@@ -17,6 +17,15 @@ class VcpuCountsTest {
         assertEquals(Map.of(0, 2, 1, 4, 2, 2), VcpuCounts.parse(List.of("2", "vm1=4"), 3));
         assertEquals(Map.of(1, 4), VcpuCounts.parse(List.of("vm1=4"), 2));
         assertEquals(Map.of(), VcpuCounts.parse(List.of(), 2));
+        assertEquals(Map.of(0, 2, 1, 4, 2, 2), VcpuCounts.parse(List.of("vm1=4", "2"), 3), "in any order (vm1 got 2 before)");
+    }
+
+    @Test
+    void aCountGivenTwiceIsRefused() {
+        assertEquals("--vcpus gives the count for every VM twice (2 and 3); give it once",
+                assertThrows(UsageException.class, () -> VcpuCounts.parse(List.of("2", "3"), 2)).getMessage());
+        assertEquals("--vcpus names vm0 twice; give each VM's count once",
+                assertThrows(UsageException.class, () -> VcpuCounts.parse(List.of("vm0=2", "vm00=3"), 2)).getMessage());
     }
 
     @Test

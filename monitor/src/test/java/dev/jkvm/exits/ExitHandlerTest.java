@@ -190,6 +190,13 @@ class ExitHandlerTest {
         assertEquals("exception while delivering an exception", f.detail());
     }
 
+    /** KVM's data words are said with the suberror: "emulation failure" alone told one failure from no other. */
+    @Test
+    void internalErrorSaysKvmsDataWords() {
+        run.internalError(1, 3, 0x1, 0x2a, 0xfeedL);
+        assertEquals("emulation failure; KVM's data: 0x1 0x2a 0xfeed", faulted().detail());
+    }
+
     @Test
     void systemEventFaults() {
         run.systemEvent(1);
