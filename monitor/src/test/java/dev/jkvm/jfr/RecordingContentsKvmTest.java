@@ -134,15 +134,15 @@ class RecordingContentsKvmTest {
     }
 
     @Test
-    void aTimedRunStartsWithACollectionAndHasNoneWhileTheGuestsRun() {
+    void aTimedRunHasNoCollectionWhileTheGuestsRunAndNoneBySystemGc() {
         List<RecordedEvent> ins = of("jkvm.VcpuSchedIn");
         assertFalse(ins.isEmpty(), "no sched-ins");
         java.time.Instant first = ins.stream().map(RecordedEvent::getStartTime).min(java.util.Comparator.naturalOrder()).orElseThrow();
         java.time.Instant last = ins.stream().map(RecordedEvent::getStartTime).max(java.util.Comparator.naturalOrder()).orElseThrow();
         List<RecordedEvent> gcs = of("jdk.GarbageCollection");
         // The JVM's own event, on the JVM's clock, and jkvm's sched-ins at their kernel times, on the same axis.
-        assertTrue(gcs.stream().anyMatch(g -> !g.getEndTime().isAfter(first)), "no collection before the first sched-in " + first + ": " + gcs);
-        // Not System.gc(), which JMC's rules warn about: the young generation is filled until it is collected.
+        // Not System.gc(), which JMC's rules warn about: where the heap holds much, the young generation is
+        // filled until it is collected; here it holds little and no collection is needed (YoungGeneration).
         assertTrue(gcs.stream().noneMatch(g -> g.getString("cause").equals("System.gc()")), "a collection by System.gc(): " + gcs);
         // None while they run: under Serial GC, the launcher's and this suite's collector (jkvm.jvmFlags), whose
         // young generation (about 100 MiB here) the run's few MB/s do not fill in 3 s. G1 sizes its young
