@@ -85,6 +85,10 @@ public final class Experiment {
                 throw new UsageException("guest " + vm.guest().manifest().name() + " keeps one tick ring, for one vCPU; run it with 1 vCPU, not "
                         + vm.vcpus() + " (more VMs: --vms)");
             }
+            if (vm.vcpus() > 1 && vm.guest().manifest().apStart() == GuestManifest.ApStart.NONE) {
+                throw new UsageException("guest " + vm.guest().manifest().name() + " runs on one vCPU (its manifest: ap-start = none), not "
+                        + vm.vcpus() + " (more VMs: --vms)");
+            }
         }
     }
 

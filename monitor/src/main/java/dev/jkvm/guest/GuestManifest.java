@@ -47,9 +47,11 @@ public record GuestManifest(
      * bootstrap processor (same mode and entry, its own stack, its index in RDX) and runs at once.
      * SIPI: each waits in KVM's wait-for-SIPI state until the guest sends it INIT and a start-up IPI
      * through the in-kernel local APIC, and then starts in real mode at the SIPI vector's page.
+     * NONE: the guest runs on one vCPU only (its code is not written for more: serial-irq's APs took
+     * its interrupts and the run never ended); more is a usage error.
      */
     public enum ApStart {
-        DIRECT, SIPI;
+        DIRECT, SIPI, NONE;
 
         public String displayName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -133,8 +135,12 @@ public record GuestManifest(
             ApStart apStart = switch (kv.getOrDefault("ap-start", "direct")) {
                 case "direct" -> ApStart.DIRECT;
                 case "sipi" -> ApStart.SIPI;
-                default -> throw new InvalidGuestException(source + ": 'ap-start' must be direct or sipi, not '" + kv.get("ap-start") + "'");
+                case "none" -> ApStart.NONE;
+                default -> throw new InvalidGuestException(source + ": 'ap-start' must be direct, sipi or none, not '" + kv.get("ap-start") + "'");
             };
+            if (apStart == ApStart.NONE && vcpus > 1) {
+                throw new InvalidGuestException(source + ": 'ap-start = none' runs on one vCPU, but 'vcpus' is " + vcpus);
+            }
             if (apStart == ApStart.SIPI && irqchip != Irqchip.KERNEL) {
                 // INIT and SIPI are delivered by KVM's local APIC; without it nothing can start an AP.
                 throw new InvalidGuestException(source + ": 'ap-start = sipi' needs the in-kernel local APIC ('irqchip = kernel')");

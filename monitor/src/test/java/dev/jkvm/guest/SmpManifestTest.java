@@ -40,7 +40,20 @@ class SmpManifestTest {
         InvalidGuestException e = assertThrows(InvalidGuestException.class,
                 () -> GuestManifest.parse(BASE + "ap-start = sipi\n", "t.manifest"));
         assertEquals("t.manifest: 'ap-start = sipi' needs the in-kernel local APIC ('irqchip = kernel')", e.getMessage());
-        assertEquals("t.manifest: 'ap-start' must be direct or sipi, not 'acpi'",
+        assertEquals("t.manifest: 'ap-start' must be direct, sipi or none, not 'acpi'",
                 assertThrows(InvalidGuestException.class, () -> GuestManifest.parse(BASE + "ap-start = acpi\n", "t.manifest")).getMessage());
+    }
+
+    /** A guest not written for SMP says so: ap-start = none, one vCPU (serial-irq with two never ended). */
+    @Test
+    void apStartNoneIsOneVcpu() {
+        assertEquals(GuestManifest.ApStart.NONE, GuestManifest.parse(BASE + "ap-start = none\n", "t.manifest").apStart());
+        assertEquals("t.manifest: 'ap-start = none' runs on one vCPU, but 'vcpus' is 2",
+                assertThrows(InvalidGuestException.class, () -> GuestManifest.parse(BASE + "ap-start = none\nvcpus = 2\n", "t.manifest")).getMessage());
+        assertEquals(GuestManifest.ApStart.NONE, dev.jkvm.guest.GuestCatalog.builtInManifest("serial-irq").apStart());
+        var vm = new dev.jkvm.experiment.ExperimentSpec.VmSpec(GuestCatalog.resolve("serial-irq"), 4L << 20, 0, null, 2);
+        var spec = new dev.jkvm.experiment.ExperimentSpec(java.util.List.of(vm), null, java.util.OptionalInt.empty(), null, "jkvm-sched", false);
+        assertEquals("guest serial-irq runs on one vCPU (its manifest: ap-start = none), not 2 (more VMs: --vms)",
+                assertThrows(dev.jkvm.util.UsageException.class, () -> dev.jkvm.experiment.Experiment.validate(spec)).getMessage());
     }
 }
