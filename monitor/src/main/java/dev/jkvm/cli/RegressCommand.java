@@ -230,8 +230,7 @@ final class RegressCommand implements Callable<Integer> {
      */
     private List<String> removeStaleEvidence(List<Planned> plan) throws IOException {
         if (!Files.isDirectory(out)) return List.of();
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (Planned p : plan) names.add(p.name());
+        java.util.Set<String> names = names(plan);
         List<String> removed = new ArrayList<>();
         List<Path> dirs;
         try (Stream<Path> s = Files.list(out)) {
@@ -252,12 +251,17 @@ final class RegressCommand implements Callable<Integer> {
     /** The baseline's experiments (directories with an analysis.json) that this run does not have: renamed or removed. */
     private List<String> baselineOnly(List<Planned> plan) throws IOException {
         if (baseline == null) return List.of();
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (Planned p : plan) names.add(p.name());
+        java.util.Set<String> names = names(plan);
         try (Stream<Path> s = Files.list(baseline)) {
             return s.filter(d -> Files.isRegularFile(d.resolve("analysis.json"))).map(d -> d.getFileName().toString())
                     .filter(n -> !names.contains(n)).sorted().toList();
         }
+    }
+
+    private static java.util.Set<String> names(List<Planned> plan) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Planned p : plan) names.add(p.name());
+        return names;
     }
 
     /** Whether regress wrote {@code d}: its output.txt starts as runOne starts it. */

@@ -110,7 +110,7 @@ final class TickSampler implements AutoCloseable {
 
     static long minTimerPeriodNanos() {
         try {
-            return Long.parseLong(java.nio.file.Files.readString(java.nio.file.Path.of("/sys/module/kvm/parameters/min_timer_period_us")).strip()) * 1000;
+            return Long.parseLong(dev.jkvm.util.KernelFile.read(java.nio.file.Path.of("/sys/module/kvm/parameters/min_timer_period_us")).strip()) * 1000;
         } catch (java.io.IOException | RuntimeException e) {
             return 0; // not exposed: the programmed period is taken as it is
         }
