@@ -17,14 +17,19 @@ class ProcessCpuTest {
         ProcessCpu.now(); // first: a first call may load and link code, CPU time the second read would not see
         long[] statBefore = stat();
         ProcessCpu before = ProcessCpu.now();
-        long busyUntil = System.nanoTime() + 400_000_000L, sink = 0;
-        while (System.nanoTime() < busyUntil) sink += Long.numberOfTrailingZeros(sink + System.nanoTime());
+        // Busy until this thread has had 0.4 s of CPU, not for 0.4 s of wall time: on a loaded host (a
+        // sandbox run beside the tests) a wall-time stretch got 174 ms of CPU.
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuUntil = threads.getCurrentThreadCpuTime() + 400_000_000L, giveUpAt = System.nanoTime() + 60_000_000_000L, sink = 0;
+        while (threads.getCurrentThreadCpuTime() < cpuUntil && System.nanoTime() < giveUpAt) {
+            for (int i = 0; i < 1000; i++) sink += Long.numberOfTrailingZeros(sink + System.nanoTime());
+        }
         ProcessCpu used = ProcessCpu.now().minus(before);
         long[] statAfter = stat();
         long statUser = (statAfter[0] - statBefore[0]) * NANOS_PER_TICK, statSystem = (statAfter[1] - statBefore[1]) * NANOS_PER_TICK;
         String both = "getrusage user " + used.userNanos() + " ns, system " + used.systemNanos() + " ns; /proc/self/stat user "
                 + statUser + " ns, system " + statSystem + " ns (" + sink + ")";
-        // 0.4 s of a busy thread, most of it user time (the clock reads stay in the vDSO); the JVM's
+        // 0.4 s of a busy thread's CPU, most of it user time (the clock reads stay in the vDSO); the JVM's
         // other threads add to both counts alike, and the two are read a few microseconds apart.
         assertTrue(used.userNanos() >= 300_000_000L, both);
         long total = used.userNanos() + used.systemNanos(), statTotal = statUser + statSystem;
