@@ -74,6 +74,28 @@ final class ExpectOptions {
         return verdicts.stream().anyMatch(v -> !v.passed());
     }
 
+    /**
+     * The test case of how the run itself ended, before any expectation: failed when a guest faulted
+     * or exited non-zero (naming what ended each such VM), when a signal stopped the run or when jkvm
+     * failed; so CI reading only the JUnit file does not show such a run green.
+     */
+    static JunitXml.Case endingCase(RunCommand.Outcome outcome) {
+        List<String> unclean = uncleanVms(outcome);
+        String ending = unclean.isEmpty() ? "" : ": " + String.join("; ", unclean);
+        String failure = outcome.code() == ExitCodes.OK ? null
+                : outcome.stopped() ? String.format(java.util.Locale.ROOT, "stopped by a signal after %.1f s (exit %d)%s: the run did not end",
+                        outcome.seconds(), outcome.code(), ending)
+                : "the run ended with exit code " + outcome.code() + ending + (outcome.report() != null && outcome.report().recordingProblem() != null
+                        ? " (" + outcome.report().recordingProblem() + ")" : "");
+        return new JunitXml.Case("guests ended cleanly", failure, "exit code " + outcome.code() + ending);
+    }
+
+    /** "vm0 faulted: SHUTDOWN …" for each VM that did not end cleanly. */
+    static List<String> uncleanVms(RunCommand.Outcome outcome) {
+        if (outcome.report() == null) return List.of();
+        return outcome.report().vms().stream().filter(v -> !v.result().clean()).map(v -> v.name() + " " + v.result().describe()).toList();
+    }
+
     static void writeJunit(Path file, List<JunitXml.Suite> suites) throws OutputFile.NotWritten {
         OutputFile.write(file, JunitXml.render(suites), "--junit");
     }

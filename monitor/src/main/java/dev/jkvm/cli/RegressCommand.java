@@ -13,6 +13,7 @@ import dev.jkvm.analysis.picture.Timeline;
 import dev.jkvm.analysis.picture.TimelineHtml;
 import dev.jkvm.analysis.picture.TimelineSvg;
 import dev.jkvm.experiment.ExperimentSpec;
+import dev.jkvm.experiment.VmReport;
 import dev.jkvm.util.OutputFile;
 import dev.jkvm.util.UsageException;
 import java.io.IOException;
@@ -50,7 +51,7 @@ import picocli.CommandLine.Spec;
             "1:internal error in some experiment (e.g. its recording could not be written)",
             "2:usage error: no such directory, no *.args files, a bad option or expectation in a file (nothing was started)",
             "3:KVM unavailable (and the sandbox could not be used)",
-            "4:a guest of some experiment faulted or exited non-zero",
+            "4:a guest of some experiment faulted or exited non-zero, or an experiment without --duration did not end within --timeout",
             "5:an expectation failed or a metric regressed against the baseline",
             "130/143/129:stopped by SIGINT/SIGTERM/SIGHUP during an experiment; the remaining ones did not run"
         })
@@ -76,12 +77,17 @@ final class RegressCommand implements Callable<Integer> {
             description = "Run every experiment on CPU C, whatever CPU its file names (a runner's isolated CPU, as 'jkvm check --runner' wants).")
     Integer cpu;
 
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "10m",
+            description = "How long an experiment without --duration may run (default: ${DEFAULT-VALUE}): its guests are then stopped "
+                    + "and it fails, so a guest that never ends cannot hold the suite forever.")
+    String timeout;
+
     @Mixin
     SandboxChoice sandbox;
 
     /** One experiment file, read and checked. */
     record Planned(String name, Path file, RunCommand run, List<Expectation> expectations, ExperimentSpec spec, RunSummary baseline,
-            String baselineNote) {}
+            String baselineNote, String timeout) {}
 
     /** What one experiment came to. */
     record Result(String name, int code, long passed, long failed, long regressions, double seconds, String note, boolean stopped) {}
@@ -109,8 +115,18 @@ final class RegressCommand implements Callable<Integer> {
                 Result r = runOne(p, term, err, suites);
                 if (r.stopped()) {
                     stopped = r;
-                    term.printf(Locale.ROOT, "%s: stopped by a signal after %.1f s; the report below has the %d experiment%s that ran before it%n",
-                            tag, r.seconds(), results.size(), results.size() == 1 ? "" : "s");
+                    term.printf(Locale.ROOT, "%s: stopped by a signal after %.1f s; the experiments after it did not run%n", tag, r.seconds());
+                    // In the files CI reads too, as failures: a stopped suite is not a green one.
+                    JunitXml.Suite own = new JunitXml.Suite(p.name(), r.seconds(), List.of(new JunitXml.Case("guests ended cleanly",
+                            String.format(Locale.ROOT, "stopped by a signal after %.1f s (exit %d): the experiment did not end", r.seconds(), r.code()),
+                            "exit code " + r.code())));
+                    suites.add(own);
+                    ExpectOptions.writeJunit(out.resolve(p.name()).resolve("junit.xml"), List.of(own));
+                    for (Planned later : plan.subList(i + 1, plan.size())) {
+                        suites.add(new JunitXml.Suite(later.name(), 0, List.of(new JunitXml.Case("ran", "not run: a signal stopped the suite during "
+                                + p.name(), "not run"))));
+                    }
+                    results.add(r);
                     break;
                 }
                 results.add(r);
@@ -121,7 +137,7 @@ final class RegressCommand implements Callable<Integer> {
             // Also when a signal stopped the suite: what ran is reported, in the files CI reads too.
             ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
             String table = table(results, (System.nanoTime() - t0) / 1e9);
-            if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size()) + " of " + plan.size() + " experiments did not run to the end\n";
+            if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size() + 1) + " of " + plan.size() + " experiments did not run to the end\n";
             List<String> unmatched = baselineOnly(plan);
             if (!unmatched.isEmpty()) table += "in the baseline, not in this run (not compared): " + String.join(", ", unmatched) + "\n";
             term.print(table);
@@ -152,17 +168,24 @@ final class RegressCommand implements Callable<Integer> {
             throw new UsageException("cannot list " + dir + ": " + e.getMessage());
         }
         if (files.isEmpty()) throw new UsageException(dir + " has no *" + SUFFIX + " experiment files");
+        java.time.Duration limit;
+        try {
+            limit = dev.jkvm.util.Durations.parse(timeout);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--timeout " + timeout + ": " + e.getMessage());
+        }
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + " is not a directory; give the directory for the evidence");
         for (Path f : files) {
             String name = f.getFileName().toString();
             name = name.substring(0, name.length() - SUFFIX.length());
+            if (name.isEmpty()) throw new UsageException(f + ": an experiment needs a name before " + SUFFIX + " (its evidence goes into --out/NAME); rename it");
             if (OWN_FILES.contains(name)) {
                 throw new UsageException(f + ": an experiment may not be named " + name + ", a file regress writes into --out itself; rename it");
             }
         }
         if (baseline != null) {
             if (!Files.isDirectory(baseline)) throw new UsageException("--baseline " + baseline + " is not a directory (give an earlier --out directory)");
-            if (baseline.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+            if (baseline.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()) || sameDirectory(baseline, out)) {
                 throw new UsageException("--baseline and --out are the same directory: the run would overwrite its baseline; give another --out");
             }
         }
@@ -184,6 +207,12 @@ final class RegressCommand implements Callable<Integer> {
                 throw new UsageException(f + ": --sandbox and --no-sandbox choose where the whole suite runs; give them to regress, not to one experiment");
             }
             if (cpu != null) run.cpu = cpu;
+            // A file without --duration runs until its guests end: at most --timeout here, then it fails.
+            String timedOut = null;
+            if (run.duration == null) {
+                run.duration = timeout;
+                timedOut = timeout;
+            }
             List<Expectation> expectations = new ArrayList<>();
             for (String t : run.expect.texts) expectations.add(ExpectOptions.parseOne(t, f.toString()));
             run.quiet = true;
@@ -212,10 +241,19 @@ final class RegressCommand implements Callable<Integer> {
                     }
                 }
             }
-            plan.add(new Planned(name, f, run, expectations, s, base, note));
+            plan.add(new Planned(name, f, run, expectations, s, base, note, timedOut));
         }
         OutputFile.requireWritable(out.resolve("summary.txt"), "--out");
         return plan;
+    }
+
+    /** Whether both exist and are one directory (through a symbolic link, say). */
+    private static boolean sameDirectory(Path a, Path b) {
+        try {
+            return Files.isDirectory(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** What regress writes into --out beside the experiments' directories. */
@@ -288,6 +326,7 @@ final class RegressCommand implements Callable<Integer> {
         Path recording = p.spec().jfr();
         List<JunitXml.Case> cases = new ArrayList<>();
         RunCommand.Outcome outcome;
+        boolean endedInTime = true;
         List<Verdict> verdicts;
         List<Baseline.Finding> regressions = new ArrayList<>();
         try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dirOut.resolve("output.txt"), StandardCharsets.UTF_8))) {
@@ -295,12 +334,17 @@ final class RegressCommand implements Callable<Integer> {
             outcome = p.run().runHere(p.spec(), log, err, false);
             if (outcome.stopped()) return new Result(p.name(), outcome.code(), 0, 0, 0, outcome.seconds(), null, true);
             // What ended each VM that did not end cleanly, where CI shows it (it was only in output.txt).
-            List<String> unclean = outcome.report().vms().stream().filter(v -> !v.result().clean())
-                    .map(v -> v.name() + " " + v.result().describe()).toList();
-            String ending = unclean.isEmpty() ? "" : ": " + String.join("; ", unclean);
-            cases.add(new JunitXml.Case("guests ended cleanly", outcome.code() == ExitCodes.OK ? null
-                    : "the run ended with exit code " + outcome.code() + ending + " (see output.txt)", "exit code " + outcome.code() + ending));
-            for (String u : unclean) term.println("  " + u);
+            cases.add(ExpectOptions.endingCase(outcome));
+            for (String u : ExpectOptions.uncleanVms(outcome)) term.println("  " + u);
+            if (p.timeout() != null) {
+                List<String> running = outcome.report().vms().stream().filter(v -> v.result() instanceof dev.jkvm.exits.GuestResult.Stopped)
+                        .map(VmReport::name).toList();
+                endedInTime = running.isEmpty();
+                String why = "did not end within --timeout " + p.timeout() + ": " + String.join(", ", running)
+                        + " still running (give " + p.file().getFileName() + " a --duration, or a guest that ends)";
+                cases.add(new JunitXml.Case("ended within --timeout", endedInTime ? null : why, endedInTime ? "ended" : why));
+                if (!endedInTime) term.println("  " + why);
+            }
             RunSummary summary = null;
             if (outcome.report().recordingProblem() == null) {
                 try {
@@ -342,6 +386,7 @@ final class RegressCommand implements Callable<Integer> {
         ExpectOptions.writeJunit(dirOut.resolve("junit.xml"), List.of(suite));
         long failed = verdicts.stream().filter(v -> !v.passed()).count();
         int code = outcome.code();
+        if (code == ExitCodes.OK && !endedInTime) code = ExitCodes.GUEST_FAULT;
         if (code == ExitCodes.OK && (failed > 0 || !regressions.isEmpty())) code = ExitCodes.EXPECTATION_FAILED;
         return new Result(p.name(), code, verdicts.size() - failed, failed, regressions.size(), outcome.seconds(), p.baselineNote(), false);
     }
@@ -360,7 +405,8 @@ final class RegressCommand implements Callable<Integer> {
         long passed = 0, failed = 0, regressions = 0;
         for (Result r : results) {
             sb.append(String.format(Locale.ROOT, "%-" + w + "s  %6d  %6d  %11s  %6.1f s  %s%n", r.name(), r.passed(), r.failed(),
-                    r.note() != null ? "-" : Long.toString(r.regressions()), r.seconds(), r.code() == ExitCodes.OK ? "PASS" : "FAIL (exit " + r.code() + ")"));
+                    r.note() != null ? "-" : Long.toString(r.regressions()), r.seconds(),
+                    r.stopped() ? "STOPPED (exit " + r.code() + ")" : r.code() == ExitCodes.OK ? "PASS" : "FAIL (exit " + r.code() + ")"));
             passed += r.passed();
             failed += r.failed();
             regressions += r.regressions();

@@ -166,14 +166,21 @@ final class RunCommand implements Callable<Integer> {
                 Path recording = temporary != null ? temporary : jfr;
                 if (temporary != null) experiment = toSpec(temporary);
                 Outcome outcome = runHere(experiment, out, err, Experiment.outputIsTerminal(), signals);
-                if (expectations.isEmpty() || outcome.stopped() || outcome.report().recordingProblem() != null) return outcome.code();
-                List<Verdict> verdicts = judge(expectations, recording);
-                ExpectOptions.print(out, verdicts);
+                if (expectations.isEmpty()) return outcome.code();
+                // A stopped run or an unwritten recording judges nothing, and says so in the JUnit file
+                // too: CI reading only that file must not find it missing or green.
+                boolean judged = !outcome.stopped() && outcome.report().recordingProblem() == null;
+                List<Verdict> verdicts = judged ? judge(expectations, recording)
+                        : ExpectOptions.unreadable(expectations, outcome.stopped() ? "the run was stopped by a signal" : outcome.report().recordingProblem());
+                if (judged) ExpectOptions.print(out, verdicts);
                 int code = outcome.code() == ExitCodes.OK && ExpectOptions.anyFailed(verdicts) ? ExitCodes.EXPECTATION_FAILED : outcome.code();
                 if (expect.junit != null) {
                     String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
+                    List<JunitXml.Case> cases = new ArrayList<>();
+                    cases.add(ExpectOptions.endingCase(outcome));
+                    for (Verdict v : verdicts) cases.add(JunitXml.Case.of(v));
                     try {
-                        ExpectOptions.writeJunit(expect.junit, List.of(JunitXml.Suite.of(name, outcome.seconds(), verdicts)));
+                        ExpectOptions.writeJunit(expect.junit, List.of(new JunitXml.Suite(name, outcome.seconds(), cases)));
                     } catch (OutputFile.NotWritten e) {
                         // Checked before the run, so the disk filled or failed since: said, and a clean
                         // run fails; a guest's fault or a failed expectation keeps its own code.

@@ -125,6 +125,7 @@ class ExpectationsTest {
         "share > 0.5                     | 6  | share needs a VM",
         "lost(vm0) == 0                  | 4  | lost takes no arguments",
         "exits(vm0, IO, x) == 1          | 15 | at most 2 arguments",
+        "exits(vm0, HTL) == 0            | 11 | unknown exit reason 'HTL': one of UNKNOWN, EXCEPTION, IO",
         "fairness >= 0.95 extra          | 17 | unknown unit 'extra'",
         "fairness >= 0.95 0.5            | 17 | unexpected '0.5' after the expectation",
         "fairness >= (0.5                | 16 | expected ')'",
@@ -236,6 +237,7 @@ class ExpectationsTest {
         Element failure = (Element) ((Element) cases.item(0)).getElementsByTagName("failure").item(0);
         assertEquals("expected slice.p99 < 1.000 ms, measured 12.000 ms", failure.getAttribute("message"));
         assertEquals(0, ((Element) cases.item(1)).getElementsByTagName("failure").getLength());
+        assertEquals("PASS  lost == 0  (expected == 0, measured 0)", ((Element) cases.item(1)).getElementsByTagName("system-out").item(0).getTextContent());
         assertTrue(((Element) ((Element) cases.item(2)).getElementsByTagName("failure").item(0)).getAttribute("message").contains("not recorded"));
         Element second = (Element) root.getElementsByTagName("testsuite").item(1);
         assertEquals("odd <&> \"name\"", second.getAttribute("name"));

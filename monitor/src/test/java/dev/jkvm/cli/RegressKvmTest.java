@@ -60,8 +60,11 @@ class RegressKvmTest {
         assertTrue(ok.out().contains("jkvm: 3 expectations: 3 passed, 0 failed"), ok.out());
         Element okSuite = (Element) xml(okXml).getElementsByTagName("testsuite").item(0);
         assertEquals("pair", okSuite.getAttribute("name"));
-        assertEquals("3", okSuite.getAttribute("tests"));
+        assertEquals("4", okSuite.getAttribute("tests"), "'guests ended cleanly' and the 3 expectations");
         assertEquals("0", okSuite.getAttribute("failures"));
+        // A passing case carries its measured value too (issue 10: the measured value in the message).
+        assertTrue(okSuite.getElementsByTagName("system-out").item(1).getTextContent().startsWith("PASS  split(vm0) within 1/N ± 10%  (expected"),
+                okSuite.getElementsByTagName("system-out").item(1).getTextContent());
 
         // The same run judged by expectations that cannot hold; no --jfr: it records to a temporary file.
         Path badXml = dir.resolve("bad.xml");
@@ -71,15 +74,25 @@ class RegressKvmTest {
         Document d = xml(badXml);
         Element suite = (Element) d.getElementsByTagName("testsuite").item(0);
         assertEquals("run", suite.getAttribute("name"));
-        assertEquals("3", suite.getAttribute("tests"));
+        assertEquals("4", suite.getAttribute("tests"));
         assertEquals("2", suite.getAttribute("failures"));
         var failures = d.getElementsByTagName("failure");
         String splitMessage = ((Element) failures.item(0)).getAttribute("message");
-        Matcher m = Pattern.compile("expected split > 90\\.00 %, measured (\\d+\\.\\d+) %").matcher(splitMessage);
+        Matcher m = Pattern.compile("expected split\\(vm0\\) > 90\\.00 %, measured (\\d+\\.\\d+) %").matcher(splitMessage);
         assertTrue(m.matches(), splitMessage);
         assertTrue(((Element) failures.item(1)).getAttribute("message").contains("measured not recorded"), "spin makes no exits");
         assertFalse(Files.list(Path.of(System.getProperty("java.io.tmpdir"))).anyMatch(p -> p.getFileName().toString().startsWith("jkvm-expect-")
                 && p.toFile().lastModified() > System.currentTimeMillis() - 60_000), "the temporary recording is deleted");
+
+        // A guest's fault fails the JUnit file too, whatever the expectations say (it was all green).
+        Path faultXml = dir.resolve("fault.xml");
+        Result fault = jkvm("run", "--no-sandbox", "--quiet", "--guest", "triple-fault", "--cpu", Integer.toString(CPU), "--expect", "lost == 0",
+                "--junit", faultXml.toString());
+        assertEquals(4, fault.code(), fault.out() + fault.err());
+        Element faultSuite = (Element) xml(faultXml).getElementsByTagName("testsuite").item(0);
+        assertEquals("1", faultSuite.getAttribute("failures"), "the run's ending; lost == 0 holds");
+        String faultMessage = ((Element) faultSuite.getElementsByTagName("failure").item(0)).getAttribute("message");
+        assertTrue(faultMessage.contains("exit code 4") && faultMessage.contains("vm0 faulted: SHUTDOWN"), faultMessage);
 
         // The first run's split, measured independently from the kernel's sched_switch lines in its recording.
         double kernelSplit = kernelSplit(jfr, "vm0");
@@ -198,6 +211,7 @@ class RegressKvmTest {
         Path suite = Files.createDirectories(dir.resolve("suite"));
         Files.writeString(suite.resolve("a.args"), "--guest spin\n--vms 2\n--cpu " + CPU + "\n--duration 1s\n--expect \"lost == 0\"\n");
         Files.writeString(suite.resolve("b.args"), "--guest spin\n--vms 2\n--cpu " + CPU + "\n--duration 60s\n--expect \"lost == 0\"\n");
+        Files.writeString(suite.resolve("c.args"), "--guest spin\n--cpu " + CPU + "\n--duration 1s\n");
         Path out = dir.resolve("out");
         try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.start(dir, "regress", suite.toString(), "--out", out.toString(),
                 "--no-sandbox")) {
@@ -207,13 +221,22 @@ class RegressKvmTest {
             p.signal("TERM");
             int code = p.waitFor(30_000);
             assertEquals(128 + 15, code, p.out() + p.err());
-            assertTrue(p.out().contains("regress: [2/2] b: stopped by a signal"), p.out());
-            assertTrue(p.out().contains("stopped by a signal: 1 of 2 experiments did not run to the end"), p.out());
+            assertTrue(p.out().contains("regress: [2/3] b: stopped by a signal"), p.out());
+            assertTrue(p.out().contains("stopped by a signal: 2 of 3 experiments did not run to the end"), p.out());
             String summary = Files.readString(out.resolve("summary.txt"));
             assertTrue(summary.matches("(?s).*\\na\\s+1\\s+0\\s.*PASS.*"), summary);
+            assertTrue(summary.matches("(?s).*\\nb\\s+0\\s+0\\s.*STOPPED \\(exit 143\\).*"), summary);
+            assertTrue(summary.matches("(?s).*\\nall \\(2\\)\\s.*FAIL\\n.*"), "a stopped suite is not a passing one: " + summary);
+            // CI reading only the JUnit files sees the stop as failures: the stopped experiment and the one that never ran.
             Document all = xml(out.resolve("junit.xml"));
-            assertEquals(1, all.getElementsByTagName("testsuite").getLength(), "the experiment that ran");
-            assertEquals("a", ((Element) all.getElementsByTagName("testsuite").item(0)).getAttribute("name"));
+            assertEquals(3, all.getElementsByTagName("testsuite").getLength());
+            assertEquals("2", all.getDocumentElement().getAttribute("failures"));
+            Element b = (Element) all.getElementsByTagName("testsuite").item(1), c = (Element) all.getElementsByTagName("testsuite").item(2);
+            assertEquals("b", b.getAttribute("name"));
+            assertTrue(((Element) b.getElementsByTagName("failure").item(0)).getAttribute("message").startsWith("stopped by a signal after"));
+            assertEquals("c", c.getAttribute("name"));
+            assertEquals("not run: a signal stopped the suite during b", ((Element) c.getElementsByTagName("failure").item(0)).getAttribute("message"));
+            assertEquals("1", ((Element) xml(out.resolve("b/junit.xml")).getDocumentElement()).getAttribute("failures"));
         }
     }
 
@@ -294,6 +317,20 @@ class RegressKvmTest {
                 .min(Comparator.comparingLong(e -> e.getLong("monotonicNanos"))).orElseThrow();
         assertEquals(CPU, firstIn.getInt("cpu"), "the CPU the kernel switched the vCPU in on first");
         assertTrue(spin.stream().anyMatch(e -> e.getEventType().getName().equals("jkvm.VmStart") && e.getInt("cpu") == CPU), "VmStart's CPU");
+
+        // A file without --duration whose guest never ends is stopped at --timeout and fails; it held the suite forever.
+        Path forever = Files.createDirectories(dir.resolve("forever"));
+        Files.writeString(forever.resolve("endless.args"), "--guest spin\n--cpu " + CPU + "\n--expect \"lost == 0\"\n");
+        Files.writeString(forever.resolve("ends.args"), "--guest io-ping\n--arg 100\n--cpu " + CPU + "\n");
+        long t0 = System.nanoTime();
+        Result endless = jkvm("regress", forever.toString(), "--out", dir.resolve("forever-out").toString(), "--timeout", "700ms", "--no-sandbox");
+        System.out.println(endless.out());
+        assertEquals(4, endless.code(), endless.out() + endless.err());
+        assertTrue(endless.out().contains("did not end within --timeout 700ms: vm0 still running (give endless.args a --duration"), endless.out());
+        assertTrue(endless.out().contains("regress: [2/2] ends: ok"), "a guest that ends is not held to it: " + endless.out());
+        assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "the suite ended");
+        Element timedOut = (Element) xml(dir.resolve("forever-out/endless/junit.xml")).getElementsByTagName("failure").item(0);
+        assertTrue(timedOut.getAttribute("message").startsWith("did not end within --timeout 700ms"), timedOut.getAttribute("message"));
 
         Path noFiles = Path.of("/proc/jkvm-regress-out"); // no directory can be made there, not even by root
         Result ro = jkvm("regress", suite.toString(), "--out", noFiles.toString(), "--no-sandbox");

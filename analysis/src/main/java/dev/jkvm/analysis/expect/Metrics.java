@@ -19,6 +19,22 @@ import java.util.function.ToLongFunction;
 public final class Metrics {
     private static final Map<String, Metric> CATALOGUE = new LinkedHashMap<>();
 
+    /**
+     * The exit reasons an expectation can name: the KVM_EXIT_* names jkvm gives exits (its ExitReason,
+     * which {@code ExitReasonNamesTest} holds this list to), and "other" for codes it has no name for.
+     * A name outside them is a mistake (exits(vm0, HTL) counted 0 and passed "== 0").
+     */
+    public static final List<String> EXIT_REASONS = List.of("UNKNOWN", "EXCEPTION", "IO", "HYPERCALL", "DEBUG", "HLT", "MMIO",
+            "IRQ_WINDOW_OPEN", "SHUTDOWN", "FAIL_ENTRY", "INTR", "SET_TPR", "TPR_ACCESS", "NMI", "INTERNAL_ERROR", "WATCHDOG",
+            "SYSTEM_EVENT", "IOAPIC_EOI", "HYPERV", "X86_RDMSR", "X86_WRMSR", "DIRTY_RING_FULL", "AP_RESET_HOLD", "X86_BUS_LOCK", "XEN",
+            "NOTIFY", "other");
+
+    /** The reason as {@link #EXIT_REASONS} spells it, matched case-insensitively; null when it is none of them. */
+    static String exitReason(String name) {
+        for (String r : EXIT_REASONS) if (r.equalsIgnoreCase(name)) return r;
+        return null;
+    }
+
     static {
         add("share", Dimension.FRACTION, Metric.Params.VM, "the VM's time on CPU / the window",
                 (r, a) -> select(r, a.get(0)) instanceof Selected s ? Measured.of(s.sum(RunSummary.VcpuSummary::share)) : missing(r, a.get(0)));

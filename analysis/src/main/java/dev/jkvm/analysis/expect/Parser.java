@@ -50,7 +50,12 @@ final class Parser {
                     throw error(peek(), metric.name() + " takes at most " + metric.params().max + " argument" + (metric.params().max == 1 ? "" : "s")
                             + ": " + metric.usage());
                 }
+                Token first = peek();
                 args.add(argument());
+                if (metric.params() == Metric.Params.VM_AND_REASON && args.size() == 2 && Metrics.exitReason(args.get(1)) == null) {
+                    throw error(first, "unknown exit reason '" + args.get(1) + "': one of " + String.join(", ", Metrics.EXIT_REASONS)
+                            + " (case does not matter)");
+                }
             } while (accept(Token.Kind.COMMA));
             take(Token.Kind.RPAREN, "')' or ','");
         }

@@ -8,8 +8,9 @@ public record Verdict(Expectation expectation, boolean passed, String expected, 
         return (passed ? "PASS" : "FAIL") + "  " + expectation.text() + "  (expected " + expected + ", measured " + measured + ")";
     }
 
-    /** The failure message of a JUnit test case. */
+    /** The failure message of a JUnit test case: the metric as named, its arguments too (split(vm0), not split). */
     public String message() {
-        return "expected " + expectation.metric().name() + " " + expected + ", measured " + measured;
+        String metric = expectation.metric().name() + (expectation.args().isEmpty() ? "" : "(" + String.join(", ", expectation.args()) + ")");
+        return "expected " + metric + " " + expected + ", measured " + measured;
     }
 }
