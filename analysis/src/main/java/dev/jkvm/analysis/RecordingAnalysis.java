@@ -49,6 +49,8 @@ public final class RecordingAnalysis {
                 String fault = parserFault(file);
                 throw new BadRecordingException(fault != null
                         ? file + " is corrupt: the JDK's JFR parser fails on it (" + fault + "), so no jkvm event could be read"
+                        : a.anyVmStarted() ? file + " is a jkvm recording without vCPU switch or exit events: it was written without jkvm's"
+                                + " timeline chunks (the run's own output says why, e.g. a full disk), so there is nothing to analyze"
                         : file + " has no jkvm vCPU events (was it recorded with 'jkvm run --jfr'?)");
             }
             return s;

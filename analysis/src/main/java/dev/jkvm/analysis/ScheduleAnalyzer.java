@@ -39,7 +39,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
     private final Map<String, Integer> laneIds = new HashMap<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final Map<String, Integer> vcpuIds = new HashMap<>();
-    private final Map<String, VmInfo> vms = new TreeMap<>();
+    private final Map<String, VmInfo> vms = new TreeMap<>(VmOrder.NATURAL);
     private final Map<String, Long> lostBySource = new TreeMap<>();
     private long clockOffset = Long.MAX_VALUE;
     private String lastVm;
@@ -277,6 +277,11 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         this.switchesNotRecorded = why == null || why.isBlank() ? null : why;
     }
 
+    /** Whether the recording has a jkvm.VmStart: it is jkvm's, whatever else it lacks. */
+    public boolean anyVmStarted() {
+        return vms.values().stream().anyMatch(v -> v.started);
+    }
+
     /** Why the run recorded no vCPU's switches, or null. */
     public String switchesNotRecorded() {
         return switchesNotRecorded;
@@ -389,7 +394,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
         // The picture's lanes in the summary's order (by VM, then vCPU), whatever order the vCPUs appeared in.
         List<Integer> byName = new ArrayList<>();
         for (int i = 0; i < vcpus.size(); i++) byName.add(i);
-        byName.sort(Comparator.comparing((Integer i) -> vcpus.get(i).vm).thenComparingInt(i -> vcpus.get(i).vcpu));
+        byName.sort(Comparator.comparing((Integer i) -> vcpus.get(i).vm, VmOrder.NATURAL).thenComparingInt(i -> vcpus.get(i).vcpu));
         int[] laneOf = new int[vcpus.size()];
         for (int i = 0; i < byName.size(); i++) laneOf[byName.get(i)] = i;
         TimelineSink sink = picture == null ? null : new TimelineSink() {
@@ -565,7 +570,7 @@ public final class ScheduleAnalyzer implements AutoCloseable {
             long idle) {
         List<RunSummary.VcpuSummary> out = new ArrayList<>();
         List<Vcpu> sorted = new ArrayList<>(vcpus);
-        sorted.sort(Comparator.comparing((Vcpu v) -> v.vm).thenComparingInt(v -> v.vcpu));
+        sorted.sort(Comparator.comparing((Vcpu v) -> v.vm, VmOrder.NATURAL).thenComparingInt(v -> v.vcpu));
         double seconds = span / 1e9;
         for (Vcpu v : sorted) {
             VmInfo vm = vms.get(v.vm);

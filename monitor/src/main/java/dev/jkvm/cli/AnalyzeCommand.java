@@ -60,7 +60,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--svg", paramLabel = "FILE", description = "Also write a static SVG figure of the timeline (one recording).")
     Path svg;
 
-    @Option(names = "--rules", description = "Print JDK Mission Control's automated analysis: jkvm's rules and JMC's own JDK rules.")
+    @Option(names = "--rules", description = "Print JDK Mission Control's automated analysis: jkvm's rules and JMC's own JDK rules. JMC's parser holds "
+            + "the whole recording in memory (about ten times its size), unlike the streaming analysis.")
     boolean rules;
 
     @Mixin
@@ -83,13 +84,35 @@ final class AnalyzeCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         try {
             List<RunSummary> runs = new ArrayList<>();
+            String htmlText = null, svgText = null;
             for (Path f : files) {
                 Timeline timeline = html != null || svg != null ? new Timeline(Timeline.DEFAULT_MAX_SEGMENTS) : null;
                 RunSummary r = RecordingAnalysis.analyze(f, timeline);
                 runs.add(r);
-                if (html != null) OutputFile.write(html, TimelineHtml.render(r, timeline), "--html");
-                if (svg != null) OutputFile.write(svg, TimelineSvg.render(r, timeline), "--svg");
+                if (html != null) htmlText = TimelineHtml.render(r, timeline);
+                if (svg != null) svgText = TimelineSvg.render(r, timeline);
             }
+            int code = report(runs, expectations, out, err);
+            // The pictures last: a picture that cannot be written (a full disk) loses only itself, not the
+            // report, the verdicts and the JUnit file before it.
+            try {
+                if (html != null) OutputFile.write(html, htmlText, "--html");
+                if (svg != null) OutputFile.write(svg, svgText, "--svg");
+            } catch (OutputFile.NotWritten e) {
+                out.flush();
+                err.println("jkvm: " + e.getMessage());
+                err.flush();
+                return ExitCodes.INTERNAL;
+            }
+            return code;
+        } catch (BadRecordingException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** Prints the report, the rules and the verdicts, writes --junit; the exit code so far. */
+    private int report(List<RunSummary> runs, List<Expectation> expectations, java.io.PrintWriter out, java.io.PrintWriter err) {
+        try {
             out.print(switch (format) {
                 case table -> TableReport.render(runs);
                 case json -> JsonReport.render(runs);
@@ -115,8 +138,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
             if (expect.junit != null) ExpectOptions.writeJunit(expect.junit, suites);
             return written(out, err, failed ? ExitCodes.EXPECTATION_FAILED : ExitCodes.OK);
-        } catch (BadRecordingException e) {
-            throw new UsageException(e.getMessage());
         } catch (OutputFile.NotWritten e) {
             out.flush();
             err.println("jkvm: " + e.getMessage());

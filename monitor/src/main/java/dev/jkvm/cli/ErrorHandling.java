@@ -48,6 +48,12 @@ final class ErrorHandling {
 
     /** An internal error: one line, and the stack trace with JKVM_DEBUG=1. */
     static void internalError(PrintWriter err, Throwable t) {
+        if (t instanceof OutOfMemoryError && "Java heap space".equals(t.getMessage())) {
+            // The one internal error the user can fix: say how, and what holds memory where a command is known to.
+            err.println("jkvm: out of memory: the Java heap (" + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB) is full; give jkvm"
+                    + " more with JKVM_JAVA_OPTS=-Xmx<size>, e.g. -Xmx4g (analyze --rules holds the whole recording: JMC's parser)");
+            return;
+        }
         String message = t.getMessage() == null ? t.getClass().getName() : t.getMessage();
         err.println("jkvm: internal error: " + (t instanceof Error ? t.getClass().getSimpleName() + ": " : "") + message);
         if ("1".equals(System.getenv("JKVM_DEBUG"))) {

@@ -18,7 +18,9 @@ import java.util.Locale;
  */
 final class StatusLine {
     static final long PERIOD_NANOS = 1_000_000_000L;
-    private static final int WIDTH = 100;
+    /** The widest line drawn; narrower on a narrower terminal (a line as wide as it wraps, and each redraw became a new line). */
+    private static final int MAX_WIDTH = 100;
+    private final int width = Math.max(20, Math.min(MAX_WIDTH, terminalColumns() - 1));
 
     private final PrintWriter out;
     private final java.util.function.Supplier<SchedRecorder.Live> recorder;
@@ -46,6 +48,29 @@ final class StatusLine {
         this.total = totalNanos;
     }
 
+    /**
+     * The terminal's width in columns: $COLUMNS where the shell exported it, else what {@code stty size}
+     * says of the controlling terminal, else 80.
+     */
+    static int terminalColumns() {
+        try {
+            String env = System.getenv("COLUMNS");
+            if (env != null && env.matches("\\d{1,4}")) return Integer.parseInt(env);
+            Process p = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String size = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+            if (p.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 && size.matches("\\d+ \\d+")) {
+                int columns = Integer.parseInt(size.substring(size.indexOf(' ') + 1));
+                if (columns > 0) return columns;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no stty, no controlling terminal: the common width
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 80;
+    }
+
     /** Whether standard output is a terminal a status line can be redrawn on. */
     static boolean terminal() {
         java.io.Console c = System.console();
@@ -67,17 +92,19 @@ final class StatusLine {
     private void draw(long startedAt, long now) {
         long elapsed = now - startedAt;
         SchedRecorder.Live live = recorder.get();
-        double perSecond = lastAt == 0 ? 0 : (live.switchRecords() - lastSwitches) * 1e9 / Math.max(1, now - lastAt);
+        boolean rated = lastAt != 0; // the first update has no rate yet: "-", not a 0 that was never measured
+        double perSecond = rated ? (live.switchRecords() - lastSwitches) * 1e9 / Math.max(1, now - lastAt) : 0;
         lastAt = now;
         lastSwitches = live.switchRecords();
         StringBuilder line = new StringBuilder();
         line.append(Durations.format(Duration.ofNanos(elapsed)));
         if (total > 0) line.append('/').append(Durations.format(Duration.ofNanos(total)));
-        line.append(String.format(Locale.ROOT, "  %.0f switches/s  lost %d  share", perSecond, live.lostRecords()));
+        line.append(String.format(Locale.ROOT, "  %s switches/s  lost %d  share", rated ? String.format(Locale.ROOT, "%.0f", perSecond) : "-",
+                live.lostRecords()));
         for (String vm : vms) {
             long onCpu = live.onCpu().getOrDefault(vm, 0L);
             String part = String.format(Locale.ROOT, " %s %.0f%%", vm, elapsed <= 0 ? 0 : 100.0 * onCpu / elapsed);
-            if (line.length() + part.length() > WIDTH - 2) {
+            if (line.length() + part.length() > width - 2) {
                 line.append(" …");
                 break;
             }
@@ -95,7 +122,7 @@ final class StatusLine {
     void clear() {
         synchronized (out) {
             if (!shown) return;
-            out.print('\r' + " ".repeat(WIDTH) + '\r');
+            out.print('\r' + " ".repeat(width) + '\r');
             out.flush();
             shown = false;
         }
@@ -111,7 +138,7 @@ final class StatusLine {
             @Override
             public void println(String x) {
                 synchronized (terminal) {
-                    if (shown) terminal.print('\r' + " ".repeat(WIDTH) + '\r');
+                    if (shown) terminal.print('\r' + " ".repeat(width) + '\r');
                     terminal.println(x);
                     if (shown) terminal.print('\r' + current);
                     terminal.flush();
@@ -120,7 +147,7 @@ final class StatusLine {
         };
     }
 
-    private static String pad(String s) {
-        return s.length() >= WIDTH ? s.substring(0, WIDTH) : s + " ".repeat(WIDTH - s.length());
+    private String pad(String s) {
+        return s.length() >= width ? s.substring(0, width) : s + " ".repeat(width - s.length());
     }
 }

@@ -71,6 +71,11 @@ public final class OutputFile {
             if (parent != null) Files.createDirectories(parent);
             Files.writeString(file, text);
         } catch (IOException e) {
+            try { // a file cut short (a full disk) is no output at all; a device written to is left alone
+                if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // the message below says the file was not written
+            }
             throw new NotWritten("cannot write " + what + " " + file + ": " + IoErrors.reason(e));
         }
     }

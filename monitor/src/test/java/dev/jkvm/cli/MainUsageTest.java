@@ -250,4 +250,15 @@ class MainUsageTest {
     void aMissingImagePathIsAUsageError(@TempDir Path dir) {
         assertContains(usageError("run", "--guest", dir.resolve("nothing.elf").toString()).err(), "guest image not found");
     }
+
+    /** A full heap (analyze --rules of a large recording, say) is the one internal error the user can fix: one line with the fix. */
+    @Test
+    void aFullHeapIsOneLineWithTheFix() {
+        StringWriter err = new StringWriter();
+        PrintWriter w = new PrintWriter(err);
+        ErrorHandling.internalError(w, new OutOfMemoryError("Java heap space"));
+        w.flush();
+        assertTrue(err.toString().matches("jkvm: out of memory: the Java heap \\(\\d+ MiB\\) is full; give jkvm more with JKVM_JAVA_OPTS=-Xmx<size>.*\\R"),
+                err.toString());
+    }
 }

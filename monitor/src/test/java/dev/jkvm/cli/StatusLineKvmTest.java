@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kvm")
 class StatusLineKvmTest {
-    private static final Pattern STATUS = Pattern.compile("\r([\\d.]+ \\S+)/3\\.000 s\\s+(\\d+) switches/s\\s+lost (\\d+)\\s+share vm0 (\\d+)% vm1 (\\d+)%");
+    private static final Pattern STATUS = Pattern.compile("\r([\\d.]+ \\S+)/3\\.000 s\\s+(\\d+|-) switches/s\\s+lost (\\d+)\\s+share vm0 (\\d+)% vm1 (\\d+)%");
 
     static List<String> command() {
         List<String> c = new ArrayList<>();
@@ -34,7 +34,14 @@ class StatusLineKvmTest {
     }
 
     static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(command, null);
+    }
+
+    static String run(List<String> command, String columns) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        if (columns != null) pb.environment().put("COLUMNS", columns);
+        else pb.environment().remove("COLUMNS");
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         return out;
@@ -58,6 +65,19 @@ class StatusLineKvmTest {
         // build's other JVMs ran there too.
         assertTrue(a + b >= 50 && Math.abs(a - b) <= 20, "two spinning VMs share the CPU: vm0 " + a + "%, vm1 " + b + "%\n" + tty.replace("\r", "\\r"));
         assertTrue(tty.contains("vm0 stopped (duration elapsed)"), tty);
+        // A first line has no rate yet: "-", not a 0 that was never measured.
+        assertTrue(tty.matches("(?s).*\r[\\d.]+ \\S+/3\\.000 s\\s+- switches/s.*"), tty.replace("\r", "\\r"));
+
+        // On a 60-column terminal no line reaches the last column (it wrapped, and every redraw was a new line).
+        String narrow = run(List.of("script", "-qec", quoted, "/dev/null"), "60");
+        int drawn = 0;
+        for (String part : narrow.split("\r")) {
+            if (!part.contains("switches/s")) continue;
+            drawn++;
+            assertTrue(part.length() <= 59, "a status line of " + part.length() + " columns on a 60-column terminal: '" + part + "'");
+        }
+        assertTrue(drawn >= 2, narrow.replace("\r", "\\r"));
+
         String piped = run(command());
         assertFalse(piped.contains("switches/s"), "no status line into a pipe:\n" + piped);
         assertFalse(piped.contains("\r"), piped);

@@ -36,14 +36,14 @@ public final class Metrics {
     }
 
     static {
-        add("share", Dimension.FRACTION, Metric.Params.VM, "the VM's time on CPU / the window",
+        scheduling("share", Dimension.FRACTION, Metric.Params.VM, "the VM's time on CPU / the window",
                 (r, a) -> select(r, a.get(0)) instanceof Selected s ? Measured.of(s.sum(RunSummary.VcpuSummary::share)) : missing(r, a.get(0)));
-        add("split", Dimension.FRACTION, Metric.Params.VM, "the VM's part of all vCPUs' time on CPU (what share is when nothing else runs)",
+        scheduling("split", Dimension.FRACTION, Metric.Params.VM, "the VM's part of all vCPUs' time on CPU (what share is when nothing else runs)",
                 Metrics::split);
-        add("ratio", Dimension.RATIO, Metric.Params.TWO_VMS, "share of the first VM / share of the second (3.06 for 3.06:1)", Metrics::ratio);
-        add("fairness", Dimension.FRACTION, Metric.Params.NONE, "Jain's fairness index over the vCPUs' shares (1 = equal)",
+        scheduling("ratio", Dimension.RATIO, Metric.Params.TWO_VMS, "share of the first VM / share of the second (3.06 for 3.06:1)", Metrics::ratio);
+        scheduling("fairness", Dimension.FRACTION, Metric.Params.NONE, "Jain's fairness index over the vCPUs' shares (1 = equal)",
                 (r, a) -> Measured.of(r.jainIndex()));
-        add("fairness.weighted", Dimension.FRACTION, Metric.Params.NONE, "Jain's index over share / CFS weight of the nice value (1 = split as the weights say)",
+        scheduling("fairness.weighted", Dimension.FRACTION, Metric.Params.NONE, "Jain's index over share / CFS weight of the nice value (1 = split as the weights say)",
                 (r, a) -> Measured.of(r.weightedJainIndex()));
         distribution("slice", "time on CPU from a sched-in to the next sched-out", RunSummary::slices, RunSummary.VcpuSummary::slices);
         distribution("wait", "runnable wait from a preempted sched-out to the next sched-in", RunSummary::waits, RunSummary.VcpuSummary::waits);
@@ -51,13 +51,13 @@ public final class Metrics {
         counter("switches", "sched-ins", RunSummary.VcpuSummary::schedIns);
         counter("preempted", "sched-outs while runnable (preempted)", RunSummary.VcpuSummary::preemptedOuts);
         counter("voluntary", "sched-outs that blocked (voluntary)", RunSummary.VcpuSummary::voluntaryOuts);
-        add("switches.rate", Dimension.RATIO, Metric.Params.NONE, "vCPU sched-ins per second of the window",
+        scheduling("switches.rate", Dimension.RATIO, Metric.Params.NONE, "vCPU sched-ins per second of the window",
                 (r, a) -> Measured.of(r.switchesPerSecond()));
         add("exits", Dimension.COUNT, Metric.Params.VM_AND_REASON, "VM exits (of one reason: IO, HLT, MMIO, …)", Metrics::exits);
-        add("lost", Dimension.COUNT, Metric.Params.NONE, "switch records the kernel dropped", (r, a) -> Measured.of(r.health().lostRecords()));
-        add("late", Dimension.COUNT, Metric.Params.NONE, "switch records committed more than 50 ms late or marked late",
+        scheduling("lost", Dimension.COUNT, Metric.Params.NONE, "switch records the kernel dropped", (r, a) -> Measured.of(r.health().lostRecords()));
+        scheduling("late", Dimension.COUNT, Metric.Params.NONE, "switch records committed more than 50 ms late or marked late",
                 (r, a) -> Measured.of(r.health().lateRecords()));
-        add("inconsistent", Dimension.COUNT, Metric.Params.NONE, "switch pairs that contradict each other",
+        scheduling("inconsistent", Dimension.COUNT, Metric.Params.NONE, "switch pairs that contradict each other",
                 (r, a) -> Measured.of(r.health().inconsistentSwitches()));
         guest("steal", Dimension.TIME, "steal time the guest saw (MSR_KVM_STEAL_TIME)", RunSummary.GuestView::stealNanos, "jkvm.StealTime");
         guest("gaps", Dimension.COUNT, "TSC gaps the guest saw (tsc-probe)", RunSummary.GuestView::gaps, "jkvm.GuestGap");
@@ -73,7 +73,7 @@ public final class Metrics {
         add("frequency.changes", Dimension.COUNT, Metric.Params.NONE, "changes of the experiment CPU's frequency during the run",
                 (r, a) -> r.hygiene().frequencyChanges() < 0 ? Measured.missing("the CPU frequency was not exposed or not sampled")
                         : Measured.of(r.hygiene().frequencyChanges()));
-        add("window", Dimension.TIME, Metric.Params.NONE, "from the first to the last vCPU switch", (r, a) -> Measured.of(r.windowNanos()));
+        scheduling("window", Dimension.TIME, Metric.Params.NONE, "from the first to the last vCPU switch", (r, a) -> Measured.of(r.windowNanos()));
     }
 
     private Metrics() {}
@@ -91,6 +91,20 @@ public final class Metrics {
         if (CATALOGUE.put(name, new Metric(name, d, p, help, r)) != null) throw new IllegalStateException("metric " + name + " twice");
     }
 
+    /**
+     * A metric of the vCPUs' switches: not recorded when no vCPU of the recording has a sched-in, so
+     * a file without them (one written without jkvm's timeline chunks after a full disk, say) does not
+     * pass {@code fairness >= 0.95} or {@code lost == 0} on the zeros and ones of an empty schedule.
+     */
+    private static void scheduling(String name, Dimension d, Metric.Params p, String help, Metric.Resolver r) {
+        add(name, d, p, help, (run, a) -> {
+            if (run.vcpus().stream().anyMatch(v -> v.schedIns() > 0)) return r.resolve(run, a);
+            List<String> missing = run.health().missingSources();
+            return Measured.missing("no vCPU sched-in/out records in the recording"
+                    + (missing.isEmpty() ? "" : " (missing: " + String.join("; ", missing) + ")"));
+        });
+    }
+
     /** name.p50/.p90/.p99/.max (times) and name.count, run-wide or for one VM. */
     private static void distribution(String name, String what, Function<RunSummary, Dist> runWide, Function<RunSummary.VcpuSummary, Dist> perVcpu) {
         Map<String, ToLongFunction<Dist>> stats = new LinkedHashMap<>();
@@ -98,9 +112,9 @@ public final class Metrics {
         stats.put("p90", Dist::p90);
         stats.put("p99", Dist::p99);
         stats.put("max", Dist::max);
-        stats.forEach((stat, f) -> add(name + "." + stat, Dimension.TIME, Metric.Params.OPTIONAL_VM, stat + " of " + what,
+        stats.forEach((stat, f) -> scheduling(name + "." + stat, Dimension.TIME, Metric.Params.OPTIONAL_VM, stat + " of " + what,
                 (r, a) -> dist(r, a, runWide, perVcpu, name, d -> d.count() == 0 ? null : (double) f.applyAsLong(d))));
-        add(name + ".count", Dimension.COUNT, Metric.Params.OPTIONAL_VM, "number of " + name + "s",
+        scheduling(name + ".count", Dimension.COUNT, Metric.Params.OPTIONAL_VM, "number of " + name + "s",
                 (r, a) -> dist(r, a, runWide, perVcpu, name, d -> (double) d.count()));
     }
 
@@ -122,7 +136,7 @@ public final class Metrics {
     }
 
     private static void counter(String name, String what, ToLongFunction<RunSummary.VcpuSummary> f) {
-        add(name, Dimension.COUNT, Metric.Params.OPTIONAL_VM, what + " (all vCPUs, or one VM's)", (r, a) -> {
+        scheduling(name, Dimension.COUNT, Metric.Params.OPTIONAL_VM, what + " (all vCPUs, or one VM's)", (r, a) -> {
             if (a.isEmpty()) return Measured.of(r.vcpus().stream().mapToLong(f).sum());
             return select(r, a.get(0)) instanceof Selected s ? Measured.of(s.vcpus().stream().mapToLong(f).sum()) : missing(r, a.get(0));
         });
