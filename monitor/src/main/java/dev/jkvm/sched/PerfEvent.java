@@ -56,6 +56,11 @@ public final class PerfEvent implements AutoCloseable {
         return ring.drain(consumer);
     }
 
+    /** Whether the last drain found the ring about full (see {@link PerfRing#wasFull}). */
+    boolean ringWasFull() {
+        return ring.wasFull();
+    }
+
     @Override
     public void close() {
         if (closed) return;

@@ -40,6 +40,14 @@ final class PerfRing {
     private final Arena scratch;
     /** Holds a record that wraps around the data area's end; replaced once by a MAX_RECORD one if a larger record wraps. */
     private MemorySegment wrapped;
+    /** Whether the last drain found the ring about full ({@link #FULL_SLACK}): the kernel may have dropped what came after its records. */
+    private boolean wasFull;
+    /**
+     * Free space below which a ring counts as full: a few records' worth. The kernel announces the
+     * records it dropped only with its next write after space frees, stamped then; a ring found this
+     * full says at once that a gap may follow its last record.
+     */
+    static final long FULL_SLACK = 512;
 
     /**
      * @param mapping the control page followed by the data area (a power of two of pages)
@@ -62,6 +70,7 @@ final class PerfRing {
         long head = (long) LONG.getAcquire(control, DATA_HEAD);
         long tail = control.get(ValueLayout.JAVA_LONG, DATA_TAIL);
         long size = data.byteSize();
+        wasFull = size - (head - tail) < FULL_SLACK;
         int n = 0;
         try {
             while (tail < head) {
@@ -83,6 +92,11 @@ final class PerfRing {
             LONG.setRelease(control, DATA_TAIL, tail);
         }
         return n;
+    }
+
+    /** Whether the last {@link #drain} found the ring about full, so records after its last one may be lost. */
+    boolean wasFull() {
+        return wasFull;
     }
 
     /** The bytes [at, at+length) of the data area as one segment, copying when they wrap around its end. */

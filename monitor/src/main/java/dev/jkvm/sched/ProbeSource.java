@@ -29,13 +29,20 @@ public final class ProbeSource implements AutoCloseable {
     }
 
     void drain(SchedRecorder recorder) {
+        long[] last = {-1};
         event.drain((type, misc, record) -> {
             if (type == ProbeSample.TYPE) {
-                recorder.probeSample(this, ProbeSample.decode(record, format != null));
+                ProbeSample sample = ProbeSample.decode(record, format != null);
+                last[0] = sample.time();
+                recorder.probeSample(this, sample);
             } else if (type == SwitchRecord.LOST) {
                 recorder.probeLost(this, SwitchRecord.lostTime(record), SwitchRecord.lostCount(record));
             }
         });
+        // A full ring: the records after the last one read may be dropped, and the kernel's count of
+        // them comes only later, stamped at its write. Said now, at the last record's time, so the
+        // switches of the gap are not judged by state the lost records changed.
+        if (event.ringWasFull() && last[0] >= 0) recorder.probeMayHaveLost(this, last[0] + 1);
     }
 
     /** Whether a kvm_fpu sample is a load (KVM_RUN begins) rather than a put (it ends). */

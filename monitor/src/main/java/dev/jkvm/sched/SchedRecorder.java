@@ -383,12 +383,19 @@ public final class SchedRecorder implements AutoCloseable {
         orderer.add(time, new Item(null, null, count, probe, null));
     }
 
+    /** The probe's ring was found full after its record at {@code time}: what follows may be lost (counted when the kernel says). */
+    void probeMayHaveLost(ProbeSource probe, long time) {
+        orderer.add(time, new Item(null, null, 0, probe, null));
+    }
+
     private void process(Item item, boolean late) {
         if (item.probe() != null) {
             if (item.sample() == null) {
-                lost(item.probe().what(), item.lost());
+                if (item.lost() > 0) lost(item.probe().what(), item.lost());
                 if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) cpus.tracepointLost();
-                if (item.probe().kind() == ProbeSource.Kind.KVM_FPU) kernelKvmRun = false; // from now on, user-space times
+                if (item.probe().kind() == ProbeSource.Kind.KVM_FPU) {
+                    for (Source v : byTid.values()) v.account().kernelRecordsLost(); // each unknown until its next record
+                }
                 return;
             }
             probeRecords++;
@@ -398,11 +405,7 @@ public final class SchedRecorder implements AutoCloseable {
             }
             if (item.probe().kind() == ProbeSource.Kind.KVM_FPU) {
                 Source s = byTid.get(item.sample().tid());
-                if (s != null && !late) {
-                    boolean load = item.probe().fpuLoad(item.sample());
-                    s.account().kernelInside = load;
-                    if (load) s.account().enteredInSlice = true;
-                }
+                if (s != null && !late) s.account().kernelFpu(item.probe().fpuLoad(item.sample()));
                 return;
             }
             if (item.probe().kind() == ProbeSource.Kind.SCHED_SWITCH) {
@@ -428,7 +431,7 @@ public final class SchedRecorder implements AutoCloseable {
     private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
         VcpuId id = a.id;
         int cpu = r.cpu();
-        int state = kernelKvmRun ? (a.kernelInside ? KvmRunTrace.INSIDE : KvmRunTrace.OUTSIDE) : a.trace.stateAt(r.time());
+        int state = kernelKvmRun ? a.kernelState(r.time()) : a.trace.stateAt(r.time());
         if (r.out()) {
             long tp = cpus.switchOutTime(cpu, id.tid(), r.time());
             long time = tp >= 0 ? tp : r.time();
@@ -440,8 +443,7 @@ public final class SchedRecorder implements AutoCloseable {
             VcpuAccount.Slice slice = a.schedOut(time, cpu, r.preempted());
             a.reloadFrom = -1; // no VM entry in that slice: nothing to measure
             long sliceStart = slice.start() >= 0 ? slice.start() : r.time();
-            int entered = kernelKvmRun ? (a.enteredInSlice || a.kernelInside ? KvmRunTrace.INSIDE : KvmRunTrace.OUTSIDE)
-                    : a.trace.insideDuring(sliceStart, r.time());
+            int entered = kernelKvmRun ? a.kernelEntered(sliceStart, r.time()) : a.trace.insideDuring(sliceStart, r.time());
             classifier.sliceEnded(id, slice.cpu(), entered);
             cpus.vcpuOut(cpu, id.tid(), r.time());
             long exits = slice.start() >= 0 ? a.trace.leavesBetween(slice.start(), slice.end()) : KvmRunTrace.UNKNOWN;
@@ -456,6 +458,7 @@ public final class SchedRecorder implements AutoCloseable {
             }
             SwitchClassifier.Classified c = classifier.schedIn(id, cpu, state);
             a.enteredInSlice = false;
+            a.unknownInSlice = a.kernelUnknown;
             VcpuAccount.Wait wait = a.schedIn(time, cpu, state == KvmRunTrace.INSIDE, c.switchClass());
             if (state == KvmRunTrace.INSIDE) {
                 a.reloadFrom = time;

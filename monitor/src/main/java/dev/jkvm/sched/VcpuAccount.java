@@ -26,6 +26,41 @@ final class VcpuAccount {
      * entered KVM_RUN during its open slice. Without it, {@link #trace}'s user-space times answer.
      */
     boolean kernelInside, enteredInSlice;
+    /**
+     * kvm:kvm_fpu records were lost since this thread's last one ({@code kernelUnknown}), or during its
+     * open slice ({@code unknownInSlice}): its kernel state is not known until its next record. The
+     * user-space times then answer only "outside" (they bracket the ioctl, so the kernel's KVM_RUN lies
+     * within theirs); their "inside" may be a moment before the kernel's entry or after its leave, where
+     * a preemption lands most often (trusting it gave a wrong inKvmRun and class to about a fifth of the
+     * switches after a loss, unmarked).
+     */
+    boolean kernelUnknown, unknownInSlice;
+
+    /** The thread's KVM_RUN state at a switch at {@code time} by the kernel's view: INSIDE, OUTSIDE or UNKNOWN. */
+    int kernelState(long time) {
+        if (!kernelUnknown) return kernelInside ? KvmRunTrace.INSIDE : KvmRunTrace.OUTSIDE;
+        return trace.stateAt(time) == KvmRunTrace.OUTSIDE ? KvmRunTrace.OUTSIDE : KvmRunTrace.UNKNOWN;
+    }
+
+    /** Whether the thread was inside KVM_RUN at some moment of its slice from {@code start} to {@code end}, by the kernel's view. */
+    int kernelEntered(long start, long end) {
+        if (enteredInSlice || !kernelUnknown && kernelInside) return KvmRunTrace.INSIDE;
+        if (!unknownInSlice) return KvmRunTrace.OUTSIDE;
+        return trace.insideDuring(start, end) == KvmRunTrace.OUTSIDE ? KvmRunTrace.OUTSIDE : KvmRunTrace.UNKNOWN;
+    }
+
+    /** A kvm:kvm_fpu record of this thread: the kernel loaded (entered KVM_RUN) or put its state. */
+    void kernelFpu(boolean load) {
+        kernelInside = load;
+        kernelUnknown = false;
+        if (load) enteredInSlice = true;
+    }
+
+    /** kvm:kvm_fpu records were lost, of any thread. */
+    void kernelRecordsLost() {
+        kernelUnknown = true;
+        unknownInSlice = true;
+    }
     /** When the thread last went off CPU, whether preempted, or -1. */
     private long lastOut = -1;
     private boolean lastOutPreempted;
