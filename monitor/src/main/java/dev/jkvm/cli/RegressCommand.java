@@ -171,7 +171,7 @@ final class RegressCommand implements Callable<Integer> {
         java.time.Duration limit;
         try {
             limit = dev.jkvm.util.Durations.parse(timeout);
-        } catch (IllegalArgumentException e) {
+        } catch (UsageException e) {
             throw new UsageException("--timeout " + timeout + ": " + e.getMessage());
         }
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UsageException("--out " + out + " is not a directory; give the directory for the evidence");

@@ -162,6 +162,15 @@ class OutputFilesTest {
         Files.createDirectory(base.resolve("analysis.json"));
         assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--baseline", base.getParent().toString(),
                 "--no-sandbox").err(), "analysis.json is not a file");
+        assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--timeout", "soon", "--no-sandbox").err(),
+                "--timeout soon: not a duration: 'soon'");
+        // The baseline reached through a link is still --out: the run would overwrite it.
+        Path link = Files.createSymbolicLink(dir.resolve("link"), base.getParent());
+        assertContains(usageError("regress", suite.toString(), "--out", link.toString(), "--baseline", base.getParent().toString(),
+                "--no-sandbox").err(), "--baseline and --out are the same directory");
+        Files.writeString(suite.resolve(".args"), "--guest hello\n");
+        assertContains(usageError("regress", suite.toString(), "--out", out.toString(), "--no-sandbox").err(),
+                ".args: an experiment needs a name before .args");
     }
 
     @Test
