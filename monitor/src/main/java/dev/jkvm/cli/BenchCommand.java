@@ -71,10 +71,20 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     SandboxChoice sandbox;
 
+    /** At about a microsecond an exit on the fastest host, a run of more would take hours. */
+    static final long MAX_EXITS = 1_000_000_000L;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         // The options are checked first, so a mistake is reported here and not after booting the sandbox.
+        var parsed = spec.commandLine().getParseResult();
+        // An option of a suite that does not run would be ignored without a word (--pings 100 ran the --exits suite).
+        if (parsed.hasMatchedOption("--pings") && !record) throw new UsageException("--pings sets the pings of --record: give --record too");
+        if (parsed.hasMatchedOption("--duration") && scale == null) throw new UsageException("--duration sets how long each --scale run lasts: give --scale too");
+        if (exits != null && exits > MAX_EXITS) {
+            throw new UsageException("--exits " + exits + " is more than " + MAX_EXITS + " (each of the Java and C runs of every round, and a warm-up, make that many)");
+        }
         BenchSuites.Plan plan = new BenchSuites.Plan(
                 exits == null && start == null && !record && scale == null && analyze == null ? Long.valueOf(100_000) : exits,
                 start, record, pings, scale == null ? List.of() : scale, analyze, Durations.parse(duration), cpu, rounds, compiler, json);

@@ -26,6 +26,20 @@ class BenchCommandTest {
         }
     }
 
+    /** An option of a suite that does not run was ignored without a word; a count no run could finish was taken. */
+    @Test
+    void optionsOfSuitesThatDoNotRunAndEndlessCountsAreRefused() {
+        String[] pings = run("bench", "--pings", "100");
+        assertEquals("2", pings[0], pings[1]);
+        assertTrue(pings[1].contains("--pings sets the pings of --record: give --record too"), pings[1]);
+        String[] duration = run("bench", "--exits", "1000", "--duration", "1s");
+        assertEquals("2", duration[0], duration[1]);
+        assertTrue(duration[1].contains("--duration sets how long each --scale run lasts"), duration[1]);
+        String[] endless = run("bench", "--exits", "99999999999");
+        assertEquals("2", endless[0], endless[1]);
+        assertTrue(endless[1].contains("--exits 99999999999 is more than 1000000000"), endless[1]);
+    }
+
     @Test
     void aBadDurationIsAUsageError() {
         String[] r = run("bench", "--scale", "2", "--duration", "soon");
