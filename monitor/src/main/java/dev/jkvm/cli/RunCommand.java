@@ -99,8 +99,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--jfr", paramLabel = "FILE", description = "Record into this JFR file (open it in JDK Mission Control or with 'jfr print').")
     Path jfr;
 
-    @Option(names = "--profile", paramLabel = "NAME", defaultValue = "jkvm-sched",
-            description = "JFR profile for --jfr: jkvm-sched (switches and summaries, low overhead) or jkvm-full (per-exit events too). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--profile", paramLabel = "NAME|FILE", defaultValue = "jkvm-sched",
+            description = "JFR profile for --jfr: jkvm-sched (switches and summaries, low overhead), jkvm-full (per-exit events too), or a .jfc file "
+                    + "(e.g. one 'jfr configure' wrote from them). Default: ${DEFAULT-VALUE}.")
     String profile;
 
     @Option(names = "--initrd", paramLabel = "PATH", description = "Initrd (initramfs) for a Linux kernel given with --guest PATH to a bzImage.")

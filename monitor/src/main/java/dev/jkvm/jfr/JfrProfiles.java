@@ -7,6 +7,8 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.List;
 import jdk.jfr.Configuration;
@@ -21,9 +23,13 @@ public final class JfrProfiles {
 
     private JfrProfiles() {}
 
-    /** The profile's JFR configuration; an unknown name is a usage error listing the known ones. */
+    /**
+     * The profile's JFR configuration: a shipped one by name, or a .jfc file (one {@code jfr configure}
+     * wrote from a shipped profile, say with {@code lanes=false}); anything else is a usage error
+     * listing the known names.
+     */
     public static Configuration load(String name) {
-        requireKnown(name);
+        if (!NAMES.contains(name)) return file(name);
         try (InputStream in = JfrProfiles.class.getClassLoader().getResourceAsStream("dev/jkvm/jfr/" + name + ".jfc")) {
             if (in == null) throw new IllegalStateException("profile " + name + ".jfc is missing from the class path (jkvm-jfr-profiles jar)");
             try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
@@ -36,9 +42,23 @@ public final class JfrProfiles {
         }
     }
 
+    /** A usage error unless {@code name} is a shipped profile or a readable .jfc file that parses. */
     public static void requireKnown(String name) {
-        if (!NAMES.contains(name)) {
-            throw new UsageException("unknown profile '" + name + "' (profiles: " + String.join(", ", NAMES) + ")");
+        if (!NAMES.contains(name)) file(name);
+    }
+
+    private static Configuration file(String name) {
+        Path p = Path.of(name);
+        if (!Files.isRegularFile(p)) {
+            throw new UsageException("unknown profile '" + name + "' (profiles: " + String.join(", ", NAMES)
+                    + ", or a .jfc file, such as one 'jfr configure' wrote from them)");
+        }
+        try {
+            return Configuration.create(p);
+        } catch (IOException e) {
+            throw new UsageException("--profile " + name + " cannot be read: " + dev.jkvm.util.IoErrors.reason(e));
+        } catch (ParseException e) {
+            throw new UsageException("--profile " + name + " is not a JFR configuration (.jfc): " + e.getMessage());
         }
     }
 }

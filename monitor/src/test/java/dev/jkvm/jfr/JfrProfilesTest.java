@@ -44,6 +44,33 @@ class JfrProfilesTest {
     @Test
     void anUnknownProfileIsAUsageErrorNamingTheKnownOnes() {
         UsageException e = assertThrows(UsageException.class, () -> JfrProfiles.load("jkvm-fast"));
-        assertEquals("unknown profile 'jkvm-fast' (profiles: jkvm-sched, jkvm-full)", e.getMessage());
+        assertEquals("unknown profile 'jkvm-fast' (profiles: jkvm-sched, jkvm-full, or a .jfc file, such as one 'jfr configure' wrote from them)",
+                e.getMessage());
+    }
+
+    /**
+     * The profiles say to edit them with `jfr configure` (lanes=false …), and the result was refused as
+     * an unknown profile. A file the JDK's own tool wrote is a profile now; one that is no .jfc is a
+     * usage error.
+     */
+    @Test
+    void aProfileEditedWithJfrConfigureIsAProfile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path shipped = dir.resolve("jkvm-sched.jfc"), lean = dir.resolve("lean.jfc");
+        try (var in = JfrProfiles.class.getClassLoader().getResourceAsStream("dev/jkvm/jfr/jkvm-sched.jfc")) {
+            java.nio.file.Files.copy(in, shipped);
+        }
+        String jfr = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jfr").toString();
+        Process p = new ProcessBuilder(jfr, "configure", "--input", shipped.toString(), "lanes=false", "--output", lean.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), said);
+        JfrProfiles.requireKnown(lean.toString());
+        Map<String, String> s = JfrProfiles.load(lean.toString()).getSettings();
+        assertEquals("false", s.get("jkvm.VcpuOnCpu#enabled"));
+        assertEquals("false", s.get("jkvm.VcpuRunnable#enabled"));
+        assertEquals("true", s.get("jkvm.VcpuSchedIn#enabled"));
+        java.nio.file.Path text = java.nio.file.Files.writeString(dir.resolve("notes.jfc"), "not xml");
+        UsageException e = assertThrows(UsageException.class, () -> JfrProfiles.requireKnown(text.toString()));
+        assertTrue(e.getMessage().startsWith("--profile " + text + " is not a JFR configuration (.jfc): "), e.getMessage());
     }
 }
