@@ -197,7 +197,8 @@ class RegressKvmTest {
         assertEquals(20000, pings.vcpus().get(0).exits().stream().filter(x -> x.reason().equals("IO")).findFirst().orElseThrow().count());
         Document all = xml(out.resolve("junit.xml"));
         assertEquals(2, all.getElementsByTagName("testsuite").getLength());
-        assertEquals("8", all.getDocumentElement().getAttribute("tests"), "3 expectations + 'guests ended cleanly' per experiment");
+        assertEquals("9", all.getDocumentElement().getAttribute("tests"),
+                "3 expectations + 'guests ended cleanly' per experiment, + 'ended within --timeout' of pings (no --duration)");
         assertEquals("0", all.getDocumentElement().getAttribute("failures"));
         assertTrue(Files.readString(out.resolve("pair/timeline.html")).contains("vm1/0"));
     }
