@@ -183,6 +183,13 @@ class TimelineKvmTest {
         }
         String summary = Readers.jfr("summary", jfr.toString());
         assertTrue(summary.contains("jkvm.VcpuOnCpu") && summary.contains("jdk.ThreadCPULoad"), summary);
+        // One row a type, with the count jdk.jfr.consumer reads: the appended chunks use the ids the JVM
+        // declared jkvm's types with (new ids had jfr summary list each twice, once with 0).
+        for (String type : List.of("jkvm.VcpuSchedIn", "jkvm.VcpuSchedOut", "jkvm.VcpuOnCpu", "jkvm.VcpuRunnable")) {
+            List<String> rows = summary.lines().filter(l -> l.strip().startsWith(type + " ")).toList();
+            assertEquals(1, rows.size(), type + " in jfr summary: " + rows);
+            assertEquals(Integer.toString(of(type).size()), rows.get(0).strip().split("\\s+")[1], type + ": " + rows);
+        }
         assertTrue(Readers.jfr("view", "jkvm.VcpuRunnable", jfr.toString()).contains("vCPU Runnable"));
         assertTrue(output.contains("at their kernel time appended"), output);
     }

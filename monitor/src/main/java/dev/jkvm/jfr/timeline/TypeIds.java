@@ -15,8 +15,8 @@ import jdk.jfr.consumer.RecordingFile;
  * The type ids an appended chunk uses, chosen to agree with the recording's earlier chunks. The JDK's
  * parser keeps its constant lookups across chunks by type id, and {@code jfr summary} names event
  * types by id across chunks (the JVM keeps ids stable within a recording). So a type the JVM also
- * declares ({@code java.lang.Thread}, {@code long}, {@code jdk.jfr.Label} …) gets the JVM's id, and
- * every other type, our event types among them, an id above all of the JVM's.
+ * declares ({@code java.lang.Thread}, {@code long}, {@code jdk.jfr.Label}, jkvm's event types, which
+ * are registered with it …) gets the JVM's id, and every other type an id above all of the JVM's.
  */
 final class TypeIds {
     private final Map<String, Long> byName;
@@ -49,6 +49,9 @@ final class TypeIds {
         long max = 1; // 0 and 1 are the metadata and constant pool records
         for (EventType t : types) {
             max = Math.max(max, t.getId());
+            // jkvm's event types too: the JVM declares them (registered, never committed), and an
+            // appended chunk that gave them new ids had `jfr summary` list each twice, once with 0.
+            ids.putIfAbsent(t.getName(), t.getId());
             max = Math.max(max, annotations(t.getAnnotationElements(), ids));
             for (ValueDescriptor v : t.getFields()) max = Math.max(max, field(v, ids));
         }
