@@ -27,15 +27,18 @@ public final class TableReport {
             RunSummary r = runs.get(i);
             put(rows, runs.size(), i, "recording", names.get(i));
             put(rows, runs.size(), i, "window", fmt("%.3f s", r.windowNanos() / 1e9));
-            put(rows, runs.size(), i, "Jain's fairness index", fmt("%.4f", r.jainIndex()));
-            put(rows, runs.size(), i, "  against nice weights", fmt("%.4f", r.weightedJainIndex()));
-            put(rows, runs.size(), i, "switches/s", fmt("%.1f", r.switchesPerSecond()));
+            // No vCPU switch at all (a recording without jkvm's timeline chunks): the schedule's numbers are
+            // not measured, not a perfectly fair run without loss.
+            boolean switched = r.vcpus().stream().anyMatch(v -> v.schedIns() > 0);
+            put(rows, runs.size(), i, "Jain's fairness index", switched ? fmt("%.4f", r.jainIndex()) : "- (no switches)");
+            put(rows, runs.size(), i, "  against nice weights", switched ? fmt("%.4f", r.weightedJainIndex()) : MISSING);
+            put(rows, runs.size(), i, "switches/s", switched ? fmt("%.1f", r.switchesPerSecond()) : MISSING);
             Dist g = r.vcpuToVcpuGap();
             put(rows, runs.size(), i, "vCPU→vCPU gap p50/p99", g.count() == 0 ? MISSING : micros(g.p50()) + "/" + micros(g.p99()) + " µs");
             RunSummary.Health h = r.health();
-            put(rows, runs.size(), i, "lost records", Long.toString(h.lostRecords()));
-            put(rows, runs.size(), i, "late records", Long.toString(h.lateRecords()));
-            put(rows, runs.size(), i, "inconsistent switches", Long.toString(h.inconsistentSwitches()));
+            put(rows, runs.size(), i, "lost records", switched ? Long.toString(h.lostRecords()) : MISSING);
+            put(rows, runs.size(), i, "late records", switched ? Long.toString(h.lateRecords()) : MISSING);
+            put(rows, runs.size(), i, "inconsistent switches", switched ? Long.toString(h.inconsistentSwitches()) : MISSING);
             put(rows, runs.size(), i, "missing sources", h.missingSources().isEmpty() ? "none" : Integer.toString(h.missingSources().size()));
             long foreign = r.foreignTasks().stream().mapToLong(RunSummary.ForeignTask::nanos).sum();
             put(rows, runs.size(), i, "foreign tasks on CPU", h.kernelSwitches() ? millis(foreign) + " ms" : MISSING);

@@ -95,18 +95,25 @@ final class AnalyzeCommand implements Callable<Integer> {
             int code = report(runs, expectations, out, err);
             // The pictures last: a picture that cannot be written (a full disk) loses only itself, not the
             // report, the verdicts and the JUnit file before it.
-            try {
-                if (html != null) OutputFile.write(html, htmlText, "--html");
-                if (svg != null) OutputFile.write(svg, svgText, "--svg");
-            } catch (OutputFile.NotWritten e) {
-                out.flush();
-                err.println("jkvm: " + e.getMessage());
-                err.flush();
-                return ExitCodes.INTERNAL;
-            }
-            return code;
+            boolean written = picture(html, htmlText, "--html", out, err);
+            written &= picture(svg, svgText, "--svg", out, err); // also when the page could not be written
+            return written ? code : ExitCodes.INTERNAL;
         } catch (BadRecordingException e) {
             throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** Writes one picture (none asked for: nothing); false, said in one line, when it could not be written. */
+    private static boolean picture(Path file, String text, String option, java.io.PrintWriter out, java.io.PrintWriter err) {
+        if (file == null) return true;
+        try {
+            OutputFile.write(file, text, option);
+            return true;
+        } catch (OutputFile.NotWritten e) {
+            out.flush();
+            err.println("jkvm: " + e.getMessage());
+            err.flush();
+            return false;
         }
     }
 

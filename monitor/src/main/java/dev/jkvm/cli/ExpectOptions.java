@@ -25,7 +25,8 @@ final class ExpectOptions {
                 "exit code 5 when one fails."})
     List<String> texts = new ArrayList<>();
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Write the verdicts as JUnit XML (one test case per expectation).")
+    @Option(names = "--junit", paramLabel = "FILE", description = "Write the verdicts as JUnit XML: one test case per expectation (with run, "
+            + "first one for how the run ended).")
     Path junit;
 
     /** Parses every --expect; the first mistake is a usage error naming its position. Checks --junit's place. */
@@ -58,7 +59,7 @@ final class ExpectOptions {
 
     /** Every expectation failed because the recording could not be analyzed at all. */
     static List<Verdict> unreadable(List<Expectation> expectations, String why) {
-        return expectations.stream().map(e -> new Verdict(e, false, "(any)", "not recorded: " + why)).toList();
+        return expectations.stream().map(e -> new Verdict(e, false, e.checkText(), "not recorded: " + why)).toList();
     }
 
     /** One line per verdict, then the count. */
@@ -75,19 +76,33 @@ final class ExpectOptions {
     }
 
     /**
-     * The test case of how the run itself ended, before any expectation: failed when a guest faulted
-     * or exited non-zero (naming what ended each such VM), when a signal stopped the run or when jkvm
-     * failed; so CI reading only the JUnit file does not show such a run green.
+     * The test cases of how the run itself ended, before any expectation, so CI reading only the JUnit
+     * file does not show such a run green: "guests ended cleanly", failed when a guest faulted or
+     * exited non-zero (naming what ended each such VM) or a signal stopped the run; and, only when jkvm
+     * itself failed (exit 1 with clean guests: the recording not written, a helper failed),
+     * "the run was recorded completely", failed with why.
      */
-    static JunitXml.Case endingCase(RunCommand.Outcome outcome) {
+    static List<JunitXml.Case> endingCases(RunCommand.Outcome outcome) {
         List<String> unclean = uncleanVms(outcome);
         String ending = unclean.isEmpty() ? "" : ": " + String.join("; ", unclean);
-        String failure = outcome.code() == ExitCodes.OK ? null
-                : outcome.stopped() ? String.format(java.util.Locale.ROOT, "stopped by a signal after %.1f s (exit %d)%s: the run did not end",
+        String failure = outcome.stopped() ? String.format(java.util.Locale.ROOT, "stopped by a signal after %.1f s (exit %d)%s: the run did not end",
                         outcome.seconds(), outcome.code(), ending)
-                : "the run ended with exit code " + outcome.code() + ending + (outcome.report() != null && outcome.report().recordingProblem() != null
-                        ? " (" + outcome.report().recordingProblem() + ")" : "");
-        return new JunitXml.Case("guests ended cleanly", failure, "exit code " + outcome.code() + ending);
+                : !unclean.isEmpty() ? "the run ended with exit code " + outcome.code() + ending
+                : null;
+        List<JunitXml.Case> cases = new java.util.ArrayList<>();
+        cases.add(new JunitXml.Case("guests ended cleanly", failure, "exit code " + outcome.code() + ending, "RunFailed"));
+        if (failure == null && outcome.code() != ExitCodes.OK) {
+            String why = outcome.report() != null && outcome.report().recordingProblem() != null ? outcome.report().recordingProblem()
+                    : outcome.report() != null && !outcome.report().helperFailures().isEmpty() ? String.join("; ", outcome.report().helperFailures())
+                    : "jkvm failed (exit code " + outcome.code() + ")";
+            cases.add(new JunitXml.Case("the run was recorded completely", "exit code " + outcome.code() + ": " + why, why, "RunFailed"));
+        }
+        return cases;
+    }
+
+    /** Every expectation failed, not judged: the experiment did not run ({@code why}). */
+    static List<JunitXml.Case> notJudged(List<Expectation> expectations, String why) {
+        return expectations.stream().map(e -> new JunitXml.Case(e.text(), why, why, "NotRun")).toList();
     }
 
     /** "vm0 faulted: SHUTDOWN …" for each VM that did not end cleanly. */

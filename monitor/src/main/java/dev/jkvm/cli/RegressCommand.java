@@ -98,46 +98,53 @@ final class RegressCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Planned> plan = plan();
         if (sandbox.shouldDelegate()) return sandbox.delegate(spec, term, List.of(out.toAbsolutePath()));
+        // For the whole suite, not only while guests run: a signal during an experiment's analysis
+        // ended the JVM and left an earlier run's green summary.txt and junit.xml in --out.
+        try (StopSignals signals = StopSignals.install(err)) {
+            return runSuite(plan, term, err, signals);
+        }
+    }
+
+    private int runSuite(List<Planned> plan, PrintWriter term, PrintWriter err, StopSignals signals) throws Exception {
         List<Result> results = new ArrayList<>();
         List<JunitXml.Suite> suites = new ArrayList<>();
         long t0 = System.nanoTime();
-        Result stopped = null;
+        int signalled = 0, notRun = 0;
         List<String> stale = removeStaleEvidence(plan);
         if (!stale.isEmpty()) {
             term.println("regress: removed from " + out + " what an earlier run wrote for experiments not in " + dir + ": " + String.join(", ", stale));
         }
+        // An earlier run's files of the whole suite go first: a run ended abruptly (a second signal)
+        // leaves CI none to read rather than that run's.
+        for (String f : OWN_FILES) Files.deleteIfExists(out.resolve(f));
         try {
-            for (int i = 0; i < plan.size() && stopped == null; i++) {
+            for (int i = 0; i < plan.size(); i++) {
                 Planned p = plan.get(i);
                 String tag = "regress: [" + (i + 1) + "/" + plan.size() + "] " + p.name();
                 term.println(tag + " ...");
                 term.flush();
-                Result r = runOne(p, term, err, suites);
+                Result r = runOne(p, term, err, suites, signals);
+                results.add(r);
                 if (r.stopped()) {
-                    stopped = r;
                     term.printf(Locale.ROOT, "%s: stopped by a signal after %.1f s; the experiments after it did not run%n", tag, r.seconds());
-                    // In the files CI reads too, as failures: a stopped suite is not a green one.
-                    JunitXml.Suite own = new JunitXml.Suite(p.name(), r.seconds(), List.of(new JunitXml.Case("guests ended cleanly",
-                            String.format(Locale.ROOT, "stopped by a signal after %.1f s (exit %d): the experiment did not end", r.seconds(), r.code()),
-                            "exit code " + r.code())));
-                    suites.add(own);
-                    ExpectOptions.writeJunit(out.resolve(p.name()).resolve("junit.xml"), List.of(own));
-                    for (Planned later : plan.subList(i + 1, plan.size())) {
-                        suites.add(new JunitXml.Suite(later.name(), 0, List.of(new JunitXml.Case("ran", "not run: a signal stopped the suite during "
-                                + p.name(), "not run"))));
-                    }
-                    results.add(r);
+                } else {
+                    term.printf(Locale.ROOT, "%s: %s, %d passed, %d failed%s, %.1f s%n", tag, r.code() == ExitCodes.OK ? "ok" : "FAILED (exit " + r.code() + ")",
+                            r.passed(), r.failed(), p.baseline() == null ? "" : ", " + r.regressions() + " regressions", r.seconds());
+                    if (signals.received() != null) term.printf("%s: %s after its guests ended; the experiments after it did not run%n", tag, signals.received().name());
+                }
+                term.flush();
+                if (signals.received() != null) {
+                    signalled = ExitCodes.signalled(signals.received());
+                    List<Planned> later = plan.subList(i + 1, plan.size());
+                    for (Planned l : later) suites.add(notRun(l, "not run: " + signals.received().name() + " stopped the suite during " + p.name()));
+                    notRun = later.size() + (r.stopped() ? 1 : 0);
                     break;
                 }
-                results.add(r);
-                term.printf(Locale.ROOT, "%s: %s, %d passed, %d failed%s, %.1f s%n", tag, r.code() == ExitCodes.OK ? "ok" : "FAILED (exit " + r.code() + ")",
-                        r.passed(), r.failed(), p.baseline() == null ? "" : ", " + r.regressions() + " regressions", r.seconds());
-                term.flush();
             }
             // Also when a signal stopped the suite: what ran is reported, in the files CI reads too.
             ExpectOptions.writeJunit(out.resolve("junit.xml"), suites);
-            String table = table(results, (System.nanoTime() - t0) / 1e9);
-            if (stopped != null) table += "stopped by a signal: " + (plan.size() - results.size() + 1) + " of " + plan.size() + " experiments did not run to the end\n";
+            String table = table(results, (System.nanoTime() - t0) / 1e9, signalled != 0);
+            if (signalled != 0) table += "stopped by a signal: " + notRun + " of " + plan.size() + " experiments did not run to the end\n";
             List<String> unmatched = baselineOnly(plan);
             if (!unmatched.isEmpty()) table += "in the baseline, not in this run (not compared): " + String.join(", ", unmatched) + "\n";
             term.print(table);
@@ -146,13 +153,31 @@ final class RegressCommand implements Callable<Integer> {
             term.flush();
             err.println("jkvm: " + e.getMessage());
             err.flush();
-            return stopped != null ? stopped.code() : ExitCodes.INTERNAL;
+            return signalled != 0 ? signalled : ExitCodes.INTERNAL;
         }
         term.flush();
-        if (stopped != null) return stopped.code();
+        if (signalled != 0) return signalled;
         int worst = ExitCodes.OK;
         for (Result r : results) worst = worse(worst, r.code());
         return worst;
+    }
+
+    /**
+     * An experiment a signal kept from running: its directory holds no earlier run's evidence (CI
+     * globbing OUT/**{@literal /}junit.xml read a passing one), only output.txt saying so and a junit.xml
+     * failing its cases, the same names a run gives them.
+     */
+    private JunitXml.Suite notRun(Planned p, String why) throws IOException {
+        Path dirOut = out.resolve(p.name());
+        Files.createDirectories(dirOut);
+        clearEvidence(dirOut);
+        OutputFile.write(dirOut.resolve("output.txt"), OUTPUT_HEADER + p.file() + "\n" + why + "\n", "regress's evidence");
+        List<JunitXml.Case> cases = new ArrayList<>();
+        cases.add(new JunitXml.Case("guests ended cleanly", why, why, "NotRun"));
+        cases.addAll(ExpectOptions.notJudged(p.expectations(), why));
+        JunitXml.Suite suite = new JunitXml.Suite(p.name(), 0, cases);
+        ExpectOptions.writeJunit(dirOut.resolve("junit.xml"), List.of(suite));
+        return suite;
     }
 
     /** Reads every experiment file and baseline; any mistake is a usage error before anything runs. */
@@ -178,7 +203,9 @@ final class RegressCommand implements Callable<Integer> {
         for (Path f : files) {
             String name = f.getFileName().toString();
             name = name.substring(0, name.length() - SUFFIX.length());
-            if (name.isEmpty()) throw new UsageException(f + ": an experiment needs a name before " + SUFFIX + " (its evidence goes into --out/NAME); rename it");
+            if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+                throw new UsageException(f + ": an experiment needs a name before " + SUFFIX + ", other than . and .. (its evidence goes into --out/NAME); rename it");
+            }
             if (OWN_FILES.contains(name)) {
                 throw new UsageException(f + ": an experiment may not be named " + name + ", a file regress writes into --out itself; rename it");
             }
@@ -319,7 +346,7 @@ final class RegressCommand implements Callable<Integer> {
     }
 
     /** Runs one experiment and writes its evidence. */
-    private Result runOne(Planned p, PrintWriter term, PrintWriter err, List<JunitXml.Suite> suites) throws Exception {
+    private Result runOne(Planned p, PrintWriter term, PrintWriter err, List<JunitXml.Suite> suites, StopSignals signals) throws Exception {
         Path dirOut = out.resolve(p.name());
         Files.createDirectories(dirOut);
         clearEvidence(dirOut); // an earlier run's analysis must not outlive a run that writes none
@@ -331,10 +358,18 @@ final class RegressCommand implements Callable<Integer> {
         List<Baseline.Finding> regressions = new ArrayList<>();
         try (PrintWriter log = new PrintWriter(Files.newBufferedWriter(dirOut.resolve("output.txt"), StandardCharsets.UTF_8))) {
             log.println(OUTPUT_HEADER + p.file());
-            outcome = p.run().runHere(p.spec(), log, err, false);
-            if (outcome.stopped()) return new Result(p.name(), outcome.code(), 0, 0, 0, outcome.seconds(), null, true);
+            outcome = p.run().runHere(p.spec(), log, err, false, signals);
+            if (outcome.stopped()) {
+                // Failed where CI reads it: how it ended, and each expectation not judged.
+                cases.addAll(ExpectOptions.endingCases(outcome));
+                cases.addAll(ExpectOptions.notJudged(p.expectations(), "not judged: the experiment was stopped by a signal"));
+                JunitXml.Suite suite = new JunitXml.Suite(p.name(), outcome.seconds(), cases);
+                suites.add(suite);
+                ExpectOptions.writeJunit(dirOut.resolve("junit.xml"), List.of(suite));
+                return new Result(p.name(), outcome.code(), 0, 0, 0, outcome.seconds(), null, true);
+            }
             // What ended each VM that did not end cleanly, where CI shows it (it was only in output.txt).
-            cases.add(ExpectOptions.endingCase(outcome));
+            cases.addAll(ExpectOptions.endingCases(outcome));
             for (String u : ExpectOptions.uncleanVms(outcome)) term.println("  " + u);
             if (p.timeout() != null) {
                 List<String> running = outcome.report().vms().stream().filter(v -> v.result() instanceof dev.jkvm.exits.GuestResult.Stopped)
@@ -342,7 +377,7 @@ final class RegressCommand implements Callable<Integer> {
                 endedInTime = running.isEmpty();
                 String why = "did not end within --timeout " + p.timeout() + ": " + String.join(", ", running)
                         + " still running (give " + p.file().getFileName() + " a --duration, or a guest that ends)";
-                cases.add(new JunitXml.Case("ended within --timeout", endedInTime ? null : why, endedInTime ? "ended" : why));
+                cases.add(new JunitXml.Case("ended within --timeout", endedInTime ? null : why, endedInTime ? "ended" : why, "TimedOut"));
                 if (!endedInTime) term.println("  " + why);
             }
             RunSummary summary = null;
@@ -398,7 +433,8 @@ final class RegressCommand implements Callable<Integer> {
         return (ib < 0 ? Integer.MAX_VALUE : ib) > (ia < 0 ? Integer.MAX_VALUE : ia) ? b : a;
     }
 
-    static String table(List<Result> results, double totalSeconds) {
+    /** The summary table; {@code stopped}: a signal stopped the suite, which is then no PASS whatever ran before it. */
+    static String table(List<Result> results, double totalSeconds, boolean stopped) {
         int w = Math.max(10, results.stream().mapToInt(r -> r.name().length()).max().orElse(0));
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%n%-" + w + "s  %6s  %6s  %11s  %8s  %s%n", "experiment", "passed", "failed", "regressions", "wall", "result"));
@@ -412,7 +448,7 @@ final class RegressCommand implements Callable<Integer> {
             regressions += r.regressions();
         }
         sb.append(String.format(Locale.ROOT, "%-" + w + "s  %6d  %6d  %11d  %6.1f s  %s%n", "all (" + results.size() + ")", passed, failed, regressions,
-                totalSeconds, results.stream().allMatch(r -> r.code() == ExitCodes.OK) ? "PASS" : "FAIL"));
+                totalSeconds, !stopped && results.stream().allMatch(r -> r.code() == ExitCodes.OK) ? "PASS" : "FAIL"));
         return sb.toString();
     }
 

@@ -178,7 +178,7 @@ final class RunCommand implements Callable<Integer> {
                 if (expect.junit != null) {
                     String name = jfr != null ? jfr.getFileName().toString().replaceFirst("\\.jfr$", "") : "run";
                     List<JunitXml.Case> cases = new ArrayList<>();
-                    cases.add(ExpectOptions.endingCase(outcome));
+                    cases.addAll(ExpectOptions.endingCases(outcome));
                     for (Verdict v : verdicts) cases.add(JunitXml.Case.of(v));
                     try {
                         ExpectOptions.writeJunit(expect.junit, List.of(new JunitXml.Suite(name, outcome.seconds(), cases)));

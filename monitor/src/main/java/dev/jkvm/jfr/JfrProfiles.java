@@ -49,6 +49,9 @@ public final class JfrProfiles {
 
     private static Configuration file(String name) {
         Path p = Path.of(name);
+        if (!Files.isRegularFile(p) && (name.contains("/") || name.endsWith(".jfc"))) {
+            throw new UsageException("--profile " + name + ": no such file" + (Files.exists(p) ? " (not a regular file)" : ""));
+        }
         if (!Files.isRegularFile(p)) {
             throw new UsageException("unknown profile '" + name + "' (profiles: " + String.join(", ", NAMES)
                     + ", or a .jfc file, such as one 'jfr configure' wrote from them)");
@@ -58,7 +61,7 @@ public final class JfrProfiles {
         } catch (IOException e) {
             throw new UsageException("--profile " + name + " cannot be read: " + dev.jkvm.util.IoErrors.reason(e));
         } catch (ParseException e) {
-            throw new UsageException("--profile " + name + " is not a JFR configuration (.jfc): " + e.getMessage());
+            throw new UsageException("--profile " + name + " is not a JFR configuration (.jfc): " + String.valueOf(e.getMessage()).strip().replaceAll("\\s+", " "));
         }
     }
 }

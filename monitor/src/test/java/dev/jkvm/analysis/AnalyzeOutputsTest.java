@@ -23,12 +23,14 @@ class AnalyzeOutputsTest {
                 .write(dir.resolve("pair.jfr"), 1);
         Path junit = dir.resolve("j.xml");
         StringWriter out = new StringWriter(), err = new StringWriter();
+        Path svg = dir.resolve("ok.svg");
         int code = Main.run(new PrintWriter(out), new PrintWriter(err), "analyze", rec.toString(), "--expect", "lost == 0", "--junit", junit.toString(),
-                "--html", "/dev/full");
+                "--html", "/dev/full", "--svg", svg.toString());
         assertEquals(1, code, out + "\n" + err);
         assertTrue(out.toString().contains("vm1") && out.toString().contains("PASS  lost == 0"), out.toString());
         assertTrue(Files.readString(junit).contains("<testcase"), "the JUnit file is written");
         assertTrue(err.toString().startsWith("jkvm: cannot write --html /dev/full: "), err.toString());
         assertEquals(1, err.toString().lines().count(), err.toString());
+        assertTrue(Files.readString(svg).contains("<svg"), "the other picture is written");
     }
 }

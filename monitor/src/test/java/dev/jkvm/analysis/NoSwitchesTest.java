@@ -24,6 +24,7 @@ class NoSwitchesTest {
     void schedulingMetricsOfARecordingWithoutSwitchesAreNotRecorded(@TempDir Path dir) throws Exception {
         SyntheticSchedule s = new SyntheticSchedule().vm("vm0", 0).vm("vm1", 0);
         s.extras.add(() -> SyntheticSchedule.exitStats("vm0", "IO", 100_000, 2_000, 9_000));
+        s.extras.add(() -> SyntheticSchedule.exitStats("vm0", "reason 39", 7, 2_000, 9_000)); // a code jkvm has no name for
         RunSummary run = RecordingAnalysis.analyze(s.write(dir.resolve("exits-only.jfr"), 1));
         for (String text : List.of("fairness >= 0.95", "lost == 0", "inconsistent == 0", "share(vm0) >= 0", "split(vm0) within 1/N ± 50%",
                 "slice.p99 < 1s", "switches == 0", "switches.rate < 1e9", "window >= 0ns")) {
@@ -33,6 +34,10 @@ class NoSwitchesTest {
                     v.line());
         }
         assertTrue(Expectation.parse("exits(vm0, IO) == 100000").evaluate(run).passed(), "exit statistics are still read");
+        assertTrue(Expectation.parse("exits(vm0, other) == 7").evaluate(run).passed(), "'other' names the codes without a name");
+        String table = TableReport.render(List.of(run));
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("Jain's fairness index") && l.endsWith("- (no switches)")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("lost records") && l.strip().endsWith("-")), table);
     }
 
     @Test

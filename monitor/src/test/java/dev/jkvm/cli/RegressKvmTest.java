@@ -214,6 +214,12 @@ class RegressKvmTest {
         Files.writeString(suite.resolve("b.args"), "--guest spin\n--vms 2\n--cpu " + CPU + "\n--duration 60s\n--expect \"lost == 0\"\n");
         Files.writeString(suite.resolve("c.args"), "--guest spin\n--cpu " + CPU + "\n--duration 1s\n");
         Path out = dir.resolve("out");
+        // What an earlier, passing run left in --out: c's evidence and the suite's own files.
+        Files.createDirectories(out.resolve("c"));
+        Files.writeString(out.resolve("c/output.txt"), "jkvm regress: c.args\n");
+        Files.writeString(out.resolve("c/junit.xml"), "<testsuites tests=\"1\" failures=\"0\"/>");
+        Files.writeString(out.resolve("c/recording.jfr"), "an earlier recording");
+        Files.writeString(out.resolve("summary.txt"), "all (3) PASS\n");
         try (dev.jkvm.testing.JkvmProcess p = dev.jkvm.testing.JkvmProcess.start(dir, "regress", suite.toString(), "--out", out.toString(),
                 "--no-sandbox")) {
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -231,13 +237,17 @@ class RegressKvmTest {
             // CI reading only the JUnit files sees the stop as failures: the stopped experiment and the one that never ran.
             Document all = xml(out.resolve("junit.xml"));
             assertEquals(3, all.getElementsByTagName("testsuite").getLength());
-            assertEquals("2", all.getDocumentElement().getAttribute("failures"));
+            assertEquals("3", all.getDocumentElement().getAttribute("failures"), "b's ending and its expectation, c's ending");
             Element b = (Element) all.getElementsByTagName("testsuite").item(1), c = (Element) all.getElementsByTagName("testsuite").item(2);
             assertEquals("b", b.getAttribute("name"));
             assertTrue(((Element) b.getElementsByTagName("failure").item(0)).getAttribute("message").startsWith("stopped by a signal after"));
             assertEquals("c", c.getAttribute("name"));
-            assertEquals("not run: a signal stopped the suite during b", ((Element) c.getElementsByTagName("failure").item(0)).getAttribute("message"));
-            assertEquals("1", ((Element) xml(out.resolve("b/junit.xml")).getDocumentElement()).getAttribute("failures"));
+            assertEquals("not run: SIGTERM stopped the suite during b", ((Element) c.getElementsByTagName("failure").item(0)).getAttribute("message"));
+            assertEquals("NotRun", ((Element) c.getElementsByTagName("failure").item(0)).getAttribute("type"));
+            assertEquals("2", ((Element) xml(out.resolve("b/junit.xml")).getDocumentElement()).getAttribute("failures"));
+            // The experiment not run keeps nothing of the earlier run: CI globbing OUT/**/junit.xml read it as passing.
+            assertEquals("1", ((Element) xml(out.resolve("c/junit.xml")).getDocumentElement()).getAttribute("failures"));
+            assertFalse(Files.exists(out.resolve("c/recording.jfr")), "the earlier run's recording of c");
         }
     }
 

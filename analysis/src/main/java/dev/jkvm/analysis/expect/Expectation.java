@@ -31,6 +31,20 @@ public record Expectation(String text, Metric metric, List<String> args, Check c
         return new Parser(text).expectation();
     }
 
+    /** The check as written, after the metric and its arguments: {@code >= 0.9}, {@code within 1/N ± 5%}. */
+    public String checkText() {
+        int i = 0;
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) i++;
+        i += metric.name().length();
+        int open = i;
+        while (open < text.length() && Character.isWhitespace(text.charAt(open))) open++;
+        if (open < text.length() && text.charAt(open) == '(') {
+            int close = text.indexOf(')', open);
+            i = close < 0 ? text.length() : close + 1;
+        }
+        return text.substring(i).strip();
+    }
+
     /** Judges the expectation on one recording's summary. Never throws for anything the recording holds. */
     public Verdict evaluate(RunSummary run) {
         int n = run.vcpus().size();

@@ -12,8 +12,15 @@ import java.util.Locale;
 public final class JunitXml {
     private JunitXml() {}
 
-    /** One test case; {@code failure} is null when it passed. */
-    public record Case(String name, String failure, String detail) {
+    /**
+     * One test case; {@code failure} is null when it passed; {@code type} is the failure's type:
+     * ExpectationFailed for an expectation, RunFailed for how the run ended, NotRun, TimedOut.
+     */
+    public record Case(String name, String failure, String detail, String type) {
+        public Case(String name, String failure, String detail) {
+            this(name, failure, detail, "ExpectationFailed");
+        }
+
         public static Case of(Verdict v) {
             return new Case(v.expectation().text(), v.passed() ? null : v.message(), v.line());
         }
@@ -54,7 +61,7 @@ public final class JunitXml {
                     // A passing case carries what was measured too, where CI shows a case's output.
                     sb.append(">\n      <system-out>").append(escape(c.detail())).append("</system-out>\n    </testcase>\n");
                 } else {
-                    sb.append(">\n      <failure message=\"").append(escape(c.failure())).append("\" type=\"ExpectationFailed\">")
+                    sb.append(">\n      <failure message=\"").append(escape(c.failure())).append("\" type=\"").append(escape(c.type())).append("\">")
                             .append(escape(c.detail())).append("</failure>\n    </testcase>\n");
                 }
             }
