@@ -105,6 +105,8 @@ public final class SchedRecorder implements AutoCloseable {
     private long switchRecords;
     private long probeRecords;
     private long lostRecords;
+    /** The newest switch record's kernel time processed so far (for {@link #live}; written by the recorder thread only). */
+    private volatile long processedUpTo;
     /** Whether KVM_RUN is known from kvm:kvm_fpu (kernel) rather than from the user-space trace. */
     private boolean kernelKvmRun;
     private long vmEntries;
@@ -426,6 +428,7 @@ public final class SchedRecorder implements AutoCloseable {
         if (late) s.account().late++;
         switchRecord(s.account(), s.ref(), item.record(), late);
         recordLag(item.record().time());
+        if (item.record().time() > processedUpTo) processedUpTo = item.record().time();
     }
 
     private void switchRecord(VcpuAccount a, JkvmTimeline.VcpuRef ref, SwitchRecord r, boolean late) {
@@ -527,11 +530,14 @@ public final class SchedRecorder implements AutoCloseable {
 
     public Live live() {
         java.util.Map<String, Long> onCpu = new java.util.HashMap<>();
-        long now = System.nanoTime();
+        // An open slice counts up to the newest switch processed, not up to now: while the recorder
+        // lags, a slice it sees open may have ended long ago (inside the sandbox, with a lag of a
+        // second, two VMs on one CPU were shown 70 % and 77 %).
+        long until = processedUpTo;
         for (Source s : sources) {
             VcpuAccount a = s.account();
             long open = a.openSliceStart();
-            onCpu.merge(a.id.vm(), a.onCpu + (open >= 0 && open < now ? now - open : 0), Long::sum);
+            onCpu.merge(a.id.vm(), a.onCpu + (open >= 0 && open < until ? until - open : 0), Long::sum);
         }
         return new Live(switchRecords, lostRecords, onCpu);
     }
