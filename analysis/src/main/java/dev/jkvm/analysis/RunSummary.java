@@ -32,6 +32,11 @@ public record RunSummary(
         return Math.max(0, windowEnd - windowStart);
     }
 
+    /** Whether any vCPU has a sched-in: without one (a recording without jkvm's timeline chunks) the schedule's numbers are not measured. */
+    public boolean hasSwitches() {
+        return vcpus.stream().anyMatch(v -> v.schedIns() > 0);
+    }
+
     /** One vCPU: its share, slices, waits, switch-outs and classes, exits, and what its guest saw. */
     public record VcpuSummary(
             String vm,

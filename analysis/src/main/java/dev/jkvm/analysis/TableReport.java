@@ -29,7 +29,7 @@ public final class TableReport {
             put(rows, runs.size(), i, "window", fmt("%.3f s", r.windowNanos() / 1e9));
             // No vCPU switch at all (a recording without jkvm's timeline chunks): the schedule's numbers are
             // not measured, not a perfectly fair run without loss.
-            boolean switched = r.vcpus().stream().anyMatch(v -> v.schedIns() > 0);
+            boolean switched = r.hasSwitches();
             put(rows, runs.size(), i, "Jain's fairness index", switched ? fmt("%.4f", r.jainIndex()) : "- (no switches)");
             put(rows, runs.size(), i, "  against nice weights", switched ? fmt("%.4f", r.weightedJainIndex()) : MISSING);
             put(rows, runs.size(), i, "switches/s", switched ? fmt("%.1f", r.switchesPerSecond()) : MISSING);

@@ -193,9 +193,8 @@ final class RegressCommand implements Callable<Integer> {
             throw new UsageException("cannot list " + dir + ": " + e.getMessage());
         }
         if (files.isEmpty()) throw new UsageException(dir + " has no *" + SUFFIX + " experiment files");
-        java.time.Duration limit;
         try {
-            limit = dev.jkvm.util.Durations.parse(timeout);
+            dev.jkvm.util.Durations.parse(timeout); // checked here; each file without --duration gets it as text, as its own would be
         } catch (UsageException e) {
             throw new UsageException("--timeout " + timeout + ": " + e.getMessage());
         }

@@ -40,9 +40,9 @@ public final class ProbeSource implements AutoCloseable {
             }
         });
         // A full ring: the records after the last one read may be dropped, and the kernel's count of
-        // them comes only later, stamped at its write. Said now, at the last record's time, so the
-        // switches of the gap are not judged by state the lost records changed.
-        if (event.ringWasFull() && last[0] >= 0) recorder.probeMayHaveLost(this, last[0] + 1);
+        // them comes only later, stamped at its write. A loss of 0 is said now, at the last record's
+        // time, so the switches of the gap are not judged by state the lost records changed.
+        if (event.ringWasFull() && last[0] >= 0) recorder.probeLost(this, last[0] + 1, 0); // how many: when the kernel says
     }
 
     /** Whether a kvm_fpu sample is a load (KVM_RUN begins) rather than a put (it ends). */

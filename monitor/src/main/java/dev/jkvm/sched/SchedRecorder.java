@@ -381,13 +381,9 @@ public final class SchedRecorder implements AutoCloseable {
         orderer.add(sample.time(), new Item(null, null, 0, probe, sample));
     }
 
+    /** The probe lost {@code count} records at {@code time}; 0: its ring was found full after its record then, and what follows may be lost. */
     void probeLost(ProbeSource probe, long time, long count) {
         orderer.add(time, new Item(null, null, count, probe, null));
-    }
-
-    /** The probe's ring was found full after its record at {@code time}: what follows may be lost (counted when the kernel says). */
-    void probeMayHaveLost(ProbeSource probe, long time) {
-        orderer.add(time, new Item(null, null, 0, probe, null));
     }
 
     private void process(Item item, boolean late) {

@@ -34,10 +34,9 @@ public final class Metrics {
         return recorded.equalsIgnoreCase(named) || named.equalsIgnoreCase("other") && recorded.startsWith("reason ");
     }
 
-    /** The reason as {@link #EXIT_REASONS} spells it, matched case-insensitively; null when it is none of them. */
-    static String exitReason(String name) {
-        for (String r : EXIT_REASONS) if (r.equalsIgnoreCase(name)) return r;
-        return null;
+    /** Whether {@code name} is one of {@link #EXIT_REASONS}, matched case-insensitively. */
+    static boolean isExitReason(String name) {
+        return EXIT_REASONS.stream().anyMatch(r -> r.equalsIgnoreCase(name));
     }
 
     static {
@@ -103,7 +102,7 @@ public final class Metrics {
      */
     private static void scheduling(String name, Dimension d, Metric.Params p, String help, Metric.Resolver r) {
         add(name, d, p, help, (run, a) -> {
-            if (run.vcpus().stream().anyMatch(v -> v.schedIns() > 0)) return r.resolve(run, a);
+            if (run.hasSwitches()) return r.resolve(run, a);
             List<String> missing = run.health().missingSources();
             return Measured.missing("no vCPU sched-in/out records in the recording"
                     + (missing.isEmpty() ? "" : " (missing: " + String.join("; ", missing) + ")"));

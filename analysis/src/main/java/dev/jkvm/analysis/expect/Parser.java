@@ -52,7 +52,7 @@ final class Parser {
                 }
                 Token first = peek();
                 args.add(argument());
-                if (metric.params() == Metric.Params.VM_AND_REASON && args.size() == 2 && Metrics.exitReason(args.get(1)) == null) {
+                if (metric.params() == Metric.Params.VM_AND_REASON && args.size() == 2 && !Metrics.isExitReason(args.get(1))) {
                     throw error(first, "unknown exit reason '" + args.get(1) + "': one of " + String.join(", ", Metrics.EXIT_REASONS)
                             + " (case does not matter)");
                 }
