@@ -14,7 +14,8 @@
 #   +0   magic "LOCKSTAT" (written by vCPU 0 after the rest of the header)
 #   +8   vcpus   +16 ring capacity (4096)   +24 ring entries written
 #   +32  critical-section iterations        +40 TSC kHz
-#   +48  shared counter (manifest: counter)  +64 the lock word (u32, own cache line)
+#   +48  shared counter (manifest: counter)  +56 TSC at the newest acquisition (any vCPU)
+#   +64  the lock word (u32, own cache line)
 # vCPU i's block at 0x201000 + i * 0x1000:
 #   +0 acquisitions  +8 contended  +16 hold cycles  +24 wait cycles  +32 max hold  +40 max wait
 #   +64 hold histogram, +0x440 wait histogram: 128 u64 buckets each (bucket below)
@@ -33,6 +34,7 @@
         .set OFF_ITER,    32
         .set OFF_KHZ,     40
         .set COUNTER,     STATS + 48
+        .set NEWEST,      STATS + 56          # the monitor's clock samples: stored before any read of it
         .set LOCK,        STATS + 64
         .set BLOCKS,      0x201000
         .set RING,        0x241000
@@ -101,6 +103,7 @@ uncontended:
         xorl %r15d, %r15d
 
 held:
+        movq %r9, NEWEST
         movq %r14, %rcx
 2:      incq COUNTER
         decq %rcx

@@ -101,6 +101,7 @@ final class RegressCommand implements Callable<Integer> {
         // For the whole suite, not only while guests run: a signal during an experiment's analysis
         // ended the JVM and left an earlier run's green summary.txt and junit.xml in --out.
         try (StopSignals signals = StopSignals.install(err)) {
+            signals.noteIgnored();
             return runSuite(plan, term, err, signals);
         }
     }

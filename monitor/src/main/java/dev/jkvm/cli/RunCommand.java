@@ -142,6 +142,7 @@ final class RunCommand implements Callable<Integer> {
         // Handlers first, so a signal during the checks below does not end the JVM half-way through
         // one (the recording's writability check creates and removes a file).
         try (StopSignals signals = StopSignals.install(err)) {
+            signals.noteIgnored();
             List<Expectation> expectations = expect.parse();
             if (jfr == null && expectations.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--profile")) {
                 throw new UsageException("--profile " + profile + " chooses what --jfr records, and nothing is recorded: give --jfr FILE too");

@@ -27,6 +27,7 @@ final class StopSignals implements AutoCloseable {
     private final PrintWriter err;
     private final List<Signal> installed = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
+    private final List<String> ignored = new ArrayList<>();
     private volatile Received received;
 
     private StopSignals(Consumer<String> stop, PrintWriter err) {
@@ -48,10 +49,17 @@ final class StopSignals implements AutoCloseable {
         for (String name : NAMES) {
             Signal signal = new Signal(name);
             try {
-                s.previous.add(Signal.handle(signal, s::handle));
+                SignalHandler before = Signal.handle(signal, s::handle);
+                if (before == SignalHandler.SIG_IGN) {
+                    // Ignored since the process started (nohup; a background job of a shell without
+                    // job control ignores SIGINT): the JVM keeps it ignored and installed nothing.
+                    s.ignored.add("SIG" + name);
+                    continue;
+                }
+                s.previous.add(before);
                 s.installed.add(signal);
             } catch (IllegalArgumentException e) {
-                // The signal is ignored (e.g. SIGHUP under nohup) or reserved by the JVM: leave it be.
+                // Reserved by the JVM (e.g. with -Xrs): leave it be.
             }
         }
         if (jvmExiting()) awaitHalt();
@@ -116,6 +124,26 @@ final class StopSignals implements AutoCloseable {
         stop = target;
         Received r = received;
         if (r != null) target.accept(r.name());
+    }
+
+    /**
+     * Says on {@code err} when SIGINT or SIGTERM cannot stop the run because the process was started
+     * with it ignored, which jkvm (like the JVM and most tools) leaves as it is. A user who then sends
+     * it would otherwise see nothing happen. SIGHUP ignored is nohup's purpose and goes unsaid.
+     */
+    void noteIgnored() {
+        List<String> unstoppable = ignored.stream().filter(n -> !n.equals("SIGHUP")).toList();
+        if (unstoppable.isEmpty()) return;
+        String which = String.join(" and ", unstoppable);
+        String other = unstoppable.contains("SIGTERM") ? (unstoppable.contains("SIGINT") ? "SIGHUP" : "SIGINT") : "SIGTERM";
+        err.println("jkvm: " + which + (unstoppable.size() == 1 ? " is" : " are") + " ignored in this process (inherited, as a shell"
+                + " starts background jobs with SIGINT ignored) and will not stop it; " + other + " will");
+        err.flush();
+    }
+
+    /** The signals the process started with ignored (no handler installed for them), e.g. SIGINT. */
+    List<String> ignored() {
+        return List.copyOf(ignored);
     }
 
     /** The first signal received, or null. */

@@ -273,6 +273,28 @@ class StopSignalsKvmTest {
     }
 
     /**
+     * A jkvm started with SIGINT ignored (as a shell starts its background jobs) keeps it ignored, as
+     * the JVM does, and says so at the start: a SIGINT then leaves it running, a SIGTERM stops it.
+     */
+    @Test
+    void aRunStartedWithSigintIgnoredSaysSoAndStopsOnSigterm() throws Throwable {
+        Path jfr = dir.resolve("ignored.jfr");
+        try (JkvmProcess p = JkvmProcess.startUnder(dir, List.of("env", "--ignore-signal=INT"),
+                "run", "--no-sandbox", "--guest", "spin", "--duration", "30s", "--cpu", Integer.toString(CPU), "--quiet",
+                "--jfr", jfr.toString())) {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (p.isAlive() && p.out().isEmpty() && System.nanoTime() < deadline) Thread.sleep(5);
+            assertTrue(p.err().contains("jkvm: SIGINT is ignored in this process"), p.err());
+            assertTrue(kill(p.pid(), 2), "the run ended before SIGINT\n" + p.out() + p.err());
+            assertEquals(-1, p.waitFor(1000), "SIGINT, ignored, ended the run\n" + p.out() + p.err());
+            assertTrue(kill(p.pid(), 15), "the run ended before SIGTERM\n" + p.out() + p.err());
+            assertEquals(143, p.waitFor(30_000), p.out() + p.err());
+            assertTrue(p.err().contains("SIGTERM: stopping every VM"), p.err());
+            assertEquals(1, count(RecordingFile.readAllEvents(jfr), "jkvm.VmEnd"), "VmEnd events");
+        }
+    }
+
+    /**
      * Issue 8's largest case: SIGTERM to 256 spin VMs time-sharing one CPU with no --duration (the way
      * such a run is ended), 2 s after every VM exists. jkvm exits with 143 and leaves a whole recording:
      * a VmEnd for each of the 256 VMs and the RecorderSummary, read by the JDK's parser, and a summary

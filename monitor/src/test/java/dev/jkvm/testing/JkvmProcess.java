@@ -81,7 +81,12 @@ public final class JkvmProcess implements AutoCloseable {
     private static JkvmProcess start(Path workDir, List<String> command, boolean pipe) throws IOException {
         Path out = Files.createTempFile(workDir, "out", ".txt");
         Path err = Files.createTempFile(workDir, "err", ".txt");
-        ProcessBuilder b = new ProcessBuilder(command).redirectError(err.toFile());
+        // With the stop signals' default handling, as a user at a terminal has it: a test JVM that is
+        // a shell's background job (no job control) inherits SIGINT ignored, jkvm keeps it ignored,
+        // and the signal tests then failed, testing how they were started (env execs: same PID).
+        List<String> withDefaults = new ArrayList<>(List.of("env", "--default-signal=HUP,INT,TERM"));
+        withDefaults.addAll(command);
+        ProcessBuilder b = new ProcessBuilder(withDefaults).redirectError(err.toFile());
         Process p = (pipe ? b.redirectOutput(ProcessBuilder.Redirect.PIPE) : b.redirectOutput(out.toFile())).start();
         return new JkvmProcess(p, out, err);
     }
