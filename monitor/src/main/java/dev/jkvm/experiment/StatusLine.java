@@ -73,8 +73,14 @@ final class StatusLine {
 
     /** Whether standard output is a terminal a status line can be redrawn on. */
     static boolean terminal() {
-        java.io.Console c = System.console();
-        return c != null && c.isTerminal();
+        // Standard output alone: Console.isTerminal also wants standard input to be one, and a run
+        // with its input redirected (`jkvm run … < /dev/null`) showed no status line.
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/1")).toString();
+            return target.matches("/dev/(pts/\\d+|tty\\w*|console)");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return false; // no /proc: no way to tell, so no status line
+        }
     }
 
     /** Redraws the line; a failure (it reads the recorder's state while that works) is reported once and ends the updates, not the run. */
