@@ -142,7 +142,6 @@ final class RunCommand implements Callable<Integer> {
         // Handlers first, so a signal during the checks below does not end the JVM half-way through
         // one (the recording's writability check creates and removes a file).
         try (StopSignals signals = StopSignals.install(err)) {
-            signals.noteIgnored();
             List<Expectation> expectations = expect.parse();
             if (jfr == null && expectations.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--profile")) {
                 throw new UsageException("--profile " + profile + " chooses what --jfr records, and nothing is recorded: give --jfr FILE too");
@@ -167,6 +166,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 Path recording = temporary != null ? temporary : jfr;
                 if (temporary != null) experiment = toSpec(temporary);
+                signals.noteIgnored(); // after the checks: a usage error stays one line
                 Outcome outcome = runHere(experiment, out, err, Experiment.outputIsTerminal(), signals);
                 if (expectations.isEmpty()) return outcome.code();
                 // A stopped run or an unwritten recording judges nothing, and says so in the JUnit file
