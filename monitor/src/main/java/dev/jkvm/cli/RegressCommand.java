@@ -238,6 +238,7 @@ final class RegressCommand implements Callable<Integer> {
             String timedOut = null;
             if (run.duration == null) {
                 run.duration = timeout;
+                run.deadlineReason = "--timeout " + timeout + " elapsed";
                 timedOut = timeout;
             }
             List<Expectation> expectations = new ArrayList<>();

@@ -115,6 +115,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "Do not stream the guests' serial output.")
     boolean quiet;
 
+    /** Set by regress where its --timeout stands in for --duration: what the stopped VMs' results say (null: "duration elapsed"). */
+    String deadlineReason;
+
     @Option(names = "--serial-out", paramLabel = "DIR",
             description = "Write each VM's whole serial output to DIR/vmN.serial (created if missing; works with --quiet).")
     Path serialOut;
@@ -226,6 +229,7 @@ final class RunCommand implements Callable<Integer> {
             throws InterruptedException {
         long t0 = System.nanoTime();
         Experiment run = new Experiment(experiment, out).withStatusLine(statusLine).withSerialOut(serialOut, serialCapBytes());
+        if (deadlineReason != null) run.withDeadlineReason(deadlineReason);
         signals.forwardTo(run::requestStop);
         ExperimentReport report;
         try (ForeignHogs hogs = foreignHogs == 0 ? ForeignHogs.none() : ForeignHogs.start(foreignHogs, cpu)) {

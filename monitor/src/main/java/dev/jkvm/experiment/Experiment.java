@@ -55,6 +55,17 @@ public final class Experiment {
         return this;
     }
 
+    private String deadlineReason = "duration elapsed";
+
+    /**
+     * What the VMs' results say when the duration ends them: "duration elapsed" unless the duration
+     * is another name's, as regress's {@code --timeout} for an experiment without {@code --duration}.
+     */
+    public Experiment withDeadlineReason(String reason) {
+        this.deadlineReason = reason;
+        return this;
+    }
+
     private java.nio.file.Path serialDir;
     private long serialCap = SerialLog.DEFAULT_CAP;
 
@@ -410,7 +421,7 @@ public final class Experiment {
         while (true) {
             if (vms.stream().noneMatch(VmInstance::anyThreadAlive)) return 0;
             long now = System.nanoTime();
-            String why = now >= deadline ? "duration elapsed" : stopRequest;
+            String why = now >= deadline ? deadlineReason : stopRequest;
             if (why != null) return stopAndJoin(vms, why);
             if (now >= nextSweep) {
                 strays.sweep();

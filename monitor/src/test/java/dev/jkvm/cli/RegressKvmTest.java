@@ -339,6 +339,8 @@ class RegressKvmTest {
         assertEquals(4, endless.code(), endless.out() + endless.err());
         assertTrue(endless.out().contains("did not end within --timeout 700ms: vm0 still running (give endless.args a --duration"), endless.out());
         assertTrue(endless.out().contains("regress: [2/2] ends: ok"), "a guest that ends is not held to it: " + endless.out());
+        String endlessOutput = Files.readString(dir.resolve("forever-out/endless/output.txt"));
+        assertTrue(endlessOutput.contains("jkvm: vm0 stopped (--timeout 700ms elapsed) after"), endlessOutput);
         assertTrue(System.nanoTime() - t0 < 60_000_000_000L, "the suite ended");
         Element timedOut = (Element) xml(dir.resolve("forever-out/endless/junit.xml")).getElementsByTagName("failure").item(0);
         assertTrue(timedOut.getAttribute("message").startsWith("did not end within --timeout 700ms"), timedOut.getAttribute("message"));
