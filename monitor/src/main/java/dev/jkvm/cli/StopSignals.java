@@ -134,16 +134,11 @@ final class StopSignals implements AutoCloseable {
     void noteIgnored() {
         List<String> unstoppable = ignored.stream().filter(n -> !n.equals("SIGHUP")).toList();
         if (unstoppable.isEmpty()) return;
-        String which = String.join(" and ", unstoppable);
-        String other = unstoppable.contains("SIGTERM") ? (unstoppable.contains("SIGINT") ? "SIGHUP" : "SIGINT") : "SIGTERM";
-        err.println("jkvm: " + which + (unstoppable.size() == 1 ? " is" : " are") + " ignored in this process (inherited, as a shell"
-                + " starts background jobs with SIGINT ignored) and will not stop it; " + other + " will");
+        List<String> working = installed.stream().map(sig -> "SIG" + sig.getName()).toList();
+        err.println("jkvm: " + String.join(" and ", unstoppable) + (unstoppable.size() == 1 ? " is" : " are")
+                + " ignored in this process (inherited, as a shell starts background jobs with SIGINT ignored) and will not stop it; "
+                + (working.isEmpty() ? "only SIGKILL will" : String.join(" or ", working) + " will"));
         err.flush();
-    }
-
-    /** The signals the process started with ignored (no handler installed for them), e.g. SIGINT. */
-    List<String> ignored() {
-        return List.copyOf(ignored);
     }
 
     /** The first signal received, or null. */

@@ -98,7 +98,7 @@ final class LockSampler implements AutoCloseable {
             long written = g.memory.readLong(g.base + OFF_WRITTEN);
             // Any acquisition's TSC, stored while a vCPU ran: every poll during a slice gives a clock
             // sample a fraction of a round old. The ring's contended ones alone were about a hundred
-            // a run, the freshest of them tens of µs old, and under load the mapping was 50-140 µs late.
+            // a run, the freshest of them tens of µs old, and beside a build the mapping was 50-330 µs late.
             long newest = g.memory.readLong(g.base + OFF_NEWEST);
             long readAt = System.nanoTime(); // after the reads: every acquisition they show came before this
             if (newest != 0 && newest != g.newestSeen) {
